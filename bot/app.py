@@ -1,0 +1,55 @@
+"""Wiring: settings -> database (migrated) -> content -> the conversation core."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.settings import Settings
+from content.store import ContentStore
+from handlers.clock import Clock, SystemClock
+from handlers.router import Conversation
+from storage import migrate
+from storage.db import make_engine
+
+
+def build_conversation(settings: Settings, clock: Clock | None = None) -> Conversation:
+    """Migrate the database and load content; raises ContentError on invalid content."""
+    content = ContentStore.load(settings.content_dir)
+    migrate.upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    return Conversation(
+        engine=engine, content=content, settings=settings, clock=clock or SystemClock()
+    )
+
+
+class _RedactingFilter(logging.Filter):
+    """Tokens appear in Bot API URLs that HTTP libraries log; never let them reach a log."""
+
+    def __init__(self, secrets: list[str]):
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            msg = record.getMessage()
+            for secret in self.secrets:
+                msg = msg.replace(secret, "***")
+            record.msg, record.args = msg, None
+        return True
+
+
+def setup_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    secrets = [
+        s.get_secret_value()
+        for s in (settings.telegram_token, settings.webhook_secret)
+        if s is not None
+    ]
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_RedactingFilter(secrets))
+    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)

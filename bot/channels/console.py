@@ -1,0 +1,73 @@
+"""The terminal channel: the whole bot with no token and no network.
+
+Buttons are shown as numbered choices; typing the number presses the button. It reads a pipe
+too, so a script can drive it: `printf '/start\n1\n' | sxsh-bot chat --user demo`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TextIO
+
+from handlers.messages import Button, Inbound, Reply
+from handlers.router import Conversation
+
+CHANNEL = "console"
+QUIT = {"/quit", "/exit", "/q"}
+
+
+def render(reply: Reply, files_dir: Path, first: int = 1) -> tuple[str, list[Button]]:
+    """Text of one reply for a terminal, and its buttons numbered from `first`."""
+    lines = [reply.text] if reply.text else []
+    buttons = reply.all_buttons()
+    for i, button in enumerate(buttons, first):
+        lines.append(f"  [{i}] {button.label}")
+    if reply.attachment is not None:
+        files_dir.mkdir(parents=True, exist_ok=True)
+        path = files_dir / reply.attachment.filename
+        path.write_bytes(reply.attachment.data)
+        lines.append(f"  (tệp / file: {path})")
+    return "\n".join(lines), buttons
+
+
+def to_inbound(line: str, user: str, buttons: list[Button]) -> Inbound:
+    stripped = line.strip()
+    if stripped.isdigit() and buttons and 1 <= int(stripped) <= len(buttons):
+        return Inbound(
+            channel=CHANNEL, user_id=user, payload=buttons[int(stripped) - 1].payload, kind="button"
+        )
+    return Inbound(channel=CHANNEL, user_id=user, text=line.rstrip("\r\n"))
+
+
+def run(
+    conversation: Conversation,
+    user: str,
+    stdin: TextIO,
+    stdout: TextIO,
+    *,
+    echo: bool = False,
+    files_dir: Path = Path("data/console-files"),
+) -> int:
+    """Chat until end of input or /quit. Returns the number of messages handled."""
+    texts, lang = conversation.content.texts, conversation.settings.default_language
+    stdout.write(texts.get(lang, "console.intro") + "\n\n")
+    buttons: list[Button] = []
+    handled = 0
+    for line in stdin:
+        if line.strip().lower() in QUIT:
+            break
+        if echo:
+            stdout.write(f"> {line.rstrip()}\n")
+        inbound = to_inbound(line, user, buttons)
+        replies = conversation.handle(inbound)
+        handled += 1
+        shown: list[Button] = []
+        for reply in replies:
+            # Number buttons across all replies of one turn, so every number is unique.
+            text, reply_buttons = render(reply, files_dir, first=len(shown) + 1)
+            shown.extend(reply_buttons)
+            stdout.write(text + "\n\n")
+        buttons = shown  # an old choice must never be pressed by a later typed number
+        stdout.flush()
+    stdout.write(texts.get(lang, "console.bye") + "\n")
+    return handled

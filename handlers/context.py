@@ -1,0 +1,55 @@
+"""What a handler gets for one inbound message: the contact, a database session in one
+transaction, the content, the clock and the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session
+
+from handlers.messages import Button, Inbound, Reply
+from storage.models import Contact, Role
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+    from content.store import ContentStore
+    from handlers.clock import Clock
+    from handlers.router import Conversation
+
+
+@dataclass
+class Context:
+    session: Session
+    contact: Contact
+    inbound: Inbound
+    content: ContentStore
+    settings: Settings
+    clock: Clock
+    is_new: bool = False
+    conversation: Conversation | None = None
+    _now: datetime | None = field(default=None, repr=False)
+
+    @property
+    def lang(self) -> str:
+        return self.contact.language if self.contact.language in ("vi", "en") else "vi"
+
+    @property
+    def now(self) -> datetime:
+        if self._now is None:
+            self._now = self.clock.now()
+        return self._now
+
+    @property
+    def is_officer(self) -> bool:
+        # Checked on the server from settings and the stored role, never from the message.
+        return self.contact.role in (Role.officer, Role.admin) or self.settings.is_officer(
+            self.contact.channel, self.contact.platform_id
+        )
+
+    def t(self, key: str, **fields: object) -> str:
+        return self.content.texts.get(self.lang, key, **fields)
+
+    def reply(self, key: str, buttons: list[list[Button]] | None = None, **fields: object) -> Reply:
+        return Reply(text=self.t(key, **fields), buttons=buttons or [])

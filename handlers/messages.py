@@ -1,0 +1,61 @@
+"""The neutral conversation types. Channels turn platform updates into `Inbound` and render
+`Reply`; handlers never see a platform object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Inbound:
+    channel: str  # "telegram" | "zalo" | "console"
+    user_id: str  # the platform's id for the person
+    text: str | None = None  # what they typed
+    payload: str | None = None  # the payload of a pressed button
+    display_name: str | None = None
+    language: str | None = None  # the platform's hint, e.g. Telegram's language_code
+    kind: str = "message"  # message | button | blocked | unblocked | unsupported
+    message_id: str | None = None  # for de-duplication where platforms redeliver
+
+    @property
+    def command(self) -> tuple[str, str] | None:
+        """("start", "args") for "/start args"; Telegram's "/start@BotName" counts too."""
+        if not self.text or not self.text.startswith("/"):
+            return None
+        head, _, rest = self.text[1:].partition(" ")
+        name = head.split("@", 1)[0].lower()
+        return (name, rest.strip()) if name else None
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    payload: str  # short (Telegram allows 64 bytes): "ns:arg"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    data: bytes
+    mime_type: str = "application/octet-stream"
+    is_image: bool = False
+
+
+@dataclass
+class Reply:
+    text: str = ""
+    buttons: list[list[Button]] = field(default_factory=list)  # rows of buttons
+    attachment: Attachment | None = None
+
+    def all_buttons(self) -> list[Button]:
+        return [b for row in self.buttons for b in row]
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """A proactive message (reminder, broadcast) for one contact, produced outside a reply."""
+
+    contact_id: int
+    reply: Reply
+    created_at: datetime | None = None

@@ -1,0 +1,176 @@
+"""The conversation core: one inbound message in, the replies out.
+
+Each message is handled in one database transaction, and all conversation state lives in the
+database, so any process can take the next message and a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+
+from content.store import ContentStore
+from content.texts import ContentError
+from handlers import start
+from handlers.clock import Clock, SystemClock
+from handlers.context import Context
+from handlers.messages import Inbound, Reply
+from storage import app_state, contacts
+from storage.db import session_scope
+from storage.models import ContactStatus, Role
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 4096
+Handler = Callable[[Context, str], list[Reply] | Reply]
+
+
+@dataclass
+class Conversation:
+    engine: Engine
+    content: ContentStore
+    settings: object
+    clock: Clock = field(default_factory=SystemClock)
+    content_generation: int = 0
+    commands: dict[str, Handler] = field(default_factory=dict)
+    buttons: dict[str, Handler] = field(default_factory=dict)
+    menu_actions: dict[str, Handler] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.commands = {
+            "start": start.start,
+            "help": start.help_,
+            "menu": start.menu,
+            "lang": start.choose_language,
+            "language": start.choose_language,
+            "stop": start.stop,
+            "reload": reload_command,
+            **self.commands,
+        }
+        self.buttons = {
+            "m": menu_button,
+            "lang": lambda ctx, arg: start.set_language(ctx, arg),
+            **self.buttons,
+        }
+
+    # -- entry point ---------------------------------------------------------------------
+    def handle(self, inbound: Inbound) -> list[Reply]:
+        """Handle one message; never raises for a person's input (they get an apology)."""
+        try:
+            return self._handle(inbound)
+        except Exception:
+            log.exception("failed to handle a %s message", inbound.channel)
+            return [Reply(text=self.content.texts.get(self.settings.default_language, "error"))]
+
+    def _handle(self, inbound: Inbound) -> list[Reply]:
+        now = self.clock.now()
+        with session_scope(self.engine) as session:
+            self._maybe_reload(session)
+            if inbound.kind == "blocked":
+                contact = contacts.get(session, inbound.channel, inbound.user_id)
+                if contact is not None:
+                    contacts.set_status(session, contact, ContactStatus.blocked)
+                return []
+            officer = self.settings.is_officer(inbound.channel, inbound.user_id)
+            contact, is_new = contacts.touch(
+                session,
+                inbound.channel,
+                inbound.user_id,
+                now,
+                display_name=inbound.display_name,
+                language=self.settings.default_language,
+                role=Role.officer if officer else None,
+            )
+            ctx = Context(
+                session=session,
+                contact=contact,
+                inbound=inbound,
+                content=self.content,
+                settings=self.settings,
+                clock=self.clock,
+                is_new=is_new,
+                conversation=self,
+                _now=now,
+            )
+            if inbound.kind == "unblocked":
+                return []
+            return _as_list(self.dispatch(ctx))
+
+    def dispatch(self, ctx: Context) -> list[Reply] | Reply:
+        inbound = ctx.inbound
+        if inbound.kind == "unsupported":
+            return ctx.reply("unsupported")
+        if inbound.payload is not None:
+            ns, _, arg = inbound.payload.partition(":")
+            handler = self.buttons.get(ns)
+            if handler is None:
+                return [ctx.reply("stale_button"), start.menu(ctx)]
+            return handler(ctx, arg)
+        text = (inbound.text or "").strip()
+        if not text:
+            return ctx.reply("empty")
+        if len(text) > MAX_TEXT:
+            return ctx.reply("too_long", length=len(text), limit=MAX_TEXT)
+        cmd = inbound.command
+        if cmd is not None:
+            name, args = cmd
+            handler = self.commands.get(name)
+            if handler is None:
+                return ctx.reply("unknown_command", command="/" + name)
+            return handler(ctx, args)
+        if start.is_stop_word(text):
+            return start.stop(ctx)
+        return self.on_text(ctx, text)
+
+    def on_text(self, ctx: Context, text: str) -> list[Reply] | Reply:
+        """Free text: an open questionnaire takes it first, otherwise it is a question."""
+        return start.not_ready(ctx, "qa")
+
+    # -- content reload across processes ---------------------------------------------------
+    def _maybe_reload(self, session) -> None:  # noqa: ANN001
+        generation = int(app_state.get_value(session, app_state.CONTENT_GENERATION, "0") or 0)
+        if generation != self.content_generation:
+            try:
+                self.content = ContentStore.load(self.content.directory)
+            except ContentError as exc:
+                log.error(
+                    "content generation %s is invalid, keeping the old one: %s",
+                    generation,
+                    exc.errors[:3],
+                )
+            self.content_generation = generation
+
+
+def _as_list(result: list[Reply] | Reply | None) -> list[Reply]:
+    if result is None:
+        return []
+    return [result] if isinstance(result, Reply) else list(result)
+
+
+def menu_button(ctx: Context, arg: str) -> list[Reply] | Reply:
+    conv = ctx.conversation
+    if arg == "main":
+        return start.menu(ctx)
+    if arg == "lang":
+        return start.choose_language(ctx)
+    if arg in conv.menu_actions:
+        return conv.menu_actions[arg](ctx, "")
+    feature = {"prog": "programmes"}.get(arg, arg)
+    if feature not in ("qa", "assess", "events", "programmes", "officer"):
+        return [ctx.reply("stale_button"), start.menu(ctx)]
+    return start.not_ready(ctx, feature)
+
+
+def reload_command(ctx: Context, args: str = "") -> Reply:
+    """Officers reload content for every process: validate here, then bump the generation."""
+    if not ctx.is_officer:
+        return ctx.reply("officer_only")
+    try:
+        ContentStore.load(ctx.content.directory)
+    except ContentError as exc:
+        return ctx.reply("content_invalid", errors="\n".join(exc.errors[:10]))
+    generation = app_state.bump(ctx.session, app_state.CONTENT_GENERATION)
+    return ctx.reply("content_reloaded", generation=generation)

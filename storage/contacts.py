@@ -1,0 +1,116 @@
+"""Contacts: who talks to the bot, on which channel, in which language, and whether they
+want proactive messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from storage.models import ConsentRecord, Contact, ContactStatus
+
+
+def get(session: Session, channel: str, platform_id: str) -> Contact | None:
+    return session.exec(
+        select(Contact).where(Contact.channel == channel, Contact.platform_id == platform_id)
+    ).first()
+
+
+def touch(
+    session: Session,
+    channel: str,
+    platform_id: str,
+    now: datetime,
+    *,
+    display_name: str | None = None,
+    language: str = "vi",
+    role: str | None = None,
+) -> tuple[Contact, bool]:
+    """Find or create the contact and record that they were seen now. Returns (contact, is_new).
+
+    Two processes may see a new person at once; the unique key decides and the loser re-reads.
+    """
+    contact = get(session, channel, platform_id)
+    created = False
+    if contact is None:
+        contact = Contact(
+            channel=channel,
+            platform_id=platform_id,
+            display_name=display_name,
+            language=language,
+            first_seen=now,
+            last_seen=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(contact)
+                session.flush()
+            created = True
+        except IntegrityError:
+            contact = get(session, channel, platform_id)
+            assert contact is not None
+    contact.last_seen = now
+    if display_name and contact.display_name != display_name:
+        contact.display_name = display_name
+    if role and contact.role != role:
+        contact.role = role
+    # A message from someone who had blocked the bot means they are back.
+    if contact.status == ContactStatus.blocked:
+        contact.status = ContactStatus.active
+    session.add(contact)
+    return contact, created
+
+
+def set_status(session: Session, contact: Contact, status: ContactStatus) -> None:
+    contact.status = status
+    session.add(contact)
+
+
+def set_language(session: Session, contact: Contact, language: str) -> None:
+    contact.language = language
+    session.add(contact)
+
+
+def record_consent(
+    session: Session,
+    contact: Contact,
+    purpose: str,
+    wording_version: str,
+    granted: bool,
+    now: datetime,
+) -> ConsentRecord:
+    rec = ConsentRecord(
+        contact_id=contact.id,
+        purpose=purpose,
+        wording_version=wording_version,
+        granted=granted,
+        given_at=now,
+    )
+    session.add(rec)
+    session.flush()
+    return rec
+
+
+def has_consent(session: Session, contact: Contact, purpose: str) -> bool:
+    """The latest decision for the purpose counts; silence is not consent."""
+    rec = session.exec(
+        select(ConsentRecord)
+        .where(ConsentRecord.contact_id == contact.id, ConsentRecord.purpose == purpose)
+        .order_by(ConsentRecord.given_at.desc(), ConsentRecord.id.desc())
+    ).first()
+    return bool(rec and rec.granted and rec.withdrawn_at is None)
+
+
+def withdraw_consent(session: Session, contact: Contact, purpose: str, now: datetime) -> int:
+    rows = session.exec(
+        select(ConsentRecord).where(
+            ConsentRecord.contact_id == contact.id,
+            ConsentRecord.purpose == purpose,
+            ConsentRecord.withdrawn_at.is_(None),
+        )
+    ).all()
+    for rec in rows:
+        rec.withdrawn_at = now
+        session.add(rec)
+    return len(rows)
