@@ -33,6 +33,9 @@ class Contact(SQLModel, table=True):
     language: str = Field(default="vi", max_length=5)
     role: str = Field(default=Role.enterprise, max_length=16)
     status: str = Field(default=ContactStatus.active, max_length=16, index=True)
+    enterprise_id: int | None = Field(
+        default=None, foreign_key="enterprises.id", index=True, ondelete="SET NULL"
+    )
     first_seen: datetime
     last_seen: datetime
 
@@ -58,3 +61,101 @@ class AppState(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=64)
     value: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class QuestionLog(SQLModel, table=True):
+    """Every free-text question, its match and score; unanswered ones wait for officers."""
+
+    __tablename__ = "question_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int | None = Field(
+        default=None, foreign_key="contacts.id", index=True, ondelete="SET NULL"
+    )
+    channel: str = Field(max_length=16)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    lang: str = Field(max_length=5)
+    topic: str | None = Field(default=None, max_length=64, index=True)
+    score: float = 0.0
+    confident: bool = Field(default=False, index=True)
+    alternatives: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON list
+    handed_off: bool = False  # the person asked for an officer
+    created_at: datetime = Field(index=True)
+
+
+class Enterprise(SQLModel, table=True):
+    """Company-level data (not personal data). Contacts of one tax code share one row."""
+
+    __tablename__ = "enterprises"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str | None = Field(default=None, max_length=256)
+    tax_code: str | None = Field(default=None, max_length=14, unique=True)
+    sector: str | None = Field(default=None, max_length=32, index=True)
+    industrial_park: str | None = Field(default=None, max_length=64)
+    ward: str | None = Field(default=None, max_length=128)  # phường/xã (no district level)
+    created_at: datetime
+    updated_at: datetime
+
+
+class Response(SQLModel, table=True):
+    """One run of a questionnaire by one contact, under the questionnaire version it began with."""
+
+    __tablename__ = "responses"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int | None = Field(
+        default=None, foreign_key="contacts.id", index=True, ondelete="SET NULL"
+    )
+    enterprise_id: int | None = Field(
+        default=None, foreign_key="enterprises.id", index=True, ondelete="SET NULL"
+    )
+    questionnaire_id: str = Field(max_length=64, index=True)
+    questionnaire_version: str = Field(max_length=16)
+    status: str = Field(default="in_progress", max_length=16, index=True)
+    personal_consent: bool = False
+    started_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None = None
+    result: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
+
+
+class Answer(SQLModel, table=True):
+    """One answer, stored the moment it is given; the unique key makes a retry harmless."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("response_id", "question_id", name="uq_answer_question"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: int = Field(foreign_key="responses.id", index=True, ondelete="CASCADE")
+    question_id: str = Field(max_length=64)
+    value: str = Field(sa_column=Column(Text, nullable=False))  # JSON; null means skipped
+    answered_at: datetime
+
+
+class OutboxStatus(StrEnum):
+    pending = "pending"
+    sending = "sending"
+    sent = "sent"
+    cancelled = "cancelled"
+    failed = "failed"
+    unreachable = "unreachable"  # blocked, stopped, or outside the platform's window
+
+
+class Outbox(SQLModel, table=True):
+    """A proactive message is a row first: claim, send, mark. `key` is unique per (what, whom),
+    so a restart or a second worker can never send the same thing twice."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=160, unique=True)
+    contact_id: int = Field(foreign_key="contacts.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=32)  # assessment_nudge, reminder, broadcast...
+    payload: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON
+    due_at: datetime = Field(index=True)
+    status: str = Field(default=OutboxStatus.pending, max_length=16, index=True)
+    attempts: int = 0
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None
+    error: str | None = Field(default=None, max_length=255)
