@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -107,6 +107,15 @@ class Settings(BaseSettings):
             raise ValueError("unknown time zone, e.g. Asia/Ho_Chi_Minh") from None
         return v
 
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        # Without the secret anyone who finds the URL could post fake updates.
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError("SXSH_WEBHOOK_SECRET must be set when SXSH_WEBHOOK_URL is set")
+        if self.webhook_url and not self.webhook_url.startswith("https://"):
+            raise ValueError("SXSH_WEBHOOK_URL must start with https:// (Telegram's rule)")
+        return self
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -122,7 +131,8 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            field = str(err["loc"][0]) if err["loc"] else "?"
             msg = err["msg"].removeprefix("Value error, ")
-            lines.append(f"SXSH_{field.upper()}: {msg}")
+            if err["loc"]:
+                msg = f"SXSH_{str(err['loc'][0]).upper()}: {msg}"
+            lines.append(msg)
         raise SettingsError("; ".join(lines)) from None

@@ -59,3 +59,30 @@ class Outbound:
     contact_id: int
     reply: Reply
     created_at: datetime | None = None
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split a long answer on paragraph boundaries (then lines, then words) to fit a channel."""
+    if len(text) <= limit:
+        return [text]
+    chunks: list[str] = []
+    current = ""
+    for part in text.split("\n\n"):
+        candidate = f"{current}\n\n{part}" if current else part
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            chunks.append(current)
+        while len(part) > limit:  # one paragraph over the limit: cut at a line, else a word
+            cut = part.rfind("\n", 0, limit)
+            if cut <= 0:
+                cut = part.rfind(" ", 0, limit)
+            if cut <= 0:
+                cut = limit
+            chunks.append(part[:cut].rstrip())
+            part = part[cut:].lstrip()
+        current = part
+    if current:
+        chunks.append(current)
+    return chunks

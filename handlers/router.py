@@ -80,7 +80,7 @@ class Conversation:
                 inbound.channel,
                 inbound.user_id,
                 now,
-                display_name=inbound.display_name,
+                # The platform's display name is personal data: used for this reply, not stored.
                 language=self.settings.default_language,
                 role=Role.officer if officer else None,
             )

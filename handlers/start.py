@@ -40,7 +40,8 @@ def menu_button(ctx: Context) -> list[Button]:
 
 
 def _name(ctx: Context) -> str:
-    return ctx.contact.display_name or ("anh/chị" if ctx.lang == "vi" else "there")
+    name = ctx.inbound.display_name or ctx.contact.display_name
+    return name or ("anh/chị" if ctx.lang == "vi" else "there")
 
 
 def start(ctx: Context, args: str = "") -> list[Reply]:

@@ -1,0 +1,192 @@
+"""Telegram through python-telegram-bot: updates -> Inbound, Reply -> Bot API calls.
+
+Polling by default; webhook mode (with the secret token header checked by PTB's server) when
+SXSH_WEBHOOK_URL is set. Conversation state is in our database, not in PTB's persistence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from urllib.parse import urlparse
+
+from telegram import (
+    BotCommand,
+    ChatMember,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Update,
+)
+from telegram.constants import MessageLimit
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.settings import Settings
+from handlers.messages import Inbound, Reply, split_text
+from handlers.router import Conversation
+
+log = logging.getLogger(__name__)
+CHANNEL = "telegram"
+COMMANDS = ("start", "help", "assess", "result", "lang", "officer", "stop")
+
+
+def to_inbound(update: Update) -> Inbound | None:
+    """The neutral form of an update, or None for updates the bot ignores."""
+    if update.my_chat_member is not None:
+        cm = update.my_chat_member
+        if cm.chat.type != "private":
+            return None
+        status = cm.new_chat_member.status
+        kind = "blocked" if status in (ChatMember.BANNED, ChatMember.LEFT) else "unblocked"
+        return Inbound(channel=CHANNEL, user_id=str(cm.from_user.id), kind=kind)
+    if update.callback_query is not None:
+        q = update.callback_query
+        return Inbound(
+            channel=CHANNEL,
+            user_id=str(q.from_user.id),
+            payload=q.data or "",
+            display_name=q.from_user.first_name,
+            language=q.from_user.language_code,
+            kind="button",
+        )
+    msg = update.message
+    if msg is None or msg.from_user is None or msg.chat.type != "private":
+        return None  # edited messages, channel posts, groups: not for this bot
+    user = msg.from_user
+    common = dict(
+        channel=CHANNEL,
+        user_id=str(user.id),
+        display_name=user.first_name,
+        language=user.language_code,
+        message_id=str(msg.message_id),
+    )
+    if msg.text is not None:
+        return Inbound(text=msg.text, **common)
+    return Inbound(kind="unsupported", **common)
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.label, callback_data=b.payload) for b in row]
+            for row in reply.buttons
+        ]
+    )
+
+
+async def send_replies(bot, chat_id: int | str, replies: list[Reply]) -> None:  # noqa: ANN001
+    """Render neutral replies: long text split on paragraphs, keyboard on the last part."""
+    for reply in replies:
+        markup = keyboard(reply)
+        if reply.attachment is not None:
+            att = reply.attachment
+            file = InputFile(att.data, filename=att.filename)
+            caption = reply.text[: MessageLimit.CAPTION_LENGTH] or None
+            if att.is_image:
+                await bot.send_photo(chat_id, file, caption=caption, reply_markup=markup)
+            else:
+                await bot.send_document(chat_id, file, caption=caption, reply_markup=markup)
+            continue
+        if not reply.text:
+            continue
+        parts = split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH)
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            await bot.send_message(chat_id, part, reply_markup=markup if last else None)
+
+
+def build_application(conversation: Conversation, settings: Settings) -> Application:
+    assert settings.telegram_token is not None
+    root = settings.telegram_api_url.rstrip("/")
+    app = (
+        ApplicationBuilder()
+        .token(settings.telegram_token.get_secret_value())
+        .base_url(f"{root}/bot")
+        .base_file_url(f"{root}/file/bot")
+        # 30 msg/s overall and 20/min per group; a 429 is waited out and retried.
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .post_init(_register_commands(conversation))
+        .build()
+    )
+    app.bot_data["conversation"] = conversation
+
+    app.add_handler(CallbackQueryHandler(_on_update))
+    app.add_handler(ChatMemberHandler(_on_update, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(MessageHandler(filters.UpdateType.MESSAGE, _on_update))
+    # Anything else (edited messages, channel posts, reactions...) is logged and ignored.
+    app.add_handler(TypeHandler(Update, _on_other), group=1)
+    app.add_error_handler(_on_error)
+    return app
+
+
+async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    inbound = to_inbound(update)
+    if inbound is None:
+        return
+    if update.callback_query is not None:
+        # Stop the button's spinner first; a stale query must not stop the reply.
+        try:
+            await update.callback_query.answer()
+        except Exception:  # noqa: BLE001
+            log.info("could not answer a callback query (probably too old)")
+    conversation: Conversation = context.bot_data["conversation"]
+    replies = await asyncio.to_thread(conversation.handle, inbound)
+    if replies:
+        chat_id = update.effective_chat.id if update.effective_chat else int(inbound.user_id)
+        await send_replies(context.bot, chat_id, replies)
+
+
+async def _on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.message or update.callback_query or update.my_chat_member:
+        return
+    kinds = [k for k, v in update.to_dict().items() if k != "update_id" and v]
+    log.info("ignored an update of type %s", ",".join(kinds) or "unknown")
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    # The exception text can hold a user's message; log its type and where, not the content.
+    err = context.error
+    log.warning("error while handling an update: %s: %s", type(err).__name__, err)
+
+
+def _register_commands(conversation: Conversation):
+    async def post_init(app: Application) -> None:
+        texts = conversation.content.texts
+        for lang in ("vi", "en"):
+            commands = [BotCommand(c, texts.get(lang, f"commands.{c}")) for c in COMMANDS]
+            await app.bot.set_my_commands(commands, language_code=None if lang == "vi" else lang)
+
+    return post_init
+
+
+def run(conversation: Conversation, settings: Settings) -> None:
+    """Blocking: polling, or a webhook server when SXSH_WEBHOOK_URL is set."""
+    app = build_application(conversation, settings)
+    if settings.webhook_url:
+        path = urlparse(settings.webhook_url).path.lstrip("/")
+        log.info(
+            "Telegram webhook on %s:%s/%s", settings.webhook_listen, settings.webhook_port, path
+        )
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=path,
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret.get_secret_value(),
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        log.info("Telegram polling")
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
