@@ -1,0 +1,225 @@
+"""Results of a quick assessment: area scores, the overall SXSH potential and next steps.
+
+Everything tunable (which answer counts as good practice, level thresholds, the rules that
+pick next steps and the Q&A topics they link to) lives in the questionnaire's `scoring`
+section, so officers can adjust wording and rules without code.
+
+An area score (0-100) says how much good practice is already in place; the potential level is
+the reverse view: a low overall score means many low-cost opportunities are left (high
+potential). An area without any answered scored question is not assessed (None), never 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel
+
+from content.forms import conditions
+from content.forms.answers import format_number
+from content.forms.engine import is_relevant
+from content.forms.schema import Question, Questionnaire, ScoreRule, load_texts, text
+
+UNKNOWN_LEVEL = "unknown"
+
+
+class Step(BaseModel):
+    text: str
+    topic: str  # a Q&A content id, e.g. "sxsh.housekeeping"
+
+
+class Result(BaseModel):
+    """Serialisable (model_dump / model_validate) so the caller can store and compare it."""
+
+    questionnaire_id: str
+    version: int
+    lang: str
+    areas: dict[str, int | None]  # None = not assessed
+    overall: int | None
+    level: str  # a level id from the questionnaire ("high", "medium", "low") or "unknown"
+    level_label: str
+    level_text: str
+    steps: list[Step]
+
+
+def _fraction(question: Question, rule: ScoreRule, value: Any) -> float | None:
+    """Share of the rule's weight earned by this answer; None = leave out of the area."""
+    if question.type == "multi_choice":
+        selected = value if isinstance(value, list) else [value]
+        fracs = [rule.values.get(v, 0.0) for v in selected]
+        counted = [f for f in fracs if f is not None]
+        if not counted:
+            return None
+        return min(1.0, sum(counted))
+    if value in rule.values:
+        return rule.values[value]
+    return 0.0
+
+
+def area_scores(q: Questionnaire, answers: Mapping[str, Any]) -> dict[str, int | None]:
+    assert q.scoring is not None, f"{q.id} has no scoring section"
+    earned = {a.id: 0.0 for a in q.scoring.areas}
+    possible = {a.id: 0.0 for a in q.scoring.areas}
+    for question in q.questions:
+        value = answers.get(question.id)
+        if value is None or value == [] or not question.score:
+            continue
+        if not is_relevant(q, question, answers):
+            continue
+        for rule in question.score:
+            frac = _fraction(question, rule, value)
+            if frac is None or rule.area not in earned:
+                continue
+            earned[rule.area] += rule.weight * frac
+            possible[rule.area] += rule.weight
+    return {
+        area: round(100 * earned[area] / possible[area]) if possible[area] else None
+        for area in earned
+    }
+
+
+def select_steps(q: Questionnaire, answers: Mapping[str, Any], lang: str = "vi") -> list[Step]:
+    """Matching rules in YAML order (one step per topic), topped up with defaults to `min`,
+    capped at `max`, and always ending with the `final` step (talk to an officer)."""
+    assert q.scoring is not None
+    cfg = q.scoring.steps
+    room = max(cfg.max - 1, 0)
+    steps: list[Step] = []
+    topics = {cfg.final.topic}
+    for rule in cfg.rules:
+        if len(steps) >= room:
+            break
+        if rule.topic in topics:
+            continue
+        if rule.when is None or conditions.is_true(rule.when, answers):
+            steps.append(Step(text=rule.text.get(lang), topic=rule.topic))
+            topics.add(rule.topic)
+    for rule in cfg.defaults:
+        if len(steps) >= max(cfg.min - 1, 0) or len(steps) >= room:
+            break
+        if rule.topic in topics:
+            continue
+        if rule.when is None or conditions.is_true(rule.when, answers):
+            steps.append(Step(text=rule.text.get(lang), topic=rule.topic))
+            topics.add(rule.topic)
+    steps.append(Step(text=cfg.final.text.get(lang), topic=cfg.final.topic))
+    return steps
+
+
+def score(
+    q: Questionnaire,
+    answers: Mapping[str, Any],
+    lang: str = "vi",
+    texts: Mapping[str, str] | None = None,
+) -> Result:
+    """The result of a (finished) assessment under `answers`."""
+    assert q.scoring is not None, f"{q.id} has no scoring section"
+    texts = texts if texts is not None else load_texts(lang)
+    areas = area_scores(q, answers)
+    assessed = [v for v in areas.values() if v is not None]
+    overall = round(sum(assessed) / len(assessed)) if assessed else None
+    level_id, label, level_text = UNKNOWN_LEVEL, text(texts, "result.level_unknown"), ""
+    if overall is not None:
+        for level in sorted(q.scoring.levels, key=lambda lv: lv.min_score, reverse=True):
+            if overall >= level.min_score:
+                level_id, label, level_text = level.id, level.label.get(lang), level.text.get(lang)
+                break
+    return Result(
+        questionnaire_id=q.id,
+        version=q.version,
+        lang=lang,
+        areas=areas,
+        overall=overall,
+        level=level_id,
+        level_label=label,
+        level_text=level_text,
+        steps=select_steps(q, answers, lang),
+    )
+
+
+def compare(prev: Result, new: Result) -> dict[str, int | None]:
+    """Per-area change new - prev (positive = more good practice now), plus "overall";
+    None where either result did not assess the area."""
+    out: dict[str, int | None] = {}
+    for area in dict.fromkeys([*prev.areas, *new.areas]):
+        a, b = prev.areas.get(area), new.areas.get(area)
+        out[area] = None if a is None or b is None else b - a
+    out["overall"] = (
+        None if prev.overall is None or new.overall is None else new.overall - prev.overall
+    )
+    return out
+
+
+def _area_label(q: Questionnaire, area: str, lang: str) -> str:
+    assert q.scoring is not None
+    found = next((a for a in q.scoring.areas if a.id == area), None)
+    return found.label.get(lang) if found else area
+
+
+def render_result(
+    q: Questionnaire,
+    result: Result,
+    answers: Mapping[str, Any] | None = None,
+    lang: str | None = None,
+    texts: Mapping[str, str] | None = None,
+) -> str:
+    """The result as one chat message; `answers` adds the electricity-bill line."""
+    lang = lang or result.lang
+    texts = texts if texts is not None else load_texts(lang)
+    lines = [text(texts, "result.title"), ""]
+    lines.append(text(texts, "result.potential", level=result.level_label.upper()))
+    if result.level_text:
+        lines.append(result.level_text)
+    lines += ["", text(texts, "result.areas_title")]
+    for area, value in result.areas.items():
+        label = _area_label(q, area, lang)
+        if value is None:
+            lines.append(text(texts, "result.area_not_assessed", area=label))
+        else:
+            lines.append(text(texts, "result.area_line", area=label, score=value))
+    bill_q = q.scoring.bill_question if q.scoring else None
+    bill = (answers or {}).get(bill_q) if bill_q else None
+    if isinstance(bill, int | float) and bill > 0 and bill_q:
+        question = q.question(bill_q)
+        lines += [
+            "",
+            text(
+                texts,
+                "result.bill",
+                bill=format_number(bill, lang),
+                five_percent=format_number(round(bill * 0.05, 2), lang),
+                unit=question.unit.get(lang) if question.unit else "",
+            ),
+        ]
+    lines += ["", text(texts, "result.steps_title")]
+    lines += [
+        text(texts, "result.step_line", n=i, text=s.text) for i, s in enumerate(result.steps, 1)
+    ]
+    lines += ["", text(texts, "result.disclaimer")]
+    return "\n".join(lines)
+
+
+def render_comparison(
+    q: Questionnaire,
+    prev: Result,
+    new: Result,
+    lang: str = "vi",
+    texts: Mapping[str, str] | None = None,
+) -> str:
+    """ "Compare with an earlier result" as one message."""
+    texts = texts if texts is not None else load_texts(lang)
+    deltas = compare(prev, new)
+    lines = [text(texts, "compare.title")]
+    for area in new.areas:
+        old, now, delta = prev.areas.get(area), new.areas.get(area), deltas.get(area)
+        fields = {
+            "area": _area_label(q, area, lang),
+            "old": "–" if old is None else old,
+            "new": "–" if now is None else now,
+            "delta": "" if delta is None else f"{delta:+d}",
+        }
+        key = "compare.line" if delta is not None else "compare.line_na"
+        lines.append(text(texts, key, **fields))
+    lines.append(text(texts, "compare.level", old=prev.level_label, new=new.level_label))
+    return "\n".join(lines)

@@ -1,0 +1,212 @@
+"""Results: area scores, potential level, next steps; a full scripted run; comparison."""
+
+from __future__ import annotations
+
+import pytest
+
+from content.forms.engine import Accepted, apply, current_question, is_complete, skip, submit
+from content.forms.schema import default_questionnaire
+from content.forms.scoring import Result, compare, render_comparison, render_result, score
+
+Q = default_questionnaire()
+
+# a seafood plant in Trà Nóc I with a boiler and refrigeration, typed the way people type
+SEAFOOD_SCRIPT = [
+    ("company_name", "Công ty TNHH Thủy sản Mẫu"),
+    ("sector", "thuy san"),
+    ("employees", "khoảng 250 người"),
+    ("industrial_park", "1"),
+    ("ward", "thoi an dong"),
+    ("tax_code", "<skip>"),
+    ("know_sxsh", "co"),
+    ("applied_sxsh", "có ạ"),
+    ("dedicated_unit", "ko"),
+    ("electricity_bill", "45tr"),
+    ("energy_monitoring", "2"),
+    ("fuels", "dau"),
+    ("equipment", "1, 3"),
+    ("boiler_condensate", "mot phan"),
+    ("refrigeration_upkeep", "không"),
+    ("water_source", "nuoc may, gieng"),
+    ("water_use", "1.200 m3"),
+    ("water_metering", "2"),
+    ("material_losses", "thinh thoang"),
+    ("waste_practices", "1"),
+    ("housekeeping_practices", "1"),
+    ("interest", "1 3"),
+    ("contact_name", "Nguyễn Văn A"),
+    ("contact_phone", "+84 912 345 678"),
+]
+
+
+def run_script(script, lang="vi", personal=True):
+    answers: dict = {}
+    for expected_id, raw in script:
+        question = current_question(Q, answers, personal=personal)
+        assert question is not None and question.id == expected_id
+        if raw == "<skip>":
+            result = skip(Q, answers, lang, personal=personal)
+        else:
+            result = submit(Q, answers, raw, lang, personal=personal)
+        assert isinstance(result, Accepted), (expected_id, raw, result)
+        answers = apply(Q, answers, result)
+    assert is_complete(Q, answers, personal=personal)
+    return answers
+
+
+def test_full_run_through_the_default_questionnaire():
+    answers = run_script(SEAFOOD_SCRIPT)
+    assert answers["sector"] == "seafood"
+    assert answers["employees"] == 250
+    ward = {"park": "tra_noc_1", "ward": "Phường Thới An Đông", "free_text": None}
+    assert answers["ward"] == ward
+    assert answers["tax_code"] is None
+    assert answers["electricity_bill"] == 45
+    assert answers["equipment"] == ["boiler", "refrigeration"]
+    assert "compressed_air_leaks" not in answers  # no compressor, never asked
+    assert answers["water_source"] == ["mains", "groundwater"]
+    assert answers["contact_phone"] == "0912345678"
+
+    result = score(Q, answers)
+    assert result.questionnaire_id == "quick_assessment" and result.version == 1
+    assert result.areas == {
+        # monitoring bill_only .4 + condensate partly .5 + refrigeration 0 + idle_off 0 (w .5)
+        "energy": round(100 * (0.4 + 0.5 + 0 + 0) / 3.5),  # 26
+        # main meter only .4 + leaks_fixed .5 of a half-weight housekeeping rule
+        "water": round(100 * (0.4 + 0.5 * 0.5) / 1.5),  # 43
+        "materials": 50,  # sometimes
+        "waste": 50,  # sorted, by-products not used
+        "housekeeping": 30,  # leaks fixed only
+        "management": 67,  # knows, applied, no dedicated unit
+    }
+    assert result.overall == round((26 + 43 + 50 + 50 + 30 + 67) / 6)
+    assert result.level == "medium" and result.level_label == "trung bình"
+    topics = [s.topic for s in result.steps]
+    assert 3 <= len(topics) <= 5
+    assert topics[-1] == "support.consulting"
+    assert topics[:4] == ["sxsh.housekeeping", "sector.seafood", "sxsh.recycling", "sxsh.energy"]
+
+    text = render_result(Q, result, answers)
+    assert "Tiềm năng SXSH: TRUNG BÌNH" in text
+    assert "• Quản lý nội vi: 30/100" in text
+    assert "khoảng 45 triệu đồng/tháng" in text and "2,25 triệu đồng/tháng" in text
+    assert "5. Trao đổi với cán bộ Sở Công Thương" in text
+
+
+def test_full_run_in_english_without_consent():
+    script = [step for step in SEAFOOD_SCRIPT if not step[0].startswith("contact_")]
+    answers = run_script(script, lang="en", personal=False)
+    result = score(Q, answers, "en")
+    assert result.level_label == "medium"
+    text = render_result(Q, result, answers)
+    assert "Cleaner production potential: MEDIUM" in text
+    assert "every 5% of electricity saved is worth about 2.25 million VND/month" in text
+    assert result.steps[-1].text.startswith("Talk to an officer")
+
+
+BEST = {
+    "sector": "mechanics",
+    "know_sxsh": "yes",
+    "applied_sxsh": "yes",
+    "dedicated_unit": "yes",
+    "energy_monitoring": "target",
+    "equipment": ["compressor"],
+    "compressed_air_leaks": "yes",
+    "water_metering": "per_area",
+    "material_losses": "regular",
+    "waste_practices": ["sorted", "byproducts"],
+    "housekeeping_practices": ["leaks_fixed", "idle_off", "tidy_storage", "dry_cleanup"],
+    "interest": ["none"],
+}
+WORST = {
+    "sector": "rice_food",
+    "know_sxsh": "no",
+    "applied_sxsh": "no",
+    "dedicated_unit": "no",
+    "energy_monitoring": "none",
+    "equipment": ["none"],
+    "water_metering": "none",
+    "material_losses": "never",
+    "waste_practices": ["none"],
+    "housekeeping_practices": ["none"],
+    "interest": ["training"],
+}
+
+
+def test_good_practice_means_low_potential():
+    result = score(Q, BEST)
+    assert set(result.areas.values()) == {100}
+    assert result.level == "low" and result.level_label == "thấp"
+    # nothing left to fix: defaults fill up to 3 steps, then the officer
+    assert [s.topic for s in result.steps] == [
+        "support.programmes",
+        "sxsh.detailed_assessment",
+        "support.consulting",
+    ]
+
+
+def test_little_practice_means_high_potential():
+    result = score(Q, WORST)
+    assert set(result.areas.values()) == {0}
+    assert result.level == "high" and result.level_label == "cao"
+    assert "không tốn tiền" in result.level_text
+    topics = [s.topic for s in result.steps]
+    assert len(topics) == 5
+    assert topics == [
+        "sxsh.definition",
+        "sxsh.housekeeping",
+        "sector.rice",
+        "sxsh.energy",
+        "support.consulting",
+    ]
+
+
+def test_areas_without_answers_are_not_assessed():
+    answers = {"know_sxsh": "yes", "applied_sxsh": "no", "dedicated_unit": "no"}
+    result = score(Q, answers)
+    assert result.areas["management"] == 33
+    for area in ("energy", "water", "materials", "waste", "housekeeping"):
+        assert result.areas[area] is None
+    assert result.overall == 33
+    assert "• Nước: chưa đánh giá" in render_result(Q, result)
+    empty = score(Q, {})
+    assert empty.overall is None and empty.level == "unknown"
+    assert empty.steps[-1].topic == "support.consulting"
+
+
+def test_unknown_answer_is_left_out_not_zero():
+    answers = {"equipment": ["boiler"], "boiler_condensate": "unknown"}
+    assert score(Q, answers).areas["energy"] is None
+
+
+def test_answers_of_questions_no_longer_relevant_do_not_count():
+    answers = {"equipment": ["none"], "boiler_condensate": "yes"}
+    assert score(Q, answers).areas["energy"] is None
+
+
+def test_compare_with_an_earlier_result():
+    before = score(Q, WORST)
+    after = score(Q, BEST)
+    deltas = compare(before, after)
+    assert deltas["energy"] == 100 and deltas["overall"] == 100
+    partial = score(Q, {"know_sxsh": "yes", "applied_sxsh": "yes", "dedicated_unit": "no"})
+    assert compare(partial, after)["water"] is None
+    assert compare(partial, after)["management"] == 33
+    text = render_comparison(Q, before, after)
+    assert "• Năng lượng: 0 → 100 (+100)" in text
+    assert "Tiềm năng SXSH: cao → thấp" in text
+    assert "• Nước: – → 100" in render_comparison(Q, partial, after)
+
+
+def test_result_round_trips_for_storage():
+    result = score(Q, WORST)
+    assert Result.model_validate(result.model_dump()) == result
+    assert Result.model_validate_json(result.model_dump_json()) == result
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_steps_link_to_known_topic_ids(lang):
+    topics = {s.topic for s in score(Q, WORST, lang).steps} | {
+        s.topic for s in score(Q, BEST, lang).steps
+    }
+    assert all("." in t for t in topics)
