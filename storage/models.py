@@ -33,6 +33,9 @@ class Contact(SQLModel, table=True):
     language: str = Field(default="vi", max_length=5)
     role: str = Field(default=Role.enterprise, max_length=16)
     status: str = Field(default=ContactStatus.active, max_length=16, index=True)
+    # Which flow takes the person's free text ("assessment" while they answer questions);
+    # None means free text is a question for the knowledge base.
+    active_flow: str | None = Field(default=None, max_length=32)
     enterprise_id: int | None = Field(
         default=None, foreign_key="enterprises.id", index=True, ondelete="SET NULL"
     )
