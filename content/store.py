@@ -3,9 +3,12 @@ content, and a reload that fails keeps the previous version in use."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from content import knowledge
+from content.forms import Questionnaire, load_and_check, load_questionnaire
+from content.knowledge import KnowledgeBase
 from content.texts import ContentError, Texts
 
 
@@ -13,13 +16,26 @@ from content.texts import ContentError, Texts
 class ContentStore:
     directory: Path
     texts: Texts
+    knowledge: KnowledgeBase = field(default_factory=KnowledgeBase)  # FAQ + search index
+    questionnaire: Questionnaire | None = None  # the quick assessment
 
     @classmethod
     def load(cls, directory: Path) -> ContentStore:
         errors = check(directory)
         if errors:
             raise ContentError(errors)
-        return cls(directory=directory, texts=Texts.load(directory / "texts"))
+        kb = knowledge.load(directory, [])
+        kb.index  # build the search index now, not on the first question  # noqa: B018
+        return cls(
+            directory=directory,
+            texts=Texts.load(directory / "texts"),
+            knowledge=kb,
+            questionnaire=load_questionnaire(questionnaire_path(directory)),
+        )
+
+
+def questionnaire_path(directory: Path) -> Path:
+    return directory / "questionnaires" / "quick_assessment.yaml"
 
 
 def check(directory: Path) -> list[str]:
@@ -28,4 +44,6 @@ def check(directory: Path) -> list[str]:
         return [f"{directory}: content folder not found"]
     errors: list[str] = []
     Texts.load(directory / "texts", errors)
+    kb = knowledge.load(directory, errors)
+    errors += load_and_check(questionnaire_path(directory), known_topics=kb.entries.keys())
     return errors

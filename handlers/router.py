@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from content.store import ContentStore
 from content.texts import ContentError
-from handlers import start
+from handlers import assessment, qa, start
 from handlers.clock import Clock, SystemClock
 from handlers.context import Context
 from handlers.messages import Inbound, Reply
@@ -48,12 +48,25 @@ class Conversation:
             "language": start.choose_language,
             "stop": start.stop,
             "reload": reload_command,
+            "assess": assessment.command,
+            "result": assessment.result_command,
+            "cancel": assessment.cancel,
+            "skip": assessment.skip_command,
+            "back": assessment.back_command,
             **self.commands,
         }
         self.buttons = {
             "m": menu_button,
             "lang": lambda ctx, arg: start.set_language(ctx, arg),
+            "qa": qa.button,
+            "as": assessment.button,
             **self.buttons,
+        }
+        self.menu_actions = {
+            "qa": qa.intro,
+            "prog": qa.programmes,
+            "assess": assessment.command,
+            **self.menu_actions,
         }
 
     # -- entry point ---------------------------------------------------------------------
@@ -101,7 +114,12 @@ class Conversation:
 
     def dispatch(self, ctx: Context) -> list[Reply] | Reply:
         inbound = ctx.inbound
+        paused = self._pause_flow_if_left(ctx)
+        if paused:
+            return [*paused, *_as_list(self.dispatch(ctx))]
         if inbound.kind == "unsupported":
+            if ctx.contact.active_flow == assessment.FLOW:
+                return assessment.on_text(ctx, "") or ctx.reply("unsupported")
             return ctx.reply("unsupported")
         if inbound.payload is not None:
             ns, _, arg = inbound.payload.partition(":")
@@ -110,6 +128,12 @@ class Conversation:
                 return [ctx.reply("stale_button"), start.menu(ctx)]
             return handler(ctx, arg)
         text = (inbound.text or "").strip()
+        if ctx.contact.active_flow and inbound.command is None and not start.is_stop_word(text):
+            # An open questionnaire gets every typed answer, even an empty or huge one,
+            # so its own message says what that question expects.
+            replies = assessment.on_text(ctx, inbound.text or "")
+            if replies is not None:
+                return replies
         if not text:
             return ctx.reply("empty")
         if len(text) > MAX_TEXT:
@@ -126,8 +150,36 @@ class Conversation:
         return self.on_text(ctx, text)
 
     def on_text(self, ctx: Context, text: str) -> list[Reply] | Reply:
-        """Free text: an open questionnaire takes it first, otherwise it is a question."""
-        return start.not_ready(ctx, "qa")
+        """Free text that no open flow took: a question for the knowledge base."""
+        return qa.on_text(ctx, text)
+
+    def _pause_flow_if_left(self, ctx: Context) -> list[Reply]:
+        """Another command or menu while answering the assessment pauses it (answers kept),
+        so the person's next free text is a question again, not an answer."""
+        if ctx.contact.active_flow != assessment.FLOW:
+            return []
+        inbound = ctx.inbound
+        if inbound.payload is not None:
+            leaving = not inbound.payload.startswith("as:")
+        else:
+            cmd = inbound.command
+            leaving = cmd is not None and cmd[0] not in assessment.COMMANDS
+            leaving = leaving or start.is_stop_word(inbound.text or "")
+        if not leaving:
+            return []
+        contacts.set_flow(ctx.session, ctx.contact, None)
+        return [ctx.reply("assess.paused")]
+
+    def maintenance_jobs(self) -> list[Callable[[], object]]:
+        """Periodic housekeeping the scheduler runs in a worker thread."""
+
+        def expire_assessments() -> int:
+            with session_scope(self.engine) as session:
+                return assessment.expire_stale(
+                    session, self.clock.now(), self.settings.assessment_expiry_days
+                )
+
+        return [expire_assessments]
 
     # -- content reload across processes ---------------------------------------------------
     def _maybe_reload(self, session) -> None:  # noqa: ANN001

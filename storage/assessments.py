@@ -52,8 +52,9 @@ def save_answer(
     ).first()
     encoded = json.dumps(value, ensure_ascii=False)
     if row is None:
-        row = Answer(response_id=response.id, question_id=question_id, value=encoded,
-                     answered_at=now)
+        row = Answer(
+            response_id=response.id, question_id=question_id, value=encoded, answered_at=now
+        )
     else:
         row.value, row.answered_at = encoded, now
     session.add(row)
@@ -70,8 +71,9 @@ def delete_answers(session: Session, response: Response, question_ids: list[str]
         )
 
 
-def finish(session: Session, response: Response, status: str, now: datetime,
-           result: dict | None = None) -> None:
+def finish(
+    session: Session, response: Response, status: str, now: datetime, result: dict | None = None
+) -> None:
     response.status = status
     response.updated_at = now
     if status == COMPLETED:
@@ -92,13 +94,13 @@ def completed(session: Session, contact_id: int, limit: int = 2) -> list[Respons
     )
 
 
-def expire_stale(session: Session, older_than: datetime, now: datetime) -> int:
-    rows = session.exec(
-        select(Response).where(Response.status == IN_PROGRESS, Response.updated_at < older_than)
-    ).all()
-    for row in rows:
-        finish(session, row, EXPIRED, now)
-    return len(rows)
+def stale(session: Session, older_than: datetime) -> list[Response]:
+    """Open responses nobody touched since `older_than`."""
+    return list(
+        session.exec(
+            select(Response).where(Response.status == IN_PROGRESS, Response.updated_at < older_than)
+        ).all()
+    )
 
 
 def link_enterprise(
@@ -112,14 +114,17 @@ def link_enterprise(
 ) -> Enterprise:
     """Attach the response and contact to an enterprise; a second contact giving the same tax
     code joins the existing enterprise instead of creating another."""
+    current = session.get(Enterprise, contact.enterprise_id) if contact.enterprise_id else None
     enterprise = None
     if tax_code:
         enterprise = session.exec(select(Enterprise).where(Enterprise.tax_code == tax_code)).first()
-    if enterprise is None and contact.enterprise_id is not None:
-        enterprise = session.get(Enterprise, contact.enterprise_id)
-        if enterprise is not None and enterprise.tax_code and tax_code and \
-                enterprise.tax_code != tax_code:
-            enterprise = None  # a different company: do not overwrite the other's record
+    if enterprise is not None and current is not None and current.id != enterprise.id:
+        if current.tax_code is None:
+            _drop_if_orphan(session, current, keep_contact=contact, keep_response=response)
+    elif enterprise is None and current is not None:
+        # Keep the contact's record unless it belongs to another tax code (another company).
+        if not (current.tax_code and tax_code and current.tax_code != tax_code):
+            enterprise = current
     if enterprise is None:
         enterprise = Enterprise(created_at=now, updated_at=now)
     if tax_code:
@@ -135,3 +140,29 @@ def link_enterprise(
     session.add(contact)
     session.add(response)
     return enterprise
+
+
+def _drop_if_orphan(
+    session: Session, enterprise: Enterprise, keep_contact: Contact, keep_response: Response
+) -> None:
+    """A record made from a company name before the tax code was known, now matched to the
+    existing enterprise of that tax code: remove it when nothing else points to it."""
+    others = (
+        session.exec(
+            select(Contact.id).where(
+                Contact.enterprise_id == enterprise.id, Contact.id != keep_contact.id
+            )
+        ).first()
+        or session.exec(
+            select(Response.id).where(
+                Response.enterprise_id == enterprise.id, Response.id != keep_response.id
+            )
+        ).first()
+    )
+    if others is None:
+        keep_contact.enterprise_id = None
+        keep_response.enterprise_id = None
+        session.add(keep_contact)
+        session.add(keep_response)
+        session.flush()
+        session.delete(enterprise)

@@ -67,6 +67,12 @@ def set_status(session: Session, contact: Contact, status: ContactStatus) -> Non
     session.add(contact)
 
 
+def set_flow(session: Session, contact: Contact, flow: str | None) -> None:
+    if contact.active_flow != flow:
+        contact.active_flow = flow
+        session.add(contact)
+
+
 def set_language(session: Session, contact: Contact, language: str) -> None:
     contact.language = language
     session.add(contact)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from urllib.parse import urlparse
 
 from telegram import (
@@ -19,6 +20,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import MessageLimit
+from telegram.error import Forbidden, NetworkError, RetryAfter
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -31,10 +33,14 @@ from telegram.ext import (
     filters,
 )
 
+from bot.delivery import Blocked, Delivery, RetryLater
+from bot.scheduler import start_scheduler
 from bot.settings import Settings
 from handlers.messages import Inbound, Reply, split_text
 from handlers.router import Conversation
 
+# Opt in to PTB's future behaviour (retry_after as a timedelta); TelegramSender handles both.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 COMMANDS = ("start", "help", "assess", "result", "lang", "officer", "stop")
@@ -107,7 +113,27 @@ async def send_replies(bot, chat_id: int | str, replies: list[Reply]) -> None:  
             await bot.send_message(chat_id, part, reply_markup=markup if last else None)
 
 
-def build_application(conversation: Conversation, settings: Settings) -> Application:
+class TelegramSender:
+    """Proactive sends (reminders, nudges, broadcasts) with Telegram's errors classified."""
+
+    def __init__(self, bot):  # noqa: ANN001
+        self.bot = bot
+
+    async def send(self, platform_id: str, replies: list[Reply]) -> None:
+        try:
+            await send_replies(self.bot, int(platform_id), replies)
+        except Forbidden as exc:
+            raise Blocked(str(exc)) from None
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            raise RetryLater(getattr(wait, "total_seconds", lambda: wait)()) from None
+        except NetworkError as exc:  # timeouts and 5xx: try the lane again a bit later
+            raise RetryLater(30, type(exc).__name__) from None
+
+
+def build_application(
+    conversation: Conversation, settings: Settings, *, outbox_interval: float = 20
+) -> Application:
     assert settings.telegram_token is not None
     root = settings.telegram_api_url.rstrip("/")
     app = (
@@ -117,7 +143,8 @@ def build_application(conversation: Conversation, settings: Settings) -> Applica
         .base_file_url(f"{root}/file/bot")
         # 30 msg/s overall and 20/min per group; a 429 is waited out and retried.
         .rate_limiter(AIORateLimiter(max_retries=3))
-        .post_init(_register_commands(conversation))
+        .post_init(_post_init(conversation, settings, outbox_interval))
+        .post_shutdown(_post_shutdown)
         .build()
     )
     app.bot_data["conversation"] = conversation
@@ -161,14 +188,33 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.warning("error while handling an update: %s: %s", type(err).__name__, err)
 
 
-def _register_commands(conversation: Conversation):
+def _post_init(conversation: Conversation, settings: Settings, outbox_interval: float):
     async def post_init(app: Application) -> None:
         texts = conversation.content.texts
         for lang in ("vi", "en"):
             commands = [BotCommand(c, texts.get(lang, f"commands.{c}")) for c in COMMANDS]
             await app.bot.set_my_commands(commands, language_code=None if lang == "vi" else lang)
+        delivery = Delivery(
+            engine=conversation.engine,
+            content_source=conversation,
+            clock=conversation.clock,
+            senders={CHANNEL: TelegramSender(app.bot)},
+        )
+        app.bot_data["delivery"] = delivery
+        app.bot_data["scheduler"] = start_scheduler(
+            delivery,
+            interval_seconds=outbox_interval,
+            maintenance=conversation.maintenance_jobs(),
+            timezone=settings.timezone,
+        )
 
     return post_init
+
+
+async def _post_shutdown(app: Application) -> None:
+    scheduler = app.bot_data.get("scheduler")
+    if scheduler is not None:
+        scheduler.shutdown(wait=False)
 
 
 def run(conversation: Conversation, settings: Settings) -> None:

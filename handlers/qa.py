@@ -1,0 +1,335 @@
+"""Questions and answers: free text -> the curated answer, or an honest "not sure".
+
+The short answer comes first, with "Xem thêm" for the details, up to three related topics and
+the main menu as buttons, and the sources named at the end. When the bot is not confident it
+says so, offers the closest topics and a button that passes the question to an officer. Every
+question is logged (storage.questions) so officers see what people ask and what is missing.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from content.search import Match
+from content.store import ContentStore
+from content.textnorm import fold_words
+from handlers import start
+from handlers.context import Context
+from handlers.messages import Button, Reply
+from storage import questions
+
+log = logging.getLogger(__name__)
+
+NEUTRAL_LIMIT = 2000  # Zalo's limit; Telegram allows 4096
+MAX_RELATED = 3
+PROGRAMMES_ENTRY = "support.programmes"
+
+_GREETING_WORDS = {"chao", "hello", "hi", "alo", "allo", "hey", "helo", "xin chao"}
+_GREETING_FILLERS = {
+    "xin", "ban", "bot", "ad", "admin", "oi", "a", "anh", "chi", "em", "ca", "nha", "nhe", "so",
+    "there", "good", "morning", "afternoon", "buoi", "sang", "chieu", "toi", "moi", "nguoi",
+}  # fmt: skip
+_THANKS = {"cam on", "camon", "thank", "thanks", "thank you", "tks", "thx", "cam on nhieu"}
+_THANKS_WORDS = {
+    "cam", "on", "camon", "thank", "thanks", "you", "tks", "thx", "nhieu", "nha", "nhe", "a",
+    "ban", "bot", "ad", "very", "much", "so", "rat", "oke", "ok", "okay", "vang", "da",
+    "em", "anh", "chi", "xin", "lot",
+}  # fmt: skip
+_ACK = {"ok", "oke", "okay", "vang", "da", "uh", "um", "uhm", "dạ"}
+
+
+def small_talk(text: str) -> str | None:
+    """ "greeting", "thanks" or None: a hello or a thank-you is not a question."""
+    words = fold_words(text).split()
+    if not words or len(words) > 6:
+        return None
+    joined = " ".join(words)
+    if any(w in _GREETING_WORDS for w in words) and all(
+        w in _GREETING_WORDS or w in _GREETING_FILLERS for w in words
+    ):
+        return "greeting"
+    if (any(t in f" {joined} " for t in (f" {x} " for x in _THANKS)) or joined in _ACK) and all(
+        w in _THANKS_WORDS or w in _ACK for w in words
+    ):
+        return "thanks"
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# Text splitting (channels reuse this with their own limit)
+# ---------------------------------------------------------------------------------------
+def split_text(text: str, limit: int = NEUTRAL_LIMIT) -> list[str]:
+    """Split on paragraph boundaries so that each part fits `limit` characters.
+
+    A paragraph longer than the limit is split on line breaks, then on spaces, as a last
+    resort on characters; nothing is ever lost.
+    """
+    text = text.strip()
+    if len(text) <= limit:
+        return [text] if text else []
+    parts: list[str] = []
+    current = ""
+    for para in re.split(r"\n\s*\n", text):
+        para = para.strip("\n")
+        pieces = [para] if len(para) <= limit else _split_long(para, limit)
+        for piece in pieces:
+            candidate = f"{current}\n\n{piece}" if current else piece
+            if len(candidate) <= limit:
+                current = candidate
+            else:
+                if current:
+                    parts.append(current)
+                current = piece
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _split_long(para: str, limit: int) -> list[str]:
+    out: list[str] = []
+    current = ""
+    for unit in _units(para, limit):
+        sep = "\n" if "\n" in para and not current.endswith(" ") else " "
+        candidate = f"{current}{sep}{unit}" if current else unit
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            if current:
+                out.append(current)
+            current = unit
+    if current:
+        out.append(current)
+    return out
+
+
+def _units(para: str, limit: int) -> list[str]:
+    units: list[str] = []
+    for line in para.split("\n"):
+        if len(line) <= limit:
+            units.append(line)
+            continue
+        word_run = ""
+        for word in line.split(" "):
+            while len(word) > limit:
+                units.append(word[:limit])
+                word = word[limit:]
+            candidate = f"{word_run} {word}" if word_run else word
+            if len(candidate) <= limit:
+                word_run = candidate
+            else:
+                units.append(word_run)
+                word_run = word
+        if word_run:
+            units.append(word_run)
+    return units
+
+
+# ---------------------------------------------------------------------------------------
+# Composing answers (pure: content in, replies out; the `ask` command uses this too)
+# ---------------------------------------------------------------------------------------
+@dataclass
+class Answer:
+    match: Match
+    lang: str  # the language the answer is written in
+    replies: list[Reply]
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(r.text for r in self.replies)
+
+
+def _t(content: ContentStore, lang: str, key: str, **fields: object) -> str:
+    return content.texts.get(lang, key, **fields)
+
+
+def _menu(content: ContentStore, lang: str) -> list[Button]:
+    return [Button(_t(content, lang, "menu.main"), "m:main")]
+
+
+def _with_buttons(texts: list[str], buttons: list[list[Button]]) -> list[Reply]:
+    replies = [Reply(text=t) for t in texts]
+    if replies:
+        replies[-1].buttons = buttons
+    return replies
+
+
+def _sources(content: ContentStore, entry_id: str, lang: str) -> str:
+    entry = content.knowledge.entries[entry_id]
+    if not entry.sources:
+        return ""
+    return _t(content, lang, "qa.sources", sources="; ".join(entry.sources))
+
+
+def _related_buttons(
+    content: ContentStore, entry_id: str, lang: str, suffix: str
+) -> list[list[Button]]:
+    kb = content.knowledge
+    rows = []
+    for rel in kb.entries[entry_id].related[:MAX_RELATED]:
+        if rel in kb.entries:
+            rows.append([Button(kb.entries[rel].text(lang).title, f"qa:t:{rel}{suffix}")])
+    return rows
+
+
+def _suffix(lang: str, contact_lang: str | None) -> str:
+    """Buttons carry the answer's language when it is not the contact's (an English question
+    from a Vietnamese-speaking contact keeps getting English)."""
+    return f":{lang}" if contact_lang is not None and lang != contact_lang else ""
+
+
+def entry_replies(
+    content: ContentStore,
+    entry_id: str,
+    lang: str,
+    today: date | None = None,
+    *,
+    details: bool = False,
+    limit: int = NEUTRAL_LIMIT,
+    contact_lang: str | None = None,
+) -> list[Reply]:
+    """The short answer (or the details) of an entry, split to `limit`, with its buttons."""
+    kb = content.knowledge
+    entry = kb.entries[entry_id]
+    body = kb.details(entry_id, lang, today) if details else kb.short(entry_id, lang, today)
+    body = body or kb.short(entry_id, lang, today)
+    if details:
+        body = f"{entry.text(lang).title}\n\n{body}"
+    sources = _sources(content, entry_id, lang)
+    text = f"{body}\n\n{sources}" if sources else body
+    suffix = _suffix(lang, contact_lang)
+    buttons: list[list[Button]] = []
+    if not details and entry.text(lang).details:
+        buttons.append([Button(_t(content, lang, "qa.more"), f"qa:more:{entry_id}{suffix}")])
+    buttons += _related_buttons(content, entry_id, lang, suffix)
+    buttons.append(_menu(content, lang))
+    return _with_buttons(split_text(text, limit), buttons)
+
+
+def fallback_replies(
+    content: ContentStore,
+    match: Match,
+    lang: str,
+    log_id: int | None,
+    contact_lang: str | None = None,
+) -> list[Reply]:
+    """Not sure: say so, offer the closest topics and an officer."""
+    kb = content.knowledge
+    suffix = _suffix(lang, contact_lang)
+    buttons = [
+        [Button(kb.entries[e].text(lang).title, f"qa:t:{e}{suffix}")]
+        for e in match.alternatives[:MAX_RELATED]
+        if e in kb.entries
+    ]
+    officer = f"qa:officer:{log_id}" if log_id is not None else "m:officer"
+    buttons.append([Button(_t(content, lang, "qa.officer_button"), officer)])
+    buttons.append(_menu(content, lang))
+    key = "qa.not_sure" if len(buttons) > 2 else "qa.not_sure_no_topics"
+    return _with_buttons([_t(content, lang, key)], buttons)
+
+
+def answer_language(match: Match, fallback: str) -> str:
+    return match.lang if match.lang in ("vi", "en") else fallback
+
+
+def compose(
+    content: ContentStore,
+    question: str,
+    lang: str,
+    today: date | None = None,
+    *,
+    log_id: int | None = None,
+    match: Match | None = None,
+    limit: int = NEUTRAL_LIMIT,
+) -> Answer:
+    """The bot's answer to a question, without touching the database."""
+    match = match or content.knowledge.index.search(question)
+    answer_lang = answer_language(match, lang)
+    if match.topic is not None:
+        replies = entry_replies(
+            content, match.topic, answer_lang, today, limit=limit, contact_lang=lang
+        )
+    else:
+        replies = fallback_replies(content, match, answer_lang, log_id, contact_lang=lang)
+    return Answer(match=match, lang=answer_lang, replies=replies)
+
+
+# ---------------------------------------------------------------------------------------
+# Handlers
+# ---------------------------------------------------------------------------------------
+def _today(ctx: Context) -> date:
+    tz = getattr(ctx.settings, "tz", None)
+    return ctx.now.astimezone(tz).date() if tz else ctx.now.date()
+
+
+def on_text(ctx: Context, text: str) -> list[Reply]:
+    """A free-text message that no questionnaire took: a question (or a hello, or thanks)."""
+    talk = small_talk(text)
+    if talk == "greeting":
+        return [Reply(text=ctx.t("qa.greeting"), buttons=start.main_menu(ctx))]
+    if talk == "thanks":
+        return [Reply(text=ctx.t("qa.thanks"), buttons=[start.menu_button(ctx)])]
+    match = ctx.content.knowledge.index.search(text)
+    lang = answer_language(match, ctx.lang)
+    log_id = _log(ctx, text, lang, match)
+    return compose(ctx.content, text, ctx.lang, _today(ctx), log_id=log_id, match=match).replies
+
+
+def _log(ctx: Context, text: str, lang: str, match: Match) -> int | None:
+    """Log the question; a failure here must never cost the person their answer."""
+    try:
+        with ctx.session.begin_nested():
+            row = questions.log_question(
+                ctx.session,
+                contact_id=ctx.contact.id,
+                channel=ctx.inbound.channel,
+                text=text,
+                lang=lang,
+                topic=match.topic if match.confident else match.best,
+                score=match.score,
+                confident=match.confident,
+                alternatives=match.alternatives,
+                now=ctx.now,
+            )
+        return row.id
+    except Exception:
+        log.exception("could not log a question")
+        return None
+
+
+def button(ctx: Context, arg: str) -> list[Reply]:
+    """qa:more:<id>[:lang] (details), qa:t:<id>[:lang] (a topic), qa:officer:<question log id>."""
+    action, _, value = arg.partition(":")
+    kb = ctx.content.knowledge
+    if action in ("more", "t"):
+        entry_id, _, lang = value.partition(":")
+        if entry_id not in kb.entries:
+            return [ctx.reply("stale_button"), start.menu(ctx)]
+        lang = lang if lang in ("vi", "en") else ctx.lang
+        return entry_replies(
+            ctx.content,
+            entry_id,
+            lang,
+            _today(ctx),
+            details=action == "more",
+            contact_lang=ctx.lang,
+        )
+    if action == "officer" and value.isdigit():
+        row = questions.mark_handed_off(ctx.session, int(value), ctx.contact.id)
+        if row is not None:
+            return [Reply(text=ctx.t("qa.handed_off"), buttons=[start.menu_button(ctx)])]
+    return [ctx.reply("stale_button"), start.menu(ctx)]
+
+
+def intro(ctx: Context, arg: str = "") -> list[Reply]:
+    """Menu "Hỏi đáp SXSH": how to ask, with examples."""
+    return [Reply(text=ctx.t("qa_intro"), buttons=[start.menu_button(ctx)])]
+
+
+def programmes(ctx: Context, arg: str = "") -> list[Reply]:
+    """Menu "Chương trình hỗ trợ": the programmes answer, filled from programmes.yaml."""
+    if PROGRAMMES_ENTRY not in ctx.content.knowledge.entries:
+        return start.not_ready(ctx, "programmes")
+    return entry_replies(ctx.content, PROGRAMMES_ENTRY, ctx.lang, _today(ctx))
