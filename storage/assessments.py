@@ -118,13 +118,12 @@ def link_enterprise(
     enterprise = None
     if tax_code:
         enterprise = session.exec(select(Enterprise).where(Enterprise.tax_code == tax_code)).first()
-    if enterprise is not None and current is not None and current.id != enterprise.id:
+    other_company = bool(current and current.tax_code and tax_code and current.tax_code != tax_code)
+    if current is not None and enterprise is not None and current.id != enterprise.id:
         if current.tax_code is None:
             _drop_if_orphan(session, current, keep_contact=contact, keep_response=response)
-    elif enterprise is None and current is not None:
-        # Keep the contact's record unless it belongs to another tax code (another company).
-        if not (current.tax_code and tax_code and current.tax_code != tax_code):
-            enterprise = current
+    elif current is not None and enterprise is None and not other_company:
+        enterprise = current  # keep the contact's record unless it is another company's
     if enterprise is None:
         enterprise = Enterprise(created_at=now, updated_at=now)
     if tax_code:
