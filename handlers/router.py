@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from content.store import ContentStore
 from content.texts import ContentError
-from handlers import assessment, qa, start
+from handlers import assessment, handoff, privacy, qa, start
 from handlers.clock import Clock, SystemClock
 from handlers.context import Context
 from handlers.messages import Inbound, Reply
@@ -25,6 +25,13 @@ from storage.models import ContactStatus, Role
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4096
+# Flows that take free text while they are open (contacts.active_flow).
+FLOWS = {assessment.FLOW: assessment.on_text, handoff.FLOW: handoff.on_text}
+# What keeps a flow open: its buttons' prefix, its commands, and what to say when it pauses.
+FLOW_SCOPE = {
+    assessment.FLOW: ("as:", assessment.COMMANDS, "assess.paused"),
+    handoff.FLOW: ("ho:", set(), None),
+}
 Handler = Callable[[Context, str], list[Reply] | Reply]
 
 
@@ -53,6 +60,9 @@ class Conversation:
             "cancel": assessment.cancel,
             "skip": assessment.skip_command,
             "back": assessment.back_command,
+            "officer": handoff.command,
+            "mydata": privacy.show,
+            "deletedata": privacy.ask_delete,
             **self.commands,
         }
         self.buttons = {
@@ -60,12 +70,15 @@ class Conversation:
             "lang": lambda ctx, arg: start.set_language(ctx, arg),
             "qa": qa.button,
             "as": assessment.button,
+            "ho": handoff.button,
+            "pv": privacy.button,
             **self.buttons,
         }
         self.menu_actions = {
             "qa": qa.intro,
             "prog": qa.programmes,
             "assess": assessment.command,
+            "officer": handoff.command,
             **self.menu_actions,
         }
 
@@ -129,9 +142,10 @@ class Conversation:
             return handler(ctx, arg)
         text = (inbound.text or "").strip()
         if ctx.contact.active_flow and inbound.command is None and not start.is_stop_word(text):
-            # An open questionnaire gets every typed answer, even an empty or huge one,
-            # so its own message says what that question expects.
-            replies = assessment.on_text(ctx, inbound.text or "")
+            # An open flow gets every typed answer, even an empty or huge one, so its own
+            # message says what it expects (e.g. the assessment's current question).
+            flow = FLOWS.get(ctx.contact.active_flow)
+            replies = flow(ctx, inbound.text or "") if flow else None
             if replies is not None:
                 return replies
         if not text:
@@ -154,21 +168,24 @@ class Conversation:
         return qa.on_text(ctx, text)
 
     def _pause_flow_if_left(self, ctx: Context) -> list[Reply]:
-        """Another command or menu while answering the assessment pauses it (answers kept),
-        so the person's next free text is a question again, not an answer."""
-        if ctx.contact.active_flow != assessment.FLOW:
+        """Another command or menu while a flow is open pauses it (the assessment keeps its
+        answers), so the person's next free text is a question again, not an answer."""
+        flow = ctx.contact.active_flow
+        if flow is None:
             return []
+        prefix, commands, notice = FLOW_SCOPE.get(flow, ("", set(), None))
         inbound = ctx.inbound
         if inbound.payload is not None:
-            leaving = not inbound.payload.startswith("as:")
+            leaving = not inbound.payload.startswith(prefix)
         else:
             cmd = inbound.command
-            leaving = cmd is not None and cmd[0] not in assessment.COMMANDS
-            leaving = leaving or start.is_stop_word(inbound.text or "")
+            leaving = (cmd is not None and cmd[0] not in commands) or start.is_stop_word(
+                inbound.text or ""
+            )
         if not leaving:
             return []
         contacts.set_flow(ctx.session, ctx.contact, None)
-        return [ctx.reply("assess.paused")]
+        return [ctx.reply(notice)] if notice else []
 
     def maintenance_jobs(self) -> list[Callable[[], object]]:
         """Periodic housekeeping the scheduler runs in a worker thread."""

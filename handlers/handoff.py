@@ -1,0 +1,51 @@
+""" "Gặp cán bộ": the person writes what they need and it goes to the officers' work list
+(`sxsh-bot questions --unanswered`), marked as passed to an officer."""
+
+from __future__ import annotations
+
+from handlers.context import Context
+from handlers.messages import Button, Reply
+from handlers.start import menu_button
+from storage import contacts, questions
+
+FLOW = "handoff"
+
+
+def command(ctx: Context, args: str = "") -> list[Reply]:
+    """/officer [text]: with text, pass it on at once; without, ask for it."""
+    if args.strip():
+        return _pass_on(ctx, args.strip())
+    contacts.set_flow(ctx.session, ctx.contact, FLOW)
+    cancel = [Button(ctx.t("handoff.cancel"), "ho:cancel")]
+    return [Reply(text=ctx.t("handoff.ask"), buttons=[cancel])]
+
+
+def on_text(ctx: Context, text: str) -> list[Reply] | None:
+    if ctx.contact.active_flow != FLOW:
+        return None
+    if not text.strip():
+        return [ctx.reply("handoff.ask")]
+    return _pass_on(ctx, text.strip())
+
+
+def button(ctx: Context, arg: str) -> list[Reply]:
+    contacts.set_flow(ctx.session, ctx.contact, None)
+    return [ctx.reply("handoff.cancelled", buttons=[menu_button(ctx)])]
+
+
+def _pass_on(ctx: Context, text: str) -> list[Reply]:
+    contacts.set_flow(ctx.session, ctx.contact, None)
+    row = questions.log_question(
+        ctx.session,
+        contact_id=ctx.contact.id,
+        channel=ctx.contact.channel,
+        text=text[:2000],
+        lang=ctx.lang,
+        topic=None,
+        score=0.0,
+        confident=False,
+        alternatives=[],
+        now=ctx.now,
+    )
+    questions.mark_handed_off(ctx.session, row.id, ctx.contact.id)
+    return [ctx.reply("handoff.done", buttons=[menu_button(ctx)])]

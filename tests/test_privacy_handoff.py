@@ -1,0 +1,71 @@
+"""A person sees and deletes their own data; "Gặp cán bộ" passes a message to the officers."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from storage import questions
+from storage.models import Answer, ConsentRecord, Contact, QuestionLog, Response
+from tests.chat import Person
+from tests.test_assessment import FULL_RUN, answer_all, begin
+
+
+def all_rows(conv, model):
+    with Session(conv.engine) as s:
+        return list(s.exec(select(model)).all())
+
+
+def test_mydata_shows_consent_and_contact_details(conversation):
+    p = Person(conversation)
+    begin(p)
+    answer_all(p, FULL_RUN)
+    p.says("/mydata")
+    assert "Dữ liệu bot đang lưu" in p.text
+    assert "Thông tin liên hệ trong phiếu đánh giá – đồng ý" in p.text
+    assert "Nguyễn Văn An" in p.text and "0912345678" in p.text
+    assert "🗑 Xóa dữ liệu của tôi" in p.buttons
+
+
+def test_deletedata_removes_personal_data_and_keeps_company_answers(conversation):
+    p = Person(conversation)
+    begin(p)
+    answer_all(p, FULL_RUN)
+    p.says("sxsh la gi")
+    p.says("/deletedata")
+    p.presses("Không, giữ lại")
+    assert len(all_rows(conversation, Contact)) == 1
+    p.says("/deletedata")
+    p.presses("Có, xóa hết")
+    assert "Đã xóa dữ liệu cá nhân" in p.text
+    assert all_rows(conversation, Contact) == []
+    assert all_rows(conversation, ConsentRecord) == []
+    assert all_rows(conversation, QuestionLog) == []
+    [response] = all_rows(conversation, Response)
+    assert response.contact_id is None and response.status == "completed"
+    kept = {a.question_id for a in all_rows(conversation, Answer)}
+    assert "contact_phone" not in kept and "contact_name" not in kept
+    assert {"sector", "electricity_bill"} <= kept
+
+
+def test_officer_handoff_reaches_the_officers_list(conversation):
+    p = Person(conversation)
+    p.says("/start")
+    p.presses("👤 Gặp cán bộ")
+    assert "gõ câu hỏi" in p.text.lower()
+    p.says("Công ty tôi muốn được khảo sát tại chỗ, cần làm thủ tục gì?")
+    assert "danh sách việc của cán bộ" in p.text
+    with Session(conversation.engine) as s:
+        [row] = questions.unanswered(s)
+        assert row.handed_off and row.text.startswith("Công ty tôi muốn được khảo sát")
+    # Free text afterwards is a question for the knowledge base again.
+    p.says("tiết kiệm nước thế nào")
+    with Session(conversation.engine) as s:
+        assert len(s.exec(select(QuestionLog)).all()) == 2
+
+
+def test_officer_handoff_can_be_cancelled(conversation):
+    p = Person(conversation)
+    p.says("/officer")
+    p.presses("Thôi, không gửi")
+    assert "chưa gửi gì" in p.text
+    assert all_rows(conversation, QuestionLog) == []
