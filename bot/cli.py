@@ -160,5 +160,313 @@ def content_reload() -> None:
     typer.echo(f"content generation {generation}: running bots reload on their next message")
 
 
+@app.command()
+def ask(
+    question: Annotated[
+        str | None, typer.Argument(help="The question; without it, one question per line on stdin.")
+    ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(help="The asker's language (vi|en), used when the question's is unclear."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help='One JSON object per question: {"topic", "score", ...}')
+    ] = False,
+) -> None:
+    """Print the bot's answer to a question (content and search only, no database)."""
+    import json
+
+    from content.store import ContentStore
+    from handlers.qa import compose
+
+    s = settings()
+    language = lang or s.default_language
+    if language not in ("vi", "en"):
+        fail("--lang must be vi or en")
+    with friendly_errors():
+        content = ContentStore.load(s.content_dir)
+
+    def one(q: str) -> None:
+        answer = compose(content, q, language)
+        m = answer.match
+        if as_json:
+            obj = {
+                "topic": m.topic,
+                "score": m.score,
+                "answer": answer.text,
+                "alternatives": m.alternatives,
+            }
+            typer.echo(json.dumps(obj, ensure_ascii=False))
+            return
+        topic = m.topic or f"none (closest: {', '.join(m.alternatives) or '-'})"
+        typer.echo(f"[topic: {topic}; confidence {m.score:.2f}; language {answer.lang}]")
+        for reply in answer.replies:
+            typer.echo(reply.text)
+            for button in reply.all_buttons():
+                typer.echo(f"  [{button.label}]")
+
+    if question is not None:
+        one(question)
+        return
+    first = True
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        if not as_json and not first:
+            typer.echo("-" * 40)
+        one(line.strip())
+        first = False
+
+
+def _parse_day(value: str | None):  # noqa: ANN202
+    from datetime import datetime
+
+    if value is None:
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+    fail(f"--since {value!r}: write a date as YYYY-MM-DD or dd/mm/yyyy")
+    return None
+
+
+@app.command()
+def questions(
+    unanswered: Annotated[
+        bool,
+        typer.Option(
+            "--unanswered", help="Only those without a confident answer or passed to an officer."
+        ),
+    ] = False,
+    since: Annotated[
+        str | None, typer.Option(help="From this day on (YYYY-MM-DD or dd/mm/yyyy, local time).")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 200,
+) -> None:
+    """List the questions people asked, newest first: the officers' work list."""
+    from rich.console import Console
+    from rich.table import Table
+    from sqlmodel import Session
+
+    from storage import migrate
+    from storage import questions as qlog
+    from storage.db import make_engine
+
+    s = settings()
+    day = _parse_day(since)
+    start = day.replace(tzinfo=s.tz) if day else None
+    with friendly_errors():
+        migrate.upgrade(s.database_url)
+        engine = make_engine(s.database_url)
+        with Session(engine) as session:
+            if unanswered:
+                rows = qlog.unanswered(session, since=start)[:limit]
+            else:
+                rows = qlog.recent(session, since=start, limit=limit)
+        engine.dispose()
+    title = "Unanswered questions" if unanswered else "Questions"
+    table = Table(title=f"{title} ({len(rows)})", show_lines=False)
+    for col in (
+        "id",
+        "time",
+        "channel",
+        "contact",
+        "question",
+        "topic",
+        "score",
+        "sure",
+        "officer",
+    ):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        created = r.created_at
+        local = created.astimezone(s.tz) if created.tzinfo else created
+        table.add_row(
+            str(r.id),
+            local.strftime("%d/%m/%Y %H:%M"),
+            r.channel,
+            str(r.contact_id or ""),
+            r.text,
+            r.topic or "-",
+            f"{r.score:.2f}",
+            "yes" if r.confident else "no",
+            "asked" if r.handed_off else "",
+        )
+    Console(width=160).print(table)
+
+
+# --- officers: export and report (handlers/reports.py) ----------------------------------------
+
+export_app = typer.Typer(help="Export answers for officers (Excel, CSV).", no_args_is_help=True)
+report_app = typer.Typer(help="Figures for officers.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+app.add_typer(report_app, name="report")
+
+_SINCE_HELP = "Only responses submitted from this day on (YYYY-MM-DD or dd/mm/yyyy, local time)."
+
+
+def _report_content(s: Settings):  # noqa: ANN202
+    """The questionnaire and texts from the configured content folder."""
+    from content.forms import load_questionnaire
+    from content.store import questionnaire_path
+    from content.texts import Texts
+
+    with friendly_errors():
+        return load_questionnaire(questionnaire_path(s.content_dir)), Texts.load(
+            s.content_dir / "texts"
+        )
+
+
+@export_app.command("responses")
+def export_responses(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The file to write.")],
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="xlsx or csv; by default from the file's extension."),
+    ] = None,
+    since: Annotated[str | None, typer.Option(help=_SINCE_HELP)] = None,
+    codes: Annotated[
+        bool, typer.Option("--codes", help="Question ids and answer codes instead of labels.")
+    ] = False,
+    lang: Annotated[str, typer.Option(help="Language of headers and labels: vi or en.")] = "vi",
+    include_personal: Annotated[
+        bool,
+        typer.Option(
+            "--include-personal",
+            help="Add contact name and phone (only of people who consented).",
+        ),
+    ] = False,
+) -> None:
+    """Completed quick assessments: one row per response, one column per question."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from sqlmodel import Session
+
+    from handlers import reports
+    from storage import migrate
+    from storage.db import make_engine
+
+    kind = (fmt or output.suffix.lstrip(".")).lower()
+    if kind not in ("xlsx", "csv"):
+        fail(
+            f"--format {fmt!r}: use xlsx or csv"
+            if fmt
+            else f"cannot tell the format from {output.name!r}: add --format xlsx or csv"
+        )
+    if lang not in ("vi", "en"):
+        fail("--lang must be vi or en")
+    day = _parse_day(since)
+    problem = reports.unwritable(output)
+    if problem:
+        fail(problem)
+    s = settings()
+    start = day.replace(tzinfo=s.tz) if day else None
+    questionnaire, texts = _report_content(s)
+    console = Console(stderr=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with (
+        friendly_errors(),
+        Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar,
+    ):
+        migrate.upgrade(s.database_url)
+        engine = make_engine(s.database_url)
+        try:
+            with Session(engine) as session:
+                reading = bar.add_task("Đọc phiếu", total=None)
+                headers, rows = reports.response_rows(
+                    session,
+                    questionnaire,
+                    since=start,
+                    codes=codes,
+                    lang=lang,
+                    include_personal=include_personal,
+                    texts=texts,
+                    tz=s.tz,
+                    progress=lambda done, total: bar.update(reading, completed=done, total=total),
+                )
+                figures = reports.summary(
+                    session, questionnaire, since=start, lang=lang, texts=texts
+                )
+        finally:
+            engine.dispose()
+        writing = bar.add_task("Ghi tệp", total=len(rows))
+
+        def step(done: int, total: int) -> None:
+            bar.update(writing, completed=done)
+
+        try:
+            if kind == "xlsx":
+                notes = [texts.get(lang, "reports.summary.note")]
+                if day:
+                    date = day.strftime("%d/%m/%Y")
+                    notes.append(texts.get(lang, "reports.summary.since", date=date))
+                reports.write_xlsx(
+                    output,
+                    headers,
+                    rows,
+                    summary=reports.summary_table(figures, lang, texts),
+                    lang=lang,
+                    texts=texts,
+                    notes=notes,
+                    progress=step,
+                )
+            else:
+                reports.write_csv(output, headers, rows, progress=step)
+        except OSError as exc:
+            fail(f"cannot write {output}: {exc.strerror or exc}")
+    typer.echo(texts.get("vi", "reports.exported", n=len(rows), file=output))
+
+
+@report_app.command("summary")
+def report_summary(
+    since: Annotated[str | None, typer.Option(help=_SINCE_HELP)] = None,
+) -> None:
+    """Share of enterprises that know SXSH, have applied it and have a person/unit, by sector."""
+    from rich.console import Console
+    from rich.table import Table
+    from sqlmodel import Session
+
+    from handlers import reports
+    from storage import migrate
+    from storage.db import make_engine
+
+    day = _parse_day(since)
+    s = settings()
+    questionnaire, texts = _report_content(s)
+    with friendly_errors():
+        migrate.upgrade(s.database_url)
+        engine = make_engine(s.database_url)
+        try:
+            with Session(engine) as session:
+                figures = reports.summary(
+                    session, questionnaire, since=day.replace(tzinfo=s.tz) if day else None
+                )
+        finally:
+            engine.dispose()
+
+    def t(key: str, **fields: object) -> str:
+        return texts.get("vi", f"reports.summary.{key}", **fields)
+
+    title = t("title")
+    if day:
+        title += " – " + t("since", date=day.strftime("%d/%m/%Y"))
+    headers, rows = reports.summary_table(figures, "vi", texts)
+    table = Table(title=title, caption=t("note"), caption_justify="left")
+    table.add_column(headers[0], no_wrap=True)
+    for header in headers[1:]:
+        table.add_column(header, justify="right")
+    for i, row in enumerate(rows):
+        cells = [row[0], str(row[1])]
+        cells += ["–" if v is None else f"{v:.1f}".replace(".", ",") for v in row[2:]]
+        last = i == len(rows) - 1
+        table.add_row(*cells, style="bold" if last else None, end_section=i == len(rows) - 2)
+    console = Console(width=120)
+    console.print(table)
+    if figures[-1].count == 0:
+        console.print(t("empty"))
+
+
 if __name__ == "__main__":
     app()
