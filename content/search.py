@@ -51,7 +51,7 @@ STOP_WEIGHT = 0.25
 # Confidence: logistic regression over the features of the best entry: (bias, coverage of the
 # question's words by the entry's ways of asking, by all its text, share of word pairs found,
 # best score relative to a perfect match, margin over the runner-up).
-CONFIDENCE = (-6.0, 3.0, 4.0, 2.0, 2.0, 2.0, -2.0)
+CONFIDENCE = (-3.614, 0.195, 1.01, 3.617, 1.529, 3.387, -2.3)
 THRESHOLD = 0.5
 ACCENT_MISS_CREDIT = 0.3
 
@@ -93,9 +93,15 @@ def is_vi_syllable(folded: str) -> bool:
     return bool(_VI_SYLLABLE.match(folded))
 
 
+_Y_TO_I = str.maketrans("yýỳỷỹỵ", "iíìỉĩị")
+_FINAL_Y = re.compile(r"\b(qu|[bdhklmnstv])([yýỳỷỹỵ])\b")
+
+
 def tokens(text: str) -> list[str]:
-    """Accented (normalised) word tokens."""
-    return _WORD.findall(normalize(text))
+    """Accented (normalised) word tokens; a final y after one consonant is written i, as both
+    spellings are in use (lý/lí, kỹ/kĩ, quy/qui)."""
+    text = _FINAL_Y.sub(lambda m: m.group(1) + m.group(2).translate(_Y_TO_I), normalize(text))
+    return _WORD.findall(text)
 
 
 def stem(word: str) -> str:

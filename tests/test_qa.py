@@ -1,0 +1,171 @@
+"""Questions and answers as a person sees them over the conversation core, on a real SQLite
+file, and what the question log keeps for officers."""
+
+from __future__ import annotations
+
+import json
+
+from sqlmodel import Session, select
+
+from content.store import ContentStore
+from handlers import qa
+from handlers.qa import entry_replies, split_text
+from storage import questions
+from storage.models import QuestionLog
+from tests.chat import Person
+from tests.qa_fixtures import CONTENT
+
+
+def logs(conversation) -> list[QuestionLog]:
+    with Session(conversation.engine) as s:
+        return list(s.exec(select(QuestionLog).order_by(QuestionLog.id)))
+
+
+def test_question_gets_short_answer_related_topics_and_sources(conversation):
+    kb = conversation.content.knowledge
+    definition = kb.entries["sxsh.definition"]
+    p = Person(conversation)
+    p.says("sxsh la gi")
+    assert p.text.startswith(definition.vi.short[:80])
+    assert p.text.rstrip().endswith("Nguồn: " + "; ".join(definition.sources))
+    related = [kb.entries[r].vi.title for r in definition.related[:3]]
+    assert p.buttons == ["📖 Xem thêm", *related, "☰ Menu chính"]
+
+    p.presses("📖 Xem thêm")
+    assert p.text.startswith(definition.vi.title)
+    assert definition.vi.details.split("\n\n")[0][:60] in p.text
+    assert "📖 Xem thêm" not in p.buttons
+
+    p.presses(related[0])
+    first = kb.entries[definition.related[0]]
+    assert p.text.startswith(first.vi.short[:60])
+
+
+def test_every_question_is_logged(conversation, clock):
+    p = Person(conversation)
+    p.says("tiết kiệm điện trong nhà máy thế nào")
+    [row] = logs(conversation)
+    assert row.text == "tiết kiệm điện trong nhà máy thế nào"
+    assert (row.topic, row.confident, row.lang, row.channel) == (
+        "sxsh.energy",
+        True,
+        "vi",
+        "console",
+    )
+    assert row.score > 0.5
+    assert row.created_at.replace(tzinfo=None) == clock.now().replace(tzinfo=None)
+    assert row.contact_id is not None
+    assert isinstance(json.loads(row.alternatives), list)
+
+
+def test_off_topic_gets_the_honest_fallback_and_can_reach_an_officer(conversation):
+    p = Person(conversation)
+    p.says("giá vàng hôm nay bao nhiêu")
+    assert p.text.startswith("Bot chưa chắc hiểu đúng câu hỏi")
+    assert "👤 Gặp cán bộ" in p.buttons and p.buttons[-1] == "☰ Menu chính"
+    assert 1 <= len(p.buttons) - 2 <= 3  # the closest topics
+    [row] = logs(conversation)
+    assert row.confident is False and row.handed_off is False
+
+    p.presses("👤 Gặp cán bộ")
+    assert p.text.startswith("Đã chuyển câu hỏi của anh/chị cho cán bộ Sở Công Thương.")
+    assert "trong giờ làm việc" in p.text
+    [row] = logs(conversation)
+    assert row.handed_off is True
+    with Session(conversation.engine) as s:
+        waiting = questions.unanswered(s)
+    assert [r.text for r in waiting] == ["giá vàng hôm nay bao nhiêu"]
+
+
+def test_someone_else_cannot_hand_off_my_question(conversation):
+    Person(conversation, user_id="a").says("giá vàng hôm nay bao nhiêu")
+    [row] = logs(conversation)
+    other = Person(conversation, user_id="b")
+    other.press_payload(f"qa:officer:{row.id}")
+    assert "Nút này không còn dùng được" in other.text
+    assert logs(conversation)[0].handed_off is False
+
+
+def test_english_question_from_a_vietnamese_contact(conversation):
+    kb = conversation.content.knowledge
+    p = Person(conversation)
+    p.says("What is cleaner production?")
+    assert p.text.startswith(kb.entries["sxsh.definition"].en.short[:60])
+    assert p.buttons[0] == "📖 Read more"
+    p.presses("📖 Read more")
+    assert p.text.startswith(kb.entries["sxsh.definition"].en.title)
+    assert logs(conversation)[0].lang == "en"
+
+
+def test_greeting_and_thanks_are_not_questions(conversation):
+    p = Person(conversation)
+    p.says("chào bạn")
+    assert p.text.startswith("Chào anh/chị!")
+    assert "❓ Hỏi đáp SXSH" in p.buttons
+    p.says("cảm ơn nhiều nha")
+    assert p.text.startswith("Dạ, không có gì")
+    p.says("hello")
+    assert "Bot chưa chắc" not in p.text
+    assert logs(conversation) == []
+
+
+def test_menu_buttons_for_qa_and_programmes(conversation):
+    p = Person(conversation)
+    p.says("/start")
+    p.presses("❓ Hỏi đáp SXSH")
+    assert "Anh/chị cứ gõ câu hỏi về sản xuất sạch hơn" in p.text
+    p.says("/start")
+    p.presses("🤝 Chương trình hỗ trợ")
+    kb = conversation.content.knowledge
+    assert p.text.startswith(kb.entries["support.programmes"].vi.short[:60])
+    assert "chưa cập nhật" in p.text  # officer data not filled in yet says so
+
+
+def test_a_failing_log_does_not_cost_the_answer(conversation, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(questions, "log_question", broken)
+    p = Person(conversation)
+    p.says("sxsh la gi")
+    assert p.text.startswith(
+        conversation.content.knowledge.entries["sxsh.definition"].vi.short[:60]
+    )
+    p.says("giá vàng hôm nay")
+    assert "👤 Gặp cán bộ" in p.buttons  # falls back to the general officer button
+    assert logs(conversation) == []
+
+
+def test_stale_topic_button(conversation):
+    p = Person(conversation)
+    p.press_payload("qa:t:no.such_topic")
+    assert "Nút này không còn dùng được" in p.text
+
+
+def test_split_text_keeps_paragraphs_and_limits():
+    paragraphs = [f"Đoạn {i}. " + " ".join(["chữ"] * 60) for i in range(12)]
+    text = "\n\n".join(paragraphs)
+    parts = split_text(text, 700)
+    assert all(len(p) <= 700 for p in parts)
+    assert "\n\n".join(parts) == text  # split only between paragraphs
+    huge = "từ " * 1500
+    parts = split_text(huge, 2000)
+    assert all(len(p) <= 2000 for p in parts) and len(parts) == 3
+    assert " ".join(parts).split() == huge.split()
+    assert split_text("ngắn", 2000) == ["ngắn"]
+
+
+def test_long_answer_is_split_with_buttons_on_the_last_part():
+    content = ContentStore.load(CONTENT)
+    replies = entry_replies(content, "support.programmes", "vi", details=True, limit=400)
+    assert len(replies) > 1
+    assert all(len(r.text) <= 400 for r in replies)
+    assert all(not r.buttons for r in replies[:-1]) and replies[-1].buttons
+
+
+def test_small_talk_detection():
+    assert qa.small_talk("Chào bạn") == "greeting"
+    assert qa.small_talk("alo") == "greeting"
+    assert qa.small_talk("Thanks!") == "thanks"
+    assert qa.small_talk("cam on ad") == "thanks"
+    assert qa.small_talk("chào bạn, sxsh là gì") is None

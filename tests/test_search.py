@@ -1,0 +1,166 @@
+"""The matcher finds the answer for questions as people type them: with or without marks,
+with either tone-mark placement, abbreviations, typos, in English; and refuses off-topic ones."""
+
+from __future__ import annotations
+
+import pytest
+
+from content.store import ContentStore
+from content.textnorm import fold
+from handlers.qa import compose
+from tests.qa_fixtures import CONTENT
+
+
+@pytest.fixture(scope="module")
+def content() -> ContentStore:
+    return ContentStore.load(CONTENT)
+
+
+def topic(content: ContentStore, question: str) -> str | None:
+    return content.knowledge.index.search(question).topic
+
+
+ACCENTED = [
+    ("Sản xuất sạch hơn là gì?", "sxsh.definition"),
+    ("Làm sản xuất sạch hơn thì doanh nghiệp được lợi gì?", "sxsh.benefits"),
+    ("Quản lý nội vi gồm những việc gì?", "sxsh.housekeeping"),
+    ("Tiết kiệm điện trong nhà máy thế nào?", "sxsh.energy"),
+    ("Làm sao giảm lượng nước dùng trong sản xuất?", "sxsh.water"),
+    ("Khu công nghiệp sinh thái là gì?", "sxsh.eco_ip"),
+    ("Cộng sinh công nghiệp nghĩa là gì?", "sxsh.symbiosis"),
+    ("Chế biến thủy sản áp dụng sản xuất sạch hơn thế nào?", "sector.seafood"),
+    ("Nhà máy xay lúa dùng trấu làm gì?", "sector.rice"),
+    ("Luật tiết kiệm năng lượng yêu cầu doanh nghiệp những gì?", "policy.energy_law"),
+    ("Đánh giá nhanh mất mấy ngày?", "sxsh.quick_assessment"),
+    ("Đang có chương trình hỗ trợ nào?", "support.programmes"),
+    ("Có lớp tập huấn sản xuất sạch hơn không?", "support.training"),
+    ("Dữ liệu của tôi được bảo mật không?", "bot.privacy"),
+    ("Cho tôi gặp cán bộ", "bot.human"),
+    ("Áp dụng sản xuất sạch hơn có tốn kém không?", "sxsh.cost"),
+    ("Chiến lược sản xuất sạch hơn đến năm 2020 đặt mục tiêu gì?", "policy.strategy_2020"),
+    ("Dự án khu công nghiệp sinh thái Trà Nóc đạt kết quả gì?", "cantho.eco_ip_project"),
+]
+
+
+@pytest.mark.parametrize(("question", "expected"), ACCENTED, ids=[q for q, _ in ACCENTED])
+def test_with_and_without_diacritics_the_same_answer(content, question, expected):
+    plain = fold(question)
+    assert topic(content, question) == expected
+    assert topic(content, plain) == expected
+    with_marks = compose(content, question, "vi")
+    without = compose(content, plain, "vi")
+    assert with_marks.text == without.text
+    assert [b.payload for r in with_marks.replies for b in r.all_buttons()] == [
+        b.payload for r in without.replies for b in r.all_buttons()
+    ]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("chế biến thủy sản tiết kiệm nước", "chế biến thuỷ sản tiết kiệm nước"),
+        ("khu công nghiệp Hòa Khánh", "khu công nghiệp Hoà Khánh"),
+        ("tái sử dụng hóa chất", "tái sử dụng hoá chất"),
+    ],
+)
+def test_tone_mark_placements_match_the_same(content, a, b):
+    index = content.knowledge.index
+    assert index.analyse(a).terms == index.analyse(b).terms
+    assert index.search(a).topic == index.search(b).topic
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("sxsh la gi", "sxsh.definition"),
+        ("sxsh?", "sxsh.definition"),
+        ("tk nl trong nm ntn", "sxsh.energy"),
+        ("dn nho lam sxsh dc ko", "sxsh.sme"),
+        ("kcn sinh thai la j", "sxsh.eco_ip"),
+        ("xlnt co phai la sxsh k", "sxsh.vs_treatment"),
+    ],
+)
+def test_abbreviations(content, question, expected):
+    assert topic(content, question) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("sanr xuaats sachj hon laf gi", "sxsh.definition"),  # Telex keys, no input method
+        ("sa3n xua61t sa5ch ho7n la2 gi2", "sxsh.definition"),  # VNI keys
+        ("sanxuatsachhon la gi", "sxsh.definition"),  # run together
+        ("tiet kiem dienn trong nha mayy", "sxsh.energy"),  # doubled letters
+        ("cleaner producton benefits", "sxsh.benefits"),  # English typo
+    ],
+)
+def test_typos(content, question, expected):
+    assert topic(content, question) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What is cleaner production?", "sxsh.definition"),
+        ("How can a factory save electricity?", "sxsh.energy"),
+        ("What is an eco-industrial park?", "sxsh.eco_ip"),
+        ("How do I apply for support?", "support.how_to_apply"),
+    ],
+)
+def test_english_question_gets_the_english_answer(content, question, expected):
+    answer = compose(content, question, "vi")  # the contact's language is Vietnamese
+    assert answer.match.topic == expected
+    assert answer.lang == "en"
+    entry = content.knowledge.entries[expected]
+    assert answer.replies[0].text.startswith(entry.en.short[:60])
+    assert "Read more" in [b.label for r in answer.replies for b in r.all_buttons()][0]
+
+
+def test_vietnamese_question_from_an_english_contact_gets_vietnamese(content):
+    answer = compose(content, "sản xuất sạch hơn là gì", "en")
+    assert answer.lang == "vi"
+    assert answer.replies[0].text.startswith(
+        content.knowledge.entries["sxsh.definition"].vi.short[:40]
+    )
+
+
+OFF_TOPIC = [
+    "giá vàng hôm nay",
+    "gia xang ron 95 hom nay",
+    "ket qua bong da ngoai hang anh",
+    "cách nấu lẩu mắm",
+    "what's the weather tomorrow",
+    "tell me a joke",
+    "mua vé máy bay đi hà nội",
+    "học tiếng anh ở đâu tốt",
+]
+
+
+@pytest.mark.parametrize("question", OFF_TOPIC)
+def test_off_topic_is_refused(content, question):
+    m = content.knowledge.index.search(question)
+    assert m.topic is None
+    assert not m.confident
+    assert 0.0 <= m.score < 0.5
+    assert len(m.alternatives) <= 3
+
+
+def test_an_accented_question_uses_its_marks(content):
+    index = content.knowledge.index
+    accented = index.analyse("bao bì sản phẩm")
+    plain = index.analyse("bao bi san pham")
+    assert "~bì" in accented.terms and "bi" in accented.terms
+    assert not any(t.startswith("~") for t in plain.terms)
+    # The marks decide between readings that fold alike: "sổ đỏ" is not "số độ".
+    assert (
+        index.search("làm sổ đỏ mất bao lâu").score
+        < index.search("đánh giá chi tiết mất bao lâu").score
+    )
+
+
+def test_language_detection(content):
+    index = content.knowledge.index
+    assert index.analyse("What does cleaner production mean").lang == "en"
+    assert index.analyse("san xuat sach hon la gi").lang == "vi"
+    assert index.analyse("sxsh la gi").lang == "vi"
+    assert index.analyse("sản xuất sạch hơn").lang == "vi"
