@@ -61,10 +61,12 @@ class Outbound:
     created_at: datetime | None = None
 
 
-def split_text(text: str, limit: int) -> list[str]:
-    """Split a long answer on paragraph boundaries (then lines, then words) to fit a channel."""
+def split_text(text: str, limit: int = 2000) -> list[str]:
+    """Split a long answer on paragraph boundaries (then lines, then words) to fit a channel;
+    nothing is lost. 2000 characters is the smallest channel limit (Zalo)."""
+    text = text.strip()
     if len(text) <= limit:
-        return [text]
+        return [text] if text else []
     chunks: list[str] = []
     current = ""
     for part in text.split("\n\n"):

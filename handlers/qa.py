@@ -9,7 +9,6 @@ question is logged (storage.questions) so officers see what people ask and what 
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,7 +17,7 @@ from content.store import ContentStore
 from content.textnorm import fold_words
 from handlers import start
 from handlers.context import Context
-from handlers.messages import Button, Reply
+from handlers.messages import Button, Reply, split_text
 from storage import questions
 
 log = logging.getLogger(__name__)
@@ -56,75 +55,6 @@ def small_talk(text: str) -> str | None:
     ):
         return "thanks"
     return None
-
-
-# ---------------------------------------------------------------------------------------
-# Text splitting (channels reuse this with their own limit)
-# ---------------------------------------------------------------------------------------
-def split_text(text: str, limit: int = NEUTRAL_LIMIT) -> list[str]:
-    """Split on paragraph boundaries so that each part fits `limit` characters.
-
-    A paragraph longer than the limit is split on line breaks, then on spaces, as a last
-    resort on characters; nothing is ever lost.
-    """
-    text = text.strip()
-    if len(text) <= limit:
-        return [text] if text else []
-    parts: list[str] = []
-    current = ""
-    for para in re.split(r"\n\s*\n", text):
-        para = para.strip("\n")
-        pieces = [para] if len(para) <= limit else _split_long(para, limit)
-        for piece in pieces:
-            candidate = f"{current}\n\n{piece}" if current else piece
-            if len(candidate) <= limit:
-                current = candidate
-            else:
-                if current:
-                    parts.append(current)
-                current = piece
-    if current:
-        parts.append(current)
-    return parts
-
-
-def _split_long(para: str, limit: int) -> list[str]:
-    out: list[str] = []
-    current = ""
-    for unit in _units(para, limit):
-        sep = "\n" if "\n" in para and not current.endswith(" ") else " "
-        candidate = f"{current}{sep}{unit}" if current else unit
-        if len(candidate) <= limit:
-            current = candidate
-        else:
-            if current:
-                out.append(current)
-            current = unit
-    if current:
-        out.append(current)
-    return out
-
-
-def _units(para: str, limit: int) -> list[str]:
-    units: list[str] = []
-    for line in para.split("\n"):
-        if len(line) <= limit:
-            units.append(line)
-            continue
-        word_run = ""
-        for word in line.split(" "):
-            while len(word) > limit:
-                units.append(word[:limit])
-                word = word[limit:]
-            candidate = f"{word_run} {word}" if word_run else word
-            if len(candidate) <= limit:
-                word_run = candidate
-            else:
-                units.append(word_run)
-                word_run = word
-        if word_run:
-            units.append(word_run)
-    return units
 
 
 # ---------------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ from sqlmodel import Session, select
 
 from content.store import ContentStore
 from handlers import qa
-from handlers.qa import entry_replies, split_text
+from handlers.messages import split_text
+from handlers.qa import entry_replies
 from storage import questions
 from storage.models import QuestionLog
 from tests.chat import Person

@@ -6,9 +6,11 @@ too, so a script can drive it: `printf '/start\n1\n' | sxsh-bot chat --user demo
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import TextIO
 
+from bot.delivery import Delivery
 from handlers.messages import Button, Inbound, Reply
 from handlers.router import Conversation
 
@@ -53,7 +55,13 @@ def run(
     stdout.write(texts.get(lang, "console.intro") + "\n\n")
     buttons: list[Button] = []
     handled = 0
+    sender = ConsoleSender(stdout, files_dir)
+    delivery = Delivery(conversation.engine, conversation, conversation.clock, {CHANNEL: sender})
     for line in stdin:
+        # Reminders and nudges that fell due are shown before the next message is handled.
+        asyncio.run(delivery.run_once())
+        if sender.buttons:
+            buttons, sender.buttons = sender.buttons, []
         if line.strip().lower() in QUIT:
             break
         if echo:
@@ -71,3 +79,19 @@ def run(
         stdout.flush()
     stdout.write(texts.get(lang, "console.bye") + "\n")
     return handled
+
+
+class ConsoleSender:
+    """Proactive messages (reminders, nudges) printed in the terminal."""
+
+    def __init__(self, stdout: TextIO, files_dir: Path):
+        self.stdout = stdout
+        self.files_dir = files_dir
+        self.buttons: list[Button] = []
+
+    async def send(self, platform_id: str, replies: list[Reply]) -> None:
+        for reply in replies:
+            text, shown = render(reply, self.files_dir, first=len(self.buttons) + 1)
+            self.buttons.extend(shown)
+            self.stdout.write("🔔 " + text + "\n\n")
+        self.stdout.flush()
