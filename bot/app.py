@@ -50,6 +50,9 @@ def setup_logging(settings: Settings) -> None:
     ]
     for handler in logging.getLogger().handlers:
         handler.addFilter(_RedactingFilter(secrets))
-    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
+    # httpx logs every request URL at INFO, and Bot API URLs contain the token; PTB and httpcore
+    # log whole updates (people's messages) at DEBUG. Our own DEBUG must not switch those on.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("telegram").setLevel(logging.INFO)
