@@ -139,19 +139,20 @@ def cancel(ctx: Context, args: str = "") -> list[Reply]:
 
 
 def skip_command(ctx: Context, args: str = "") -> list[Reply]:
-    response = assessments.open_response(ctx.session, ctx.contact.id)
-    if response is None:
-        return [ctx.reply("assess.nothing_open", buttons=[_start_button(ctx)])]
-    contacts.set_flow(ctx.session, ctx.contact, FLOW)
-    return _skip(ctx, response)
+    return _on_open(ctx, _skip)
 
 
 def back_command(ctx: Context, args: str = "") -> list[Reply]:
+    return _on_open(ctx, _back)
+
+
+def _on_open(ctx: Context, action) -> list[Reply]:  # noqa: ANN001
+    """/skip and /back act on the open assessment (and give it the floor again)."""
     response = assessments.open_response(ctx.session, ctx.contact.id)
     if response is None:
         return [ctx.reply("assess.nothing_open", buttons=[_start_button(ctx)])]
     contacts.set_flow(ctx.session, ctx.contact, FLOW)
-    return _back(ctx, response)
+    return action(ctx, response)
 
 
 def result_command(ctx: Context, args: str = "") -> list[Reply]:
