@@ -308,3 +308,30 @@ async def test_full_assessment_with_button_presses(srv, app, conv):
         answers = {a.question_id: json.loads(a.value) for a in s.exec(select(Answer)).all()}
     assert answers["fuels"] == ["coal"] and answers["equipment"] == ["boiler"]
     assert answers["tax_code"] is None and answers["water_use"] == 300
+
+
+async def test_question_gets_answer_with_related_buttons(srv, app):
+    srv.user_sends("san xuat sach hon la gi")
+    [call] = await srv.wait_for("sendMessage", chat_id=1001)
+    text, pressed = call.params["text"], buttons(call)
+    assert "phòng ngừa" in text and "Nguồn: UNEP (1990)" in text
+    assert ("📖 Xem thêm", "qa:more:sxsh.definition") in pressed
+    assert any(data.startswith("qa:t:") for _, data in pressed)
+    srv.user_presses("qa:more:sxsh.definition", message_id=call.result["message_id"])
+    [call] = await srv.wait_for("sendMessage", chat_id=1001)
+    assert "VNCPC" in call.params["text"]
+
+
+async def test_off_topic_question_gets_honest_fallback_with_officer(srv, app, conv):
+    srv.user_sends("giá vàng hôm nay bao nhiêu một chỉ")
+    [call] = await srv.wait_for("sendMessage", chat_id=1001)
+    assert "chưa chắc" in call.params["text"]
+    officer = [data for label, data in buttons(call) if label == "👤 Gặp cán bộ"]
+    assert officer and officer[0].startswith("qa:officer:")
+    srv.user_presses(officer[0], message_id=call.result["message_id"])
+    await srv.wait_for("sendMessage", chat_id=1001)
+    with Session(conv.engine) as s:
+        from storage.models import QuestionLog
+
+        [row] = s.exec(select(QuestionLog)).all()
+        assert (row.confident, row.handed_off) == (False, True)
