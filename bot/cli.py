@@ -12,7 +12,8 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from bot.settings import Settings, SettingsError, load_settings
-from content.texts import ContentError
+from content.texts import ContentError, Texts
+from handlers.clock import SystemClock
 
 app = typer.Typer(
     help="SXSH outreach bot of Sở Công Thương Cần Thơ: run it, chat with it, manage its data.",
@@ -230,6 +231,31 @@ def _parse_day(value: str | None):  # noqa: ANN202
             continue
     fail(f"--since {value!r}: write a date as YYYY-MM-DD or dd/mm/yyyy")
     return None
+
+
+@app.command()
+def reply(
+    question_id: Annotated[int, typer.Argument(help="The question's number (see `questions`).")],
+    text: Annotated[str, typer.Argument(help="The answer the person receives in the chat.")],
+) -> None:
+    """Answer a question the bot could not: the running bot sends it to the person."""
+    from handlers.officer import AnswerError, answer_question
+    from storage import migrate
+    from storage.db import make_engine, session_scope
+
+    s = settings()
+    with friendly_errors():
+        migrate.upgrade(s.database_url)
+        engine = make_engine(s.database_url)
+        try:
+            with session_scope(engine) as session:
+                answer_question(session, question_id, text, "cli", SystemClock().now())
+        except AnswerError as exc:
+            texts = Texts.load(s.content_dir / "texts")
+            fail(texts.get(s.default_language, str(exc), id=question_id), code=1)
+        finally:
+            engine.dispose()
+    typer.echo(f"Đã xếp trả lời câu hỏi #{question_id} để gửi (bot đang chạy sẽ gửi đi).")
 
 
 @app.command()

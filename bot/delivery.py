@@ -106,7 +106,10 @@ class Delivery:
                 contact = session.get(Contact, row.contact_id)
                 verdict = None
                 replies: list[Reply] = []
-                if contact is None or contact.status != ContactStatus.active:
+                allowed = {ContactStatus.active}
+                if row.kind in proactive.REPLY_KINDS:
+                    allowed.add(ContactStatus.stopped)
+                if contact is None or contact.status not in allowed:
                     verdict = OutboxStatus.unreachable
                 else:
                     rendered = proactive.render(

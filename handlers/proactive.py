@@ -19,11 +19,16 @@ if TYPE_CHECKING:
 
 Renderer = Callable[["Session", "ContentStore", "Contact", dict, datetime], list[Reply] | None]
 RENDERERS: dict[str, Renderer] = {}
+# Kinds that answer the person (an officer's reply to their question): they still reach people
+# who stopped announcements; only a block stops them.
+REPLY_KINDS: set[str] = set()
 
 
-def renderer(kind: str) -> Callable[[Renderer], Renderer]:
+def renderer(kind: str, *, reply: bool = False) -> Callable[[Renderer], Renderer]:
     def register(fn: Renderer) -> Renderer:
         RENDERERS[kind] = fn
+        if reply:
+            REPLY_KINDS.add(kind)
         return fn
 
     return register

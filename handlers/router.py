@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from content.store import ContentStore
 from content.texts import ContentError
-from handlers import assessment, handoff, privacy, qa, start
+from handlers import assessment, handoff, officer, privacy, qa, start
 from handlers.clock import Clock, SystemClock
 from handlers.context import Context
 from handlers.messages import Inbound, Reply
@@ -63,6 +63,8 @@ class Conversation:
             "officer": handoff.command,
             "mydata": privacy.show,
             "deletedata": privacy.ask_delete,
+            "questions": officer.list_command,
+            "reply": officer.reply_command,
             **self.commands,
         }
         self.buttons = {

@@ -84,6 +84,9 @@ class QuestionLog(SQLModel, table=True):
     alternatives: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON list
     handed_off: bool = False  # the person asked for an officer
     created_at: datetime = Field(index=True)
+    answer: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    answered_at: datetime | None = None
+    answered_by: str | None = Field(default=None, max_length=96)  # "telegram:123", "cli"
 
 
 class Enterprise(SQLModel, table=True):

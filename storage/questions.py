@@ -55,13 +55,26 @@ def mark_handed_off(session: Session, log_id: int, contact_id: int | None) -> Qu
 
 
 def unanswered(session: Session, since: datetime | None = None) -> list[QuestionLog]:
-    """Questions without a confident answer or passed to an officer, newest first."""
+    """Questions without a confident answer or passed to an officer, and not yet answered by
+    an officer, newest first."""
     query = select(QuestionLog).where(
-        or_(QuestionLog.confident.is_(False), QuestionLog.handed_off.is_(True))
+        or_(QuestionLog.confident.is_(False), QuestionLog.handed_off.is_(True)),
+        QuestionLog.answered_at.is_(None),
     )
     if since is not None:
         query = query.where(QuestionLog.created_at >= since)
     return list(session.exec(query.order_by(QuestionLog.created_at.desc(), QuestionLog.id.desc())))
+
+
+def record_answer(
+    session: Session, log_id: int, answer: str, by: str, now: datetime
+) -> QuestionLog | None:
+    row = session.get(QuestionLog, log_id)
+    if row is None:
+        return None
+    row.answer, row.answered_by, row.answered_at = answer, by, now
+    session.add(row)
+    return row
 
 
 def recent(session: Session, since: datetime | None = None, limit: int = 200) -> list[QuestionLog]:

@@ -53,7 +53,7 @@ def test_officer_handoff_reaches_the_officers_list(conversation):
     p.presses("👤 Gặp cán bộ")
     assert "gõ câu hỏi" in p.text.lower()
     p.says("Công ty tôi muốn được khảo sát tại chỗ, cần làm thủ tục gì?")
-    assert "danh sách việc của cán bộ" in p.text
+    assert "Đã chuyển cho cán bộ" in p.text
     with Session(conversation.engine) as s:
         [row] = questions.unanswered(s)
         assert row.handed_off and row.text.startswith("Công ty tôi muốn được khảo sát")
@@ -69,3 +69,48 @@ def test_officer_handoff_can_be_cancelled(conversation):
     p.presses("Thôi, không gửi")
     assert "chưa gửi gì" in p.text
     assert all_rows(conversation, QuestionLog) == []
+
+
+async def test_officer_answers_a_question_and_the_person_receives_it(conversation, clock):
+    from bot.delivery import Delivery
+    from tests.test_assessment import Recorder
+
+    p = Person(conversation, user_id="owner")
+    p.says("/officer Nhà máy tôi muốn tham gia chương trình khuyến công thì nộp hồ sơ ở đâu?")
+    p.says("/stop")  # a reply to their own question still reaches them; announcements do not
+    stranger = Person(conversation, user_id="stranger")
+    stranger.says("/questions")
+    assert "chỉ dành cho cán bộ" in stranger.text
+    stranger.says("/reply 1 xin chào")
+    assert "chỉ dành cho cán bộ" in stranger.text
+    officer = Person(conversation, user_id="officer")  # in SXSH_OFFICER_IDS (console:officer)
+    officer.says("/questions")
+    assert "#1" in officer.text and "khuyến công" in officer.text
+    officer.says("/reply 99 không có")
+    assert "Không có câu hỏi #99" in officer.text
+    officer.says("/reply 1")
+    assert "Chưa có nội dung" in officer.text
+    officer.says("/reply 1 Anh/chị nộp tại Sở Công Thương, cán bộ sẽ gọi lại hướng dẫn.")
+    assert "Đã xếp trả lời câu hỏi #1" in officer.text
+    recorder = Recorder()
+    delivery = Delivery(conversation.engine, conversation, clock, {"console": recorder})
+    assert await delivery.run_once() == {"sent": 1}
+    [(user, [reply])] = recorder.sent
+    assert (
+        user == "owner" and "nộp tại Sở Công Thương" in reply.text and "khuyến công" in reply.text
+    )
+    officer.says("/questions")
+    assert "Không có câu hỏi nào đang chờ" in officer.text
+
+
+def test_cli_reply_queues_the_answer(tmp_path):
+    from tests.test_cli import run
+
+    env = {"SXSH_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
+    run(["chat", "--user", "lan"], env, "/officer cần tư vấn lò hơi\n", cwd=tmp_path)
+    bad = run(["reply", "7", "trả lời"], env, cwd=tmp_path)
+    assert bad.returncode == 1 and "Không có câu hỏi #7" in bad.stderr
+    ok = run(["reply", "1", "Cán bộ sẽ gọi lại."], env, cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    shown = run(["chat", "--user", "lan"], env, "/help\n", cwd=tmp_path)
+    assert "Cán bộ sẽ gọi lại." in shown.stdout  # delivered by the next process that runs
