@@ -7,6 +7,7 @@ too, so a script can drive it: `printf '/start\n1\n' | sxsh-bot chat --user demo
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -57,7 +58,7 @@ def run(
     handled = 0
     sender = ConsoleSender(stdout, files_dir)
     delivery = Delivery(conversation.engine, conversation, conversation.clock, {CHANNEL: sender})
-    for line in stdin:
+    for line in _lines(stdin):
         # Reminders and nudges that fell due are shown before the next message is handled.
         asyncio.run(delivery.run_once())
         if sender.buttons:
@@ -79,6 +80,21 @@ def run(
         stdout.flush()
     stdout.write(texts.get(lang, "console.bye") + "\n")
     return handled
+
+
+def _lines(stdin: TextIO) -> Iterator[str]:
+    """Lines from a pipe as they come; at a terminal, a prompt with line editing."""
+    if not stdin.isatty():
+        yield from stdin
+        return
+    import readline  # noqa: F401  (arrow keys and history for input())
+
+    while True:
+        try:
+            yield input("> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return
 
 
 class ConsoleSender:
