@@ -27,54 +27,27 @@ PLACEHOLDERS = ("contacts", "programmes", "programmes_apply")
 _PLACEHOLDER = re.compile(r"\{([^{}\s]*)\}")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
-# Words that the rendered officer data needs, per language. Kept here (not in texts/) because
-# they are part of the answer content, not of the bot's UI.
-_WORDS = {
-    "vi": {
-        "unknown": "chưa cập nhật",
-        "ask_officer": (
-            "Thông tin còn thiếu ở trên sẽ được cán bộ cập nhật; anh/chị bấm “👤 Gặp cán bộ” "
-            "để được hỗ trợ trực tiếp."
-        ),
-        "phone": "Điện thoại",
-        "email": "Email",
-        "address": "Địa chỉ",
-        "hours": "Giờ làm việc",
-        "no_contacts": "Danh bạ liên hệ chưa được cập nhật.",
-        "open": "Đang nhận hồ sơ",
-        "upcoming": "Sắp mở",
-        "none_open": "Hiện chưa có chương trình hỗ trợ nào đang nhận hồ sơ.",
-        "who": "Đối tượng",
-        "deadline": "Hạn nộp",
-        "amount": "Mức hỗ trợ",
-        "how": "Cách đăng ký",
-        "documents": "Hồ sơ cần có",
-        "contact": "Liên hệ",
-        "none_apply": "Hiện chưa có chương trình nào đang hoặc sắp nhận hồ sơ.",
-    },
-    "en": {
-        "unknown": "not yet available",
-        "ask_officer": (
-            "Officers will fill in the missing details above; press “👤 Talk to an officer” "
-            "for direct help."
-        ),
-        "phone": "Phone",
-        "email": "Email",
-        "address": "Address",
-        "hours": "Working hours",
-        "no_contacts": "The contact list has not been filled in yet.",
-        "open": "Open for applications",
-        "upcoming": "Opening soon",
-        "none_open": "No support programme is open for applications right now.",
-        "who": "Who can apply",
-        "deadline": "Deadline",
-        "amount": "Support",
-        "how": "How to apply",
-        "documents": "Documents",
-        "contact": "Contact",
-        "none_apply": "No programme is open or about to open for applications right now.",
-    },
-}
+# The words around officer data ("Điện thoại", "chưa cập nhật"...) live in
+# content/texts/officer_data.<lang>.yaml like every other sentence the bot says.
+WORD_KEYS = (
+    "unknown",
+    "ask_officer",
+    "phone",
+    "email",
+    "address",
+    "hours",
+    "no_contacts",
+    "open",
+    "upcoming",
+    "none_open",
+    "who",
+    "deadline",
+    "amount",
+    "how",
+    "documents",
+    "contact",
+    "none_apply",
+)
 
 
 # ---------------------------------------------------------------------------------------
@@ -193,6 +166,7 @@ class KnowledgeBase:
     synonyms: Synonyms = field(default_factory=Synonyms)
     offtopic: list[OffTopicGroup] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)  # entry id -> file label
+    words: dict[str, dict[str, str]] = field(default_factory=dict)  # lang -> officer-data words
     _index: Any = field(default=None, repr=False)
 
     @property
@@ -214,12 +188,13 @@ class KnowledgeBase:
 
         def sub(m: re.Match[str]) -> str:
             name = m.group(1)
+            w = self.words.get(lang) or self.words.get("vi") or {}
             if name == "contacts":
-                return render_contacts(self.contacts.values(), lang)
+                return render_contacts(self.contacts.values(), lang, w)
             if name == "programmes":
-                return render_programmes(self.programmes, lang, today)
+                return render_programmes(self.programmes, lang, w, today)
             if name == "programmes_apply":
-                return render_programmes_apply(self.programmes, self.contacts, lang, today)
+                return render_programmes_apply(self.programmes, self.contacts, lang, w, today)
             return m.group(0)
 
         return _PLACEHOLDER.sub(sub, text)
@@ -297,6 +272,19 @@ def _items(data: Any, key: str, label: str, errors: list[str]) -> list[Any]:
     return data.get(key) or []
 
 
+def _load_words(directory: Path, kb: KnowledgeBase, errors: list[str]) -> None:
+    from content.texts import Texts
+
+    texts = Texts.load(directory / "texts", [])  # the texts' own errors are reported by store
+    for lang in ("vi", "en"):
+        kb.words[lang] = {}
+        for key in WORD_KEYS:
+            full = f"officer_data.{key}"
+            if full not in texts.by_lang[lang]:
+                errors.append(f"texts ({lang}): {full}: missing (needed to show officer data)")
+            kb.words[lang][key] = texts.by_lang[lang].get(full, key)
+
+
 def _item_id(raw: Any, n: int) -> str:
     if isinstance(raw, dict) and raw.get("id"):
         return str(raw["id"])
@@ -306,6 +294,7 @@ def _item_id(raw: Any, n: int) -> str:
 def load(directory: Path, errors: list[str]) -> KnowledgeBase:
     """Load everything; append each problem to `errors` (the result is usable only if none)."""
     kb = KnowledgeBase()
+    _load_words(directory, kb, errors)
     _load_officer_files(directory, kb, errors)
     _load_synonyms(directory, kb, errors)
     faq_dir = directory / "faq"
@@ -465,8 +454,7 @@ def format_date(d: date) -> str:
     return d.strftime("%d/%m/%Y")
 
 
-def render_contacts(contacts: Any, lang: str) -> str:
-    w = _WORDS[lang]
+def render_contacts(contacts: Any, lang: str, w: dict[str, str]) -> str:
     blocks: list[str] = []
     missing = False
     for c in contacts:
@@ -500,8 +488,9 @@ def _programme_block(p: Programme, lang: str, w: dict[str, str]) -> tuple[str, b
     return "\n".join(lines), missing
 
 
-def render_programmes(programmes: list[Programme], lang: str, today: date | None = None) -> str:
-    w = _WORDS[lang]
+def render_programmes(
+    programmes: list[Programme], lang: str, w: dict[str, str], today: date | None = None
+) -> str:
     blocks: list[str] = []
     missing = False
     open_ = [p for p in programmes if p.is_open(today)]
@@ -529,9 +518,9 @@ def render_programmes_apply(
     programmes: list[Programme],
     contacts: dict[str, ContactInfo],
     lang: str,
+    w: dict[str, str],
     today: date | None = None,
 ) -> str:
-    w = _WORDS[lang]
     blocks: list[str] = []
     missing = False
     for p in programmes:
