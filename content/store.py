@@ -21,17 +21,41 @@ class ContentStore:
 
     @classmethod
     def load(cls, directory: Path) -> ContentStore:
+        """Load and validate; unchanged files give the already built store (loaded content is
+        never modified), so a reload or a second conversation in one process costs nothing."""
+        key = (str(directory.resolve()), _fingerprint(directory))
+        cached = _LOADED.get(key[0])
+        if cached is not None and cached[0] == key[1]:
+            return cached[1]
         errors = check(directory)
         if errors:
             raise ContentError(errors)
         kb = knowledge.load(directory, [])
         kb.index  # build the search index now, not on the first question  # noqa: B018
-        return cls(
+        store = cls(
             directory=directory,
             texts=Texts.load(directory / "texts"),
             knowledge=kb,
             questionnaire=load_questionnaire(questionnaire_path(directory)),
         )
+        _LOADED[key[0]] = (key[1], store)
+        return store
+
+
+_LOADED: dict[str, tuple[tuple, ContentStore]] = {}
+
+
+def _fingerprint(directory: Path) -> tuple:
+    """Every content file's path, size and modification time."""
+    if not directory.is_dir():
+        return ()
+    return tuple(
+        sorted(
+            (str(p.relative_to(directory)), p.stat().st_size, p.stat().st_mtime_ns)
+            for p in directory.rglob("*")
+            if p.is_file() and p.suffix in (".yaml", ".yml")
+        )
+    )
 
 
 def questionnaire_path(directory: Path) -> Path:
