@@ -62,9 +62,9 @@ def test_every_question_is_logged(conversation, clock):
 def test_off_topic_gets_the_honest_fallback_and_can_reach_an_officer(conversation):
     p = Person(conversation)
     p.says("giá vàng hôm nay bao nhiêu")
-    assert p.text.startswith("Bot chưa chắc hiểu đúng câu hỏi")
-    assert "👤 Gặp cán bộ" in p.buttons and p.buttons[-1] == "☰ Menu chính"
-    assert 1 <= len(p.buttons) - 2 <= 3  # the closest topics
+    assert p.text.startswith("Bot chưa có câu trả lời cho câu hỏi này")
+    # Far from every topic: no random "closest topics", just the officer and the menu.
+    assert p.buttons == ["👤 Gặp cán bộ", "☰ Menu chính"]
     [row] = logs(conversation)
     assert row.confident is False and row.handed_off is False
 
@@ -170,3 +170,18 @@ def test_small_talk_detection():
     assert qa.small_talk("Thanks!") == "thanks"
     assert qa.small_talk("cam on ad") == "thanks"
     assert qa.small_talk("chào bạn, sxsh là gì") is None
+
+
+def test_unsure_but_near_a_topic_offers_the_closest_topics(conversation):
+    from content.search import Match
+    from handlers.qa import fallback_replies
+
+    match = Match(None, "sxsh.cost", 0.3, False, "vi", ["sxsh.cost", "sxsh.payback"])
+    [reply] = fallback_replies(conversation.content, match, "vi", log_id=7)
+    labels = [b.label for b in reply.all_buttons()]
+    assert reply.text.startswith("Bot chưa chắc hiểu đúng câu hỏi")
+    assert labels[:2] == [
+        conversation.content.knowledge.entries["sxsh.cost"].text("vi").title,
+        conversation.content.knowledge.entries["sxsh.payback"].text("vi").title,
+    ]
+    assert [b.payload for b in reply.all_buttons()][2] == "qa:officer:7"
