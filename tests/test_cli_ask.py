@@ -34,7 +34,7 @@ def test_ask_json_not_sure_has_null_topic():
     obj = json.loads(result.stdout)
     assert obj["topic"] is None
     assert obj["score"] < 0.5
-    assert obj["answer"].startswith("Bot chưa chắc")
+    assert obj["answer"].startswith("Bot chưa có câu trả lời")
     assert 1 <= len(obj["alternatives"]) <= 3
 
 
