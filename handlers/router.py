@@ -63,6 +63,9 @@ class Conversation:
             "officer": handoff.command,
             "mydata": privacy.show,
             "deletedata": privacy.ask_delete,
+            # Announced in the content already; the events capability comes in a later issue.
+            "events": lambda ctx, args: start.not_ready(ctx, "events"),
+            "subscribe": lambda ctx, args: start.not_ready(ctx, "events"),
             "questions": officer.list_command,
             "reply": officer.reply_command,
             **self.commands,

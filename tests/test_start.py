@@ -90,3 +90,20 @@ def test_officer_only_reload_is_checked_on_the_server(conversation):
     officer.says("/reload")
     assert "Đã nạp lại nội dung" in officer.text
     assert contact(conversation, "officer").role == "officer"
+
+
+def test_commands_the_content_mentions_exist(conversation):
+    """Every /command an answer tells people to type must do something sensible."""
+    import re
+
+    kb = conversation.content.knowledge
+    mentioned = set()
+    for entry in kb.entries.values():
+        for lang in ("vi", "en"):
+            t = entry.text(lang)
+            mentioned |= set(re.findall(r"(?<![\w/])/([a-z]+)\b", f"{t.short}\n{t.details or ''}"))
+    assert mentioned, "the content mentions no command at all?"
+    p = Person(conversation)
+    for command in sorted(mentioned):
+        p.says(f"/{command}")
+        assert "chưa hiểu lệnh" not in p.text, command
