@@ -99,6 +99,7 @@ class Conversation:
     def _handle(self, inbound: Inbound) -> list[Reply]:
         now = self.clock.now()
         with session_scope(self.engine) as session:
+            contacts.lock_person(session, inbound.channel, inbound.user_id)
             self._maybe_reload(session)
             if inbound.kind == "blocked":
                 contact = contacts.get(session, inbound.channel, inbound.user_id)

@@ -3,12 +3,26 @@ want proactive messages."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from storage.models import ConsentRecord, Contact, ContactStatus
+
+
+def lock_person(session: Session, channel: str, platform_id: str) -> None:
+    """Serialise one person's messages across processes sharing PostgreSQL: two messages
+    arriving at two webhook processes at once are handled one after the other, so both see
+    the state the other left (e.g. the next assessment question). Released at commit.
+    SQLite needs nothing: it has one writer at a time anyway."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.blake2b(f"{channel}:{platform_id}".encode(), digest_size=8).digest()
+    key = int.from_bytes(digest, "big", signed=True)
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def get(session: Session, channel: str, platform_id: str) -> Contact | None:

@@ -95,3 +95,29 @@ def test_due_time_can_move_while_pending(sqlite_url, clock, monkeypatch):
         row = outbox.enqueue(s, "note:0", c.id, "note", later, reschedule=True)
         assert row.due_at == later
     conv.engine.dispose()
+
+
+def test_one_persons_messages_are_serialised_across_processes(pg_url, clock):
+    """While one process handles a person's message, another waits for it (PostgreSQL)."""
+    import threading
+
+    from tests.chat import Person
+
+    conv = build_conversation(make_settings(pg_url), clock=clock)
+    other = build_conversation(make_settings(pg_url), clock=clock)
+    Person(conv, user_id="lan").says("/start")
+    done = threading.Event()
+    with session_scope(conv.engine) as s:
+        contacts.lock_person(s, "console", "lan")  # a message of Lan's is being handled
+        worker = threading.Thread(
+            target=lambda: (Person(other, user_id="lan").says("/help"), done.set())
+        )
+        worker.start()
+        worker.join(timeout=0.5)
+        assert not done.is_set()  # the second process waits for the first
+        # Someone else is not held up.
+        assert "Cách dùng bot" in Person(other, user_id="hoa").says("/help")[0].text
+    worker.join(timeout=30)
+    assert done.is_set()
+    conv.engine.dispose()
+    other.engine.dispose()
