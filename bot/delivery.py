@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.engine import Engine
@@ -17,7 +18,7 @@ from content.store import ContentStore
 from handlers import proactive
 from handlers.clock import Clock
 from handlers.messages import Reply
-from storage import outbox
+from storage import contacts, outbox
 from storage.db import session_scope
 from storage.models import Contact, ContactStatus, OutboxStatus
 
@@ -40,6 +41,17 @@ class Unreachable(Exception):
     """The platform will not deliver to this person now (e.g. Zalo's 7-day window)."""
 
 
+@dataclass
+class Claimed:
+    """A claimed outbox row, rendered, or with the verdict that it is not to be sent."""
+
+    row_id: int
+    channel: str = ""
+    platform_id: str = ""
+    replies: list[Reply] = field(default_factory=list)
+    verdict: OutboxStatus | None = None
+
+
 class Sender(Protocol):
     async def send(self, platform_id: str, replies: list[Reply]) -> None: ...
 
@@ -51,7 +63,7 @@ class Delivery:
     clock: Clock
     senders: dict[str, Sender] = field(default_factory=dict)
     batch: int = 50
-    paused_until: object = None
+    paused_until: datetime | None = None
 
     @property
     def content(self) -> ContentStore:
@@ -60,79 +72,86 @@ class Delivery:
     async def run_once(self) -> dict[str, int]:
         """Deliver what is due now; returns counts by outcome."""
         now = self.clock.now()
-        counts: dict[str, int] = {}
+        counts: Counter[str] = Counter()
         if self.paused_until is not None and now < self.paused_until:
-            return counts
-        rows = await asyncio.to_thread(self._claim, now)
-        for index, (row_id, channel, platform_id, replies, verdict) in enumerate(rows):
-            if verdict is not None:
-                self._mark(row_id, verdict, now, verdict.value)
-                counts[verdict.value] = counts.get(verdict.value, 0) + 1
+            return {}
+        claimed = await asyncio.to_thread(self._claim, now)
+        for index, item in enumerate(claimed):
+            if item.verdict is not None:
+                await self._mark(item.row_id, item.verdict, now, item.verdict.value)
+                counts[item.verdict.value] += 1
                 continue
-            sender = self.senders.get(channel)
-            if sender is None:
-                self._mark(row_id, OutboxStatus.unreachable, now, f"no sender for {channel}")
-                counts["unreachable"] = counts.get("unreachable", 0) + 1
-                continue
+            sender = self.senders.get(item.channel)
             try:
-                await sender.send(platform_id, replies)
+                if sender is None:
+                    raise Unreachable(f"no sender for {item.channel}")
+                await sender.send(item.platform_id, item.replies)
             except Blocked:
-                self._blocked(row_id, channel, platform_id, now)
-                counts["blocked"] = counts.get("blocked", 0) + 1
+                await asyncio.to_thread(self._blocked, item, now)
+                counts["blocked"] += 1
             except Unreachable as exc:
-                self._mark(row_id, OutboxStatus.unreachable, now, str(exc))
-                counts["unreachable"] = counts.get("unreachable", 0) + 1
+                await self._mark(item.row_id, OutboxStatus.unreachable, now, str(exc))
+                counts["unreachable"] += 1
             except RetryLater as exc:
                 # Pause the whole lane; this row and the rest of the batch go back to pending.
                 retry_at = now + timedelta(seconds=exc.seconds)
                 self.paused_until = retry_at
-                for later in rows[index:]:
-                    self._mark(later[0], OutboxStatus.pending, now, str(exc), retry_at=retry_at)
-                counts["retry"] = counts.get("retry", 0) + len(rows) - index
+                for later in claimed[index:]:
+                    await self._mark(later.row_id, OutboxStatus.pending, now, str(exc), retry_at)
+                counts["retry"] += len(claimed) - index
                 break
             except Exception as exc:  # noqa: BLE001
-                log.warning("outbox %s failed: %s", row_id, type(exc).__name__)
-                self._mark(row_id, OutboxStatus.failed, now, type(exc).__name__)
-                counts["failed"] = counts.get("failed", 0) + 1
+                log.warning("outbox %s failed: %s", item.row_id, type(exc).__name__)
+                await self._mark(item.row_id, OutboxStatus.failed, now, type(exc).__name__)
+                counts["failed"] += 1
             else:
-                self._mark(row_id, OutboxStatus.sent, now)
-                counts["sent"] = counts.get("sent", 0) + 1
-        return counts
+                await self._mark(item.row_id, OutboxStatus.sent, now)
+                counts["sent"] += 1
+        return dict(counts)
 
-    def _claim(self, now):  # noqa: ANN001, ANN202
+    def _claim(self, now: datetime) -> list[Claimed]:
+        """Claim due rows and render them, in one transaction (runs in a worker thread)."""
         out = []
         with session_scope(self.engine) as session:
             for row in outbox.claim_due(session, now, self.batch):
                 contact = session.get(Contact, row.contact_id)
-                verdict = None
-                replies: list[Reply] = []
                 allowed = {ContactStatus.active}
                 if row.kind in proactive.REPLY_KINDS:
                     allowed.add(ContactStatus.stopped)
                 if contact is None or contact.status not in allowed:
-                    verdict = OutboxStatus.unreachable
-                else:
-                    rendered = proactive.render(
-                        session, self.content, contact, row.kind, outbox.payload_of(row), now
+                    out.append(Claimed(row.id, verdict=OutboxStatus.unreachable))
+                    continue
+                replies = proactive.render(
+                    session, self.content, contact, row.kind, outbox.payload_of(row), now
+                )
+                out.append(
+                    Claimed(
+                        row.id,
+                        contact.channel,
+                        contact.platform_id,
+                        replies or [],
+                        None if replies is not None else OutboxStatus.cancelled,
                     )
-                    if rendered is None:
-                        verdict = OutboxStatus.cancelled
-                    else:
-                        replies = rendered
-                channel = contact.channel if contact else ""
-                platform_id = contact.platform_id if contact else ""
-                out.append((row.id, channel, platform_id, replies, verdict))
+                )
         return out
 
-    def _mark(self, row_id, status, now, error=None, retry_at=None) -> None:  # noqa: ANN001
-        with session_scope(self.engine) as session:
-            outbox.mark(session, row_id, status, now, error, retry_at)
+    async def _mark(
+        self,
+        row_id: int,
+        status: OutboxStatus,
+        now: datetime,
+        error: str | None = None,
+        retry_at: datetime | None = None,
+    ) -> None:
+        def write() -> None:
+            with session_scope(self.engine) as session:
+                outbox.mark(session, row_id, status, now, error, retry_at)
 
-    def _blocked(self, row_id, channel, platform_id, now) -> None:  # noqa: ANN001
-        from storage import contacts
+        await asyncio.to_thread(write)  # never block the event loop that also answers people
 
+    def _blocked(self, item: Claimed, now: datetime) -> None:
         with session_scope(self.engine) as session:
-            outbox.mark(session, row_id, OutboxStatus.unreachable, now, "blocked")
-            contact = contacts.get(session, channel, platform_id)
+            outbox.mark(session, item.row_id, OutboxStatus.unreachable, now, "blocked")
+            contact = contacts.get(session, item.channel, item.platform_id)
             if contact is not None:
                 contacts.set_status(session, contact, ContactStatus.blocked)
