@@ -195,8 +195,8 @@ def compose(
 # Handlers
 # ---------------------------------------------------------------------------------------
 def _today(ctx: Context) -> date:
-    tz = getattr(ctx.settings, "tz", None)
-    return ctx.now.astimezone(tz).date() if tz else ctx.now.date()
+    """Today where the person is (programme deadlines are local dates)."""
+    return ctx.now.astimezone(ctx.settings.tz).date()
 
 
 def on_text(ctx: Context, text: str) -> list[Reply]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
@@ -21,6 +22,9 @@ from handlers.messages import Inbound, Reply
 from storage import app_state, contacts
 from storage.db import session_scope
 from storage.models import ContactStatus, Role
+
+if TYPE_CHECKING:
+    from bot.settings import Settings  # type only: handlers never import the bot layer
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +43,7 @@ Handler = Callable[[Context, str], list[Reply] | Reply]
 class Conversation:
     engine: Engine
     content: ContentStore
-    settings: object
+    settings: Settings
     clock: Clock = field(default_factory=SystemClock)
     content_generation: int = 0
     commands: dict[str, Handler] = field(default_factory=dict)
