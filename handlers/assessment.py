@@ -117,10 +117,11 @@ def button(ctx: Context, arg: str) -> list[Reply]:
         return _back(ctx, response)
     qid, _, index = rest.rpartition(":")
     if action == "c":
-        value = _button_value(ctx, response, qid, index)
+        answers = _answers(ctx, response)
+        value = _button_value(ctx, response, answers, qid, index)
         if value is None:
-            return [_stale(ctx), *_ask(ctx, response)]
-        return _answer(ctx, response, value, question_id=qid)
+            return [_stale(ctx), *_ask(ctx, response, answers)]
+        return _answer(ctx, response, value, question_id=qid, answers=answers)
     if action == "t":
         return _toggle(ctx, response, qid, index)
     if action == "done":
@@ -206,10 +207,14 @@ def _start(ctx: Context, consent: bool) -> list[Reply]:
 
 
 def _answer(
-    ctx: Context, response: Response, raw: str, question_id: str | None = None
+    ctx: Context,
+    response: Response,
+    raw: str,
+    question_id: str | None = None,
+    answers: dict | None = None,
 ) -> list[Reply]:
     q = ctx.content.questionnaire
-    answers = _answers(ctx, response)
+    answers = _answers(ctx, response) if answers is None else answers
     outcome = submit(
         q,
         answers,
@@ -221,7 +226,7 @@ def _answer(
     )
     if not isinstance(outcome, Accepted):
         # Nothing is stored; the message says what is expected, then the same question.
-        return [Reply(text=outcome.message), *_ask(ctx, response)]
+        return [Reply(text=outcome.message), *_ask(ctx, response, answers)]
     return _store(ctx, response, answers, outcome)
 
 
@@ -317,7 +322,7 @@ def _toggle(ctx: Context, response: Response, qid: str, index: str) -> list[Repl
     q = ctx.content.questionnaire
     answers = _answers(ctx, response)
     question = current_question(q, answers, personal=response.personal_consent)
-    value = _button_value(ctx, response, qid, index)
+    value = _button_value(ctx, response, answers, qid, index)
     if question is None or question.id != qid or value is None:
         return [_stale(ctx), *_ask(ctx, response, answers)]
     selected = list(answers.get(DRAFT + qid) or [])
@@ -344,7 +349,7 @@ def _multi_done(ctx: Context, response: Response, qid: str) -> list[Reply]:
             ctx.reply("assess.multi_none", done=ctx.t("assess.multi_done")),
             *_ask(ctx, response, answers),
         ]
-    return _answer(ctx, response, ",".join(selected), question_id=qid)
+    return _answer(ctx, response, ",".join(selected), question_id=qid, answers=answers)
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -372,13 +377,14 @@ def _open(ctx: Context, replies: list[Reply]) -> Response | None:
     return response
 
 
-def _button_value(ctx: Context, response: Response, qid: str, index: str) -> str | None:
+def _button_value(
+    ctx: Context, response: Response, answers: dict, qid: str, index: str
+) -> str | None:
     """The value behind button number `index` of question `qid` as it is rendered now."""
     q = ctx.content.questionnaire
     question = q.question(qid) if qid in q.order else None
     if question is None or not index.isdigit():
         return None
-    answers = _answers(ctx, response)
     rendered = render_question(
         q, question, answers, ctx.lang, _texts(ctx), personal=response.personal_consent
     )
