@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlmodel import Session, select
+
 from handlers.messages import Inbound, Reply
 from handlers.router import Conversation
+
+
+def rows(conversation: Conversation, model, *where) -> list:  # noqa: ANN001
+    """What the database holds: every row of `model` matching `where`."""
+    with Session(conversation.engine) as s:
+        return list(s.exec(select(model).where(*where)).all())
 
 
 @dataclass

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlmodel import Session, select
 
 from bot.app import build_conversation
 from bot.delivery import Delivery
 from handlers.messages import Reply
 from storage.models import Answer, ConsentRecord, Contact, Enterprise, Outbox, Response
-from tests.chat import Person
+from tests.chat import Person, rows
 from tests.conftest import make_settings
 
 # A whole assessment typed the way people answer on a phone (consent given).
@@ -41,11 +40,6 @@ FULL_RUN = [
     "Nguyễn Văn An",  # contact_name
     "0912 345 678",  # contact_phone
 ]
-
-
-def rows(conv, model, *where):
-    with Session(conv.engine) as s:
-        return list(s.exec(select(model).where(*where)).all())
 
 
 def begin(p: Person, consent: bool = True) -> None:

@@ -6,13 +6,8 @@ from sqlmodel import Session, select
 
 from storage import questions
 from storage.models import Answer, ConsentRecord, Contact, QuestionLog, Response
-from tests.chat import Person
+from tests.chat import Person, rows
 from tests.test_assessment import FULL_RUN, answer_all, begin
-
-
-def all_rows(conv, model):
-    with Session(conv.engine) as s:
-        return list(s.exec(select(model)).all())
 
 
 def test_mydata_shows_consent_and_contact_details(conversation):
@@ -33,16 +28,16 @@ def test_deletedata_removes_personal_data_and_keeps_company_answers(conversation
     p.says("sxsh la gi")
     p.says("/deletedata")
     p.presses("Không, giữ lại")
-    assert len(all_rows(conversation, Contact)) == 1
+    assert len(rows(conversation, Contact)) == 1
     p.says("/deletedata")
     p.presses("Có, xóa hết")
     assert "Đã xóa dữ liệu cá nhân" in p.text
-    assert all_rows(conversation, Contact) == []
-    assert all_rows(conversation, ConsentRecord) == []
-    assert all_rows(conversation, QuestionLog) == []
-    [response] = all_rows(conversation, Response)
+    assert rows(conversation, Contact) == []
+    assert rows(conversation, ConsentRecord) == []
+    assert rows(conversation, QuestionLog) == []
+    [response] = rows(conversation, Response)
     assert response.contact_id is None and response.status == "completed"
-    kept = {a.question_id for a in all_rows(conversation, Answer)}
+    kept = {a.question_id for a in rows(conversation, Answer)}
     assert "contact_phone" not in kept and "contact_name" not in kept
     assert {"sector", "electricity_bill"} <= kept
 
@@ -68,7 +63,7 @@ def test_officer_handoff_can_be_cancelled(conversation):
     p.says("/officer")
     p.presses("Thôi, không gửi")
     assert "chưa gửi gì" in p.text
-    assert all_rows(conversation, QuestionLog) == []
+    assert rows(conversation, QuestionLog) == []
 
 
 async def test_officer_answers_a_question_and_the_person_receives_it(conversation, clock):
