@@ -141,9 +141,9 @@ class Conversation:
         if paused:
             return [*paused, *_as_list(self.dispatch(ctx))]
         if inbound.kind == "unsupported":
-            if ctx.contact.active_flow == assessment.FLOW:
-                return assessment.on_text(ctx, "") or ctx.reply("unsupported")
-            return ctx.reply("unsupported")
+            # A sticker or photo inside an open flow: the flow repeats what it is waiting for.
+            flow = FLOWS.get(ctx.contact.active_flow)
+            return (flow(ctx, "") if flow else None) or ctx.reply("unsupported")
         if inbound.payload is not None:
             ns, _, arg = inbound.payload.partition(":")
             handler = self.buttons.get(ns)
