@@ -325,3 +325,15 @@ def test_assessment_on_both_databases_shared_by_two_processes(db_url, clock):
     assert len(rows(b, Answer)) == len(FULL_RUN)
     a.engine.dispose()
     b.engine.dispose()
+
+
+def test_a_sticker_during_the_assessment_repeats_the_question(conversation):
+    from handlers.messages import Inbound
+
+    p = Person(conversation)
+    begin(p)
+    answer_all(p, FULL_RUN[:2])
+    replies = conversation.handle(Inbound(channel="console", user_id="u1", kind="unsupported"))
+    text = "\n".join(r.text for r in replies)
+    assert "chưa nhập câu trả lời" in text and "Câu 3/" in text
+    assert len(rows(conversation, Answer)) == 2
