@@ -203,7 +203,7 @@ def ask(
         typer.echo(f"[topic: {topic}; confidence {m.score:.2f}; language {answer.lang}]")
         for reply in answer.replies:
             typer.echo(reply.text)
-            for button in reply.all_buttons():
+            for button in reply.buttons:
                 typer.echo(f"  [{button.label}]")
 
     if question is not None:

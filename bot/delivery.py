@@ -14,6 +14,7 @@ from typing import Protocol
 
 from sqlalchemy.engine import Engine
 
+from bot.channels.errors import Blocked, Permanent, Retryable, Throttled, Unreachable
 from content.store import ContentStore
 from handlers import proactive
 from handlers.clock import Clock
@@ -23,22 +24,11 @@ from storage.db import session_scope
 from storage.models import Contact, ContactStatus, OutboxStatus
 
 log = logging.getLogger(__name__)
+RETRYABLE_PAUSE = 30  # seconds the lane waits after a transient fault (5xx, timeout)
 
 
-class Blocked(Exception):
-    """The person blocked the bot (Telegram 403)."""
-
-
-class RetryLater(Exception):
-    """The platform asks us to wait (Telegram 429 retry_after, network trouble)."""
-
-    def __init__(self, seconds: float, reason: str = ""):
-        super().__init__(reason or f"retry after {seconds}s")
-        self.seconds = seconds
-
-
-class Unreachable(Exception):
-    """The platform will not deliver to this person now (e.g. Zalo's 7-day window)."""
+# The old names, kept while other code moves to the neutral errors of bot.channels.errors.
+RetryLater = Throttled
 
 
 @dataclass
@@ -92,14 +82,18 @@ class Delivery:
             except Unreachable as exc:
                 await self._mark(item.row_id, OutboxStatus.unreachable, now, str(exc))
                 counts["unreachable"] += 1
-            except RetryLater as exc:
+            except (Throttled, Retryable) as exc:
                 # Pause the whole lane; this row and the rest of the batch go back to pending.
-                retry_at = now + timedelta(seconds=exc.seconds)
+                wait = exc.retry_after if isinstance(exc, Throttled) else RETRYABLE_PAUSE
+                retry_at = now + timedelta(seconds=wait)
                 self.paused_until = retry_at
                 for later in claimed[index:]:
                     await self._mark(later.row_id, OutboxStatus.pending, now, str(exc), retry_at)
                 counts["retry"] += len(claimed) - index
                 break
+            except Permanent as exc:
+                await self._mark(item.row_id, OutboxStatus.failed, now, exc.reason)
+                counts["failed"] += 1
             except Exception as exc:  # noqa: BLE001
                 log.warning("outbox %s failed: %s", item.row_id, type(exc).__name__)
                 await self._mark(item.row_id, OutboxStatus.failed, now, type(exc).__name__)

@@ -55,10 +55,8 @@ def command(ctx: Context, args: str = "") -> list[Reply]:
         n, total = progress(q, answers, personal=response.personal_consent)
         done = len([k for k in answers if not k.startswith(DRAFT)])
         buttons = [
-            [
-                Button(ctx.t("assess.resume"), "as:resume"),
-                Button(ctx.t("assess.restart"), "as:restart"),
-            ]
+            Button(ctx.t("assess.resume"), "as:resume"),
+            Button(ctx.t("assess.restart"), "as:restart"),
         ]
         text = ctx.t(
             "assess.resume_offer",
@@ -180,8 +178,8 @@ def _consent(ctx: Context) -> list[Reply]:
     contacts.set_flow(ctx.session, ctx.contact, None)
     intro = render_intro(q, ctx.lang, _texts(ctx))
     buttons = [
-        [Button(ctx.t("assess.consent_yes"), "as:consent:yes")],
-        [Button(ctx.t("assess.consent_no"), "as:consent:no")],
+        Button(ctx.t("assess.consent_yes"), "as:consent:yes"),
+        Button(ctx.t("assess.consent_no"), "as:consent:no"),
     ]
     return [Reply(text=intro), Reply(text=ctx.t("assess.consent"), buttons=buttons)]
 
@@ -301,20 +299,19 @@ def _ask(ctx: Context, response: Response, answers: dict | None = None) -> list[
         q, question, answers, ctx.lang, _texts(ctx), personal=response.personal_consent
     )
     selected = set(answers.get(DRAFT + question.id) or [])
-    rows: list[list[Button]] = []
+    buttons: list[Button] = []
     for i, (label, value) in enumerate(rendered.buttons):
         if rendered.multi:
             mark = "✅ " if value in selected else "◻️ "
-            rows.append([Button(mark + label, f"as:t:{question.id}:{i}")])
+            buttons.append(Button(mark + label, f"as:t:{question.id}:{i}"))
         else:
-            rows.append([Button(label, f"as:c:{question.id}:{i}")])
+            buttons.append(Button(label, f"as:c:{question.id}:{i}"))
     if rendered.multi:
-        rows.append([Button(ctx.t("assess.multi_done"), f"as:done:{question.id}")])
-    nav = [Button(ctx.t("assess.back"), "as:back")]
+        buttons.append(Button(ctx.t("assess.multi_done"), f"as:done:{question.id}"))
+    buttons.append(Button(ctx.t("assess.back"), "as:back"))
     if rendered.optional:
-        nav.append(Button(ctx.t("assess.skip"), "as:skip"))
-    rows.append(nav)
-    return [Reply(text=rendered.text, buttons=_pack(rows))]
+        buttons.append(Button(ctx.t("assess.skip"), "as:skip"))
+    return [Reply(text=rendered.text, buttons=buttons)]
 
 
 def _toggle(ctx: Context, response: Response, qid: str, index: str) -> list[Reply]:
@@ -396,26 +393,7 @@ def _stale(ctx: Context) -> Reply:
     return Reply(text=ctx.t("assessment.error.stale"))
 
 
-def _pack(rows: list[list[Button]]) -> list[list[Button]]:
-    """Two short choices per row so a phone screen shows more at once."""
-    packed: list[list[Button]] = []
-    for row in rows:
-        short = len(row) == 1 and len(row[0].label) <= 16 and row[0].payload.startswith("as:c:")
-        prev = packed[-1] if packed else None
-        if (
-            short
-            and prev
-            and len(prev) == 1
-            and len(prev[0].label) <= 16
-            and prev[0].payload.startswith("as:c:")
-        ):
-            prev.append(row[0])
-        else:
-            packed.append(list(row))
-    return packed
-
-
-def _result_buttons(ctx: Context, result: Result) -> list[list[Button]]:
+def _result_buttons(ctx: Context, result: Result) -> list[Button]:
     kb = ctx.content.knowledge
     rows = []
     for step in result.steps:
@@ -425,13 +403,13 @@ def _result_buttons(ctx: Context, result: Result) -> list[list[Button]]:
         label = ctx.t("assess.step_button", title=entry.text(ctx.lang).title)
         if step.topic == "support.consulting":
             label = ctx.t("assess.officer_button")
-        rows.append([Button(label, f"qa:t:{step.topic}")])
+        rows.append(Button(label, f"qa:t:{step.topic}"))
     rows.append(menu_button(ctx))
     return rows
 
 
-def _start_button(ctx: Context) -> list[Button]:
-    return [Button(ctx.t("assess.start_button"), "m:assess")]
+def _start_button(ctx: Context) -> Button:
+    return Button(ctx.t("assess.start_button"), "m:assess")
 
 
 COMPANY_FIELDS = {"company_name": "name", "sector": "sector", "industrial_park": "industrial_park"}
@@ -490,10 +468,8 @@ def render_nudge(session, content, contact, payload: dict, now) -> list[Reply] |
         lang, "assess.nudge", progress=texts.get(lang, "assessment.progress", n=n, total=total)
     )
     buttons = [
-        [
-            Button(texts.get(lang, "assess.resume"), "as:resume"),
-            Button(texts.get(lang, "assess.later"), "as:later"),
-        ]
+        Button(texts.get(lang, "assess.resume"), "as:resume"),
+        Button(texts.get(lang, "assess.later"), "as:later"),
     ]
     return [Reply(text=text, buttons=buttons)]
 

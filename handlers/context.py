@@ -51,5 +51,5 @@ class Context:
     def t(self, key: str, **fields: object) -> str:
         return self.content.texts.get(self.lang, key, **fields)
 
-    def reply(self, key: str, buttons: list[list[Button]] | None = None, **fields: object) -> Reply:
+    def reply(self, key: str, buttons: list[Button] | None = None, **fields: object) -> Reply:
         return Reply(text=self.t(key, **fields), buttons=buttons or [])

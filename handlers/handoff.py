@@ -16,7 +16,7 @@ def command(ctx: Context, args: str = "") -> list[Reply]:
     if args.strip():
         return _pass_on(ctx, args.strip())
     contacts.set_flow(ctx.session, ctx.contact, FLOW)
-    cancel = [Button(ctx.t("handoff.cancel"), "ho:cancel")]
+    cancel = Button(ctx.t("handoff.cancel"), "ho:cancel")
     return [Reply(text=ctx.t("handoff.ask"), buttons=[cancel])]
 
 

@@ -31,7 +31,7 @@ class Inbound:
 @dataclass(frozen=True)
 class Button:
     label: str
-    payload: str  # short (Telegram allows 64 bytes): "ns:arg"
+    payload: str  # a short key "ns:arg"; each channel checks its own limit (Telegram: 64 bytes)
 
 
 @dataclass(frozen=True)
@@ -45,11 +45,10 @@ class Attachment:
 @dataclass
 class Reply:
     text: str = ""
-    buttons: list[list[Button]] = field(default_factory=list)  # rows of buttons
+    # What the person can press, in order. Intent, not layout: each channel lays them out
+    # (Telegram rows, Zalo at most 5 then numbered text, the console numbered).
+    buttons: list[Button] = field(default_factory=list)
     attachment: Attachment | None = None
-
-    def all_buttons(self) -> list[Button]:
-        return [b for row in self.buttons for b in row]
 
 
 @dataclass(frozen=True)

@@ -80,4 +80,4 @@ def render_reply(session, content, contact: Contact, payload: dict, now) -> list
     text = content.texts.get(
         lang, "officer.reply_message", question=row.text[:300], answer=row.answer
     )
-    return [Reply(text=text, buttons=[[Button(content.texts.get(lang, "menu.main"), "m:main")]])]
+    return [Reply(text=text, buttons=[Button(content.texts.get(lang, "menu.main"), "m:main")])]

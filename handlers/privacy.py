@@ -60,14 +60,14 @@ def show(ctx: Context, args: str = "") -> list[Reply]:
     asked = ctx.session.exec(select(QuestionLog.id).where(QuestionLog.contact_id == c.id)).all()
     lines.append(t("privacy.questions", count=len(asked)))
     lines.append(t("privacy.rights"))
-    buttons = [[Button(t("privacy.delete_button"), "pv:ask")], menu_button(ctx)]
+    buttons = [Button(t("privacy.delete_button"), "pv:ask"), menu_button(ctx)]
     return [Reply(text="\n".join(lines), buttons=buttons)]
 
 
 def ask_delete(ctx: Context, args: str = "") -> list[Reply]:
     buttons = [
-        [Button(ctx.t("privacy.confirm"), "pv:delete")],
-        [Button(ctx.t("privacy.keep"), "pv:keep")],
+        Button(ctx.t("privacy.confirm"), "pv:delete"),
+        Button(ctx.t("privacy.keep"), "pv:keep"),
     ]
     return [Reply(text=ctx.t("privacy.delete_question"), buttons=buttons)]
 

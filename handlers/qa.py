@@ -78,11 +78,11 @@ def _t(content: ContentStore, lang: str, key: str, **fields: object) -> str:
     return content.texts.get(lang, key, **fields)
 
 
-def _menu(content: ContentStore, lang: str) -> list[Button]:
-    return [Button(_t(content, lang, "menu.main"), "m:main")]
+def _menu(content: ContentStore, lang: str) -> Button:
+    return Button(_t(content, lang, "menu.main"), "m:main")
 
 
-def _with_buttons(texts: list[str], buttons: list[list[Button]]) -> list[Reply]:
+def _with_buttons(texts: list[str], buttons: list[Button]) -> list[Reply]:
     replies = [Reply(text=t) for t in texts]
     if replies:
         replies[-1].buttons = buttons
@@ -96,15 +96,13 @@ def _sources(content: ContentStore, entry_id: str, lang: str) -> str:
     return _t(content, lang, "qa.sources", sources="; ".join(entry.sources))
 
 
-def _related_buttons(
-    content: ContentStore, entry_id: str, lang: str, suffix: str
-) -> list[list[Button]]:
+def _related_buttons(content: ContentStore, entry_id: str, lang: str, suffix: str) -> list[Button]:
     kb = content.knowledge
-    rows = []
-    for rel in kb.entries[entry_id].related[:MAX_RELATED]:
-        if rel in kb.entries:
-            rows.append([Button(kb.entries[rel].text(lang).title, f"qa:t:{rel}{suffix}")])
-    return rows
+    return [
+        Button(kb.entries[rel].text(lang).title, f"qa:t:{rel}{suffix}")
+        for rel in kb.entries[entry_id].related[:MAX_RELATED]
+        if rel in kb.entries
+    ]
 
 
 def _suffix(lang: str, contact_lang: str | None) -> str:
@@ -133,9 +131,9 @@ def entry_replies(
     sources = _sources(content, entry_id, lang)
     text = f"{body}\n\n{sources}" if sources else body
     suffix = _suffix(lang, contact_lang)
-    buttons: list[list[Button]] = []
+    buttons: list[Button] = []
     if not details and entry.text(lang).details:
-        buttons.append([Button(_t(content, lang, "qa.more"), f"qa:more:{entry_id}{suffix}")])
+        buttons.append(Button(_t(content, lang, "qa.more"), f"qa:more:{entry_id}{suffix}"))
     buttons += _related_buttons(content, entry_id, lang, suffix)
     buttons.append(_menu(content, lang))
     return _with_buttons(split_text(text, limit), buttons)
@@ -154,12 +152,10 @@ def fallback_replies(
     suffix = _suffix(lang, contact_lang)
     near = match.alternatives[:MAX_RELATED] if match.score >= ALTERNATIVES_FLOOR else []
     buttons = [
-        [Button(kb.entries[e].text(lang).title, f"qa:t:{e}{suffix}")]
-        for e in near
-        if e in kb.entries
+        Button(kb.entries[e].text(lang).title, f"qa:t:{e}{suffix}") for e in near if e in kb.entries
     ]
     officer = f"qa:officer:{log_id}" if log_id is not None else "m:officer"
-    buttons.append([Button(_t(content, lang, "qa.officer_button"), officer)])
+    buttons.append(Button(_t(content, lang, "qa.officer_button"), officer))
     buttons.append(_menu(content, lang))
     key = "qa.not_sure" if len(buttons) > 2 else "qa.not_sure_no_topics"
     return _with_buttons([_t(content, lang, key)], buttons)

@@ -26,17 +26,20 @@ def is_stop_word(text: str) -> bool:
     return fold_words(text) in STOP_WORDS
 
 
-def main_menu(ctx: Context) -> list[list[Button]]:
+def main_menu(ctx: Context) -> list[Button]:
     t = ctx.t
     return [
-        [Button(t("menu.qa"), "m:qa"), Button(t("menu.assess"), "m:assess")],
-        [Button(t("menu.events"), "m:events"), Button(t("menu.programmes"), "m:prog")],
-        [Button(t("menu.officer"), "m:officer"), Button(t("menu.lang"), "m:lang")],
+        Button(t("menu.qa"), "m:qa"),
+        Button(t("menu.assess"), "m:assess"),
+        Button(t("menu.events"), "m:events"),
+        Button(t("menu.programmes"), "m:prog"),
+        Button(t("menu.officer"), "m:officer"),
+        Button(t("menu.lang"), "m:lang"),
     ]
 
 
-def menu_button(ctx: Context) -> list[Button]:
-    return [Button(ctx.t("menu.main"), "m:main")]
+def menu_button(ctx: Context) -> Button:
+    return Button(ctx.t("menu.main"), "m:main")
 
 
 def _name(ctx: Context) -> str:
@@ -63,7 +66,7 @@ def choose_language(ctx: Context, args: str = "") -> list[Reply]:
     wanted = args.strip().lower()
     if wanted in ("vi", "en"):
         return set_language(ctx, wanted)
-    buttons = [[Button(ctx.t("lang.vi"), "lang:vi"), Button(ctx.t("lang.en"), "lang:en")]]
+    buttons = [Button(ctx.t("lang.vi"), "lang:vi"), Button(ctx.t("lang.en"), "lang:en")]
     return [Reply(text=ctx.t("lang.choose"), buttons=buttons)]
 
 

@@ -33,10 +33,10 @@ class Person:
     def presses(self, label_or_payload: str) -> list[Reply]:
         """Press a button of the last replies, by its label (or its payload)."""
         for reply in self.last:
-            for button in reply.all_buttons():
+            for button in reply.buttons:
                 if label_or_payload in (button.label, button.payload):
                     return self.press_payload(button.payload)
-        shown = [b.label for r in self.last for b in r.all_buttons()]
+        shown = [b.label for r in self.last for b in r.buttons]
         raise AssertionError(f"no button {label_or_payload!r}; shown: {shown}")
 
     def press_payload(self, payload: str) -> list[Reply]:
@@ -51,4 +51,4 @@ class Person:
 
     @property
     def buttons(self) -> list[str]:
-        return [b.label for r in self.last for b in r.all_buttons()]
+        return [b.label for r in self.last for b in r.buttons]

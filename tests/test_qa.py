@@ -178,10 +178,10 @@ def test_unsure_but_near_a_topic_offers_the_closest_topics(conversation):
 
     match = Match(None, "sxsh.cost", 0.3, False, "vi", ["sxsh.cost", "sxsh.payback"])
     [reply] = fallback_replies(conversation.content, match, "vi", log_id=7)
-    labels = [b.label for b in reply.all_buttons()]
+    labels = [b.label for b in reply.buttons]
     assert reply.text.startswith("Bot chưa chắc hiểu đúng câu hỏi")
     assert labels[:2] == [
         conversation.content.knowledge.entries["sxsh.cost"].text("vi").title,
         conversation.content.knowledge.entries["sxsh.payback"].text("vi").title,
     ]
-    assert [b.payload for b in reply.all_buttons()][2] == "qa:officer:7"
+    assert [b.payload for b in reply.buttons][2] == "qa:officer:7"

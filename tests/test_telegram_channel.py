@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 
 from bot.app import build_conversation
 from bot.channels import telegram
-from bot.delivery import Blocked, RetryLater
-from handlers.messages import Reply
+from bot.channels.errors import Blocked, Permanent, Retryable, Throttled, Unreachable
+from handlers.messages import Button, Reply
 from storage import outbox
 from storage.db import session_scope
 from storage.models import Contact, Outbox
@@ -67,6 +67,13 @@ async def test_start_gives_welcome_with_inline_keyboard(srv, app):
     [call] = await srv.wait_for("sendMessage", chat_id=1001)
     assert call.params["text"].startswith("Xin chào Lan!")
     assert ("📋 Đánh giá nhanh", "m:assess") in buttons(call)
+    markup = call.params["reply_markup"]
+    rows = (json.loads(markup) if isinstance(markup, str) else markup)["inline_keyboard"]
+    assert [[b["callback_data"] for b in row] for row in rows] == [
+        ["m:qa", "m:assess"],
+        ["m:events", "m:prog"],
+        ["m:officer", "m:lang"],
+    ]
     # Commands are registered for Vietnamese (default) and English.
     assert [c["command"] for c in srv.commands()] == list(telegram.COMMANDS)
     assert srv.commands(language_code="en")[0]["description"] == "Start, main menu"
@@ -199,12 +206,37 @@ async def test_sender_classifies_429_and_403(srv):
     async with srv.make_bot() as bot:
         sender = telegram.TelegramSender(bot)
         srv.fail("sendMessage", status=429, retry_after=7)
-        with pytest.raises(RetryLater) as exc:
+        with pytest.raises(Throttled) as exc:
             await sender.send("1001", [Reply(text="hi")])
-        assert exc.value.seconds == 7
+        assert exc.value.retry_after == 7
         srv.fail("sendMessage", status=403)
         with pytest.raises(Blocked):
             await sender.send("1001", [Reply(text="hi")])
+
+
+async def test_sender_classifies_chat_not_found_5xx_and_other_400(srv):
+    async with srv.make_bot() as bot:
+        sender = telegram.TelegramSender(bot)
+        srv.fail("sendMessage", status=403, description="Forbidden: user is deactivated")
+        with pytest.raises(Blocked):
+            await sender.send("1001", [Reply(text="hi")])
+        srv.fail("sendMessage", status=400, description="Bad Request: chat not found")
+        with pytest.raises(Unreachable):
+            await sender.send("1001", [Reply(text="hi")])
+        srv.fail("sendMessage", status=400, description="Bad Request: message text is empty")
+        with pytest.raises(Permanent):
+            await sender.send("1001", [Reply(text="hi")])
+        for status in (500, 502):
+            srv.fail("sendMessage", status=status)
+            with pytest.raises(Retryable):
+                await sender.send("1001", [Reply(text="hi")])
+
+
+def test_keyboard_puts_two_short_labels_per_row_and_long_ones_alone():
+    short = [Button(f"Nút {i}", f"x:{i}") for i in range(3)]
+    long_ = Button("Làm phiếu, không cung cấp thông tin cá nhân", "x:long")
+    rows = [[b.payload for b in row] for row in telegram.layout([*short, long_, short[0]])]
+    assert rows == [["x:0", "x:1"], ["x:2"], ["x:long"], ["x:0"]]
 
 
 async def test_delivery_sends_due_outbox_rows_once(srv, conv, clock, monkeypatch):

@@ -22,7 +22,7 @@ QUIT = {"/quit", "/exit", "/q"}
 def render(reply: Reply, files_dir: Path, first: int = 1) -> tuple[str, list[Button]]:
     """Text of one reply for a terminal, and its buttons numbered from `first`."""
     lines = [reply.text] if reply.text else []
-    buttons = reply.all_buttons()
+    buttons = list(reply.buttons)
     for i, button in enumerate(buttons, first):
         lines.append(f"  [{i}] {button.label}")
     if reply.attachment is not None:

@@ -20,7 +20,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import MessageLimit
-from telegram.error import Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -33,10 +33,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot.delivery import Blocked, Delivery, RetryLater
+from bot.channels.errors import Blocked, Permanent, Retryable, Throttled, Unreachable
+from bot.delivery import Delivery
 from bot.scheduler import start_scheduler
 from bot.settings import Settings
-from handlers.messages import Inbound, Reply, split_text
+from handlers.messages import Button, Inbound, Reply, split_text
 from handlers.router import Conversation
 
 # Opt in to PTB's future behaviour (retry_after as a timedelta); TelegramSender handles both.
@@ -81,13 +82,31 @@ def to_inbound(update: Update) -> Inbound | None:
     return Inbound(kind="unsupported", **common)
 
 
+# A label this long still reads whole in half a phone's width (the longest menu label is 22).
+SHORT_LABEL = 22
+
+
+def layout(buttons: list[Button]) -> list[list[Button]]:
+    """Rows for an inline keyboard: two short labels side by side, a long one on its own row;
+    the order is kept."""
+    rows: list[list[Button]] = []
+    for button in buttons:
+        prev = rows[-1] if rows else None
+        short = len(button.label) <= SHORT_LABEL
+        if short and prev and len(prev) == 1 and len(prev[0].label) <= SHORT_LABEL:
+            prev.append(button)
+        else:
+            rows.append([button])
+    return rows
+
+
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     if not reply.buttons:
         return None
     return InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(b.label, callback_data=b.payload) for b in row]
-            for row in reply.buttons
+            for row in layout(reply.buttons)
         ]
     )
 
@@ -122,13 +141,25 @@ class TelegramSender:
     async def send(self, platform_id: str, replies: list[Reply]) -> None:
         try:
             await send_replies(self.bot, int(platform_id), replies)
-        except Forbidden as exc:
-            raise Blocked(str(exc)) from None
-        except RetryAfter as exc:
-            wait = exc.retry_after
-            raise RetryLater(getattr(wait, "total_seconds", lambda: wait)()) from None
-        except NetworkError as exc:  # timeouts and 5xx: try the lane again a bit later
-            raise RetryLater(30, type(exc).__name__) from None
+        except TelegramError as exc:
+            raise classify(exc) from None
+
+
+def classify(exc: TelegramError) -> Exception:
+    """The neutral send error for what the Bot API answered (see bot/channels/errors.py).
+    The reason is the API's own short description, which never holds the message text."""
+    if isinstance(exc, Forbidden):  # 403: blocked by the user, user deactivated
+        return Blocked(exc.message)
+    if isinstance(exc, RetryAfter):  # 429
+        wait = exc.retry_after
+        return Throttled(getattr(wait, "total_seconds", lambda: wait)())
+    if isinstance(exc, BadRequest):  # 400: the chat is gone, or the request can never work
+        if "chat not found" in exc.message.lower() or "user not found" in exc.message.lower():
+            return Unreachable(exc.message)
+        return Permanent(exc.message)
+    if isinstance(exc, NetworkError):  # timeouts, 5xx, connection errors
+        return Retryable(type(exc).__name__)
+    return Permanent(type(exc).__name__)
 
 
 def build_application(
