@@ -29,7 +29,7 @@ from typing import Any
 import yaml
 
 from content import knowledge
-from content.search import SearchIndex
+from content.search import Embedder, EmbeddingOptions, SearchIndex
 from content.store import ContentStore
 from handlers.qa import compose
 
@@ -277,8 +277,8 @@ METHOD = """
    best entry + 8 x cosine. A second logistic confidence adds the cosine, its margin and the
    off-topic example's cosine. Entry vectors are computed once and cached on disk by text hash.
 5. Below the threshold the bot says it is not sure, offers the 3 closest topics and an officer.
-   Without the model (not installed, fails to load: logged once; `SXSH_EMBEDDINGS=off`) the bot
-   runs on step 3 alone; its figures are in the table above.
+   Without the model (not installed, fails to load: logged once; `SXSH_SEARCH_EMBEDDINGS=off`)
+   the bot runs on step 3 alone; its figures are in the table above.
 
 **Tuning** (`benchmarks/tune_qa.py --fit --write`): the content's ways of asking (1,280) and the
 off-topic examples (126), both 4-fold cross-validated, the dev questions (296, written apart from
@@ -349,11 +349,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     bm25_only = None
     if index.embedder is not None and not args.no_fallback:
         # The same questions with BM25 alone: what the bot does if the model cannot load.
-        os.environ["SXSH_EMBEDDINGS"] = "off"
+        on = Embedder.options
+        Embedder.options = EmbeddingOptions(enabled=False)
         try:
             plain = run(questions, ContentStore.load(args.content))
         finally:
-            os.environ.pop("SXSH_EMBEDDINGS", None)
+            Embedder.options = on
         bm25_only = {
             half: summarise([r for r in plain if keep(r["n"])]) for half, keep in HALVES.items()
         }

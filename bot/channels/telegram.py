@@ -1,14 +1,13 @@
 """Telegram through python-telegram-bot: updates -> Inbound, Reply -> Bot API calls.
 
 Polling by default; webhook mode (with the secret token header checked by PTB's server) when
-SXSH_WEBHOOK_URL is set. Conversation state is in our database, not in PTB's persistence.
+SXSH_TELEGRAM_WEBHOOK_URL is set. Conversation state is in our database, not in PTB's persistence.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from urllib.parse import urlparse
 
 from telegram import (
@@ -40,8 +39,6 @@ from bot.settings import Settings
 from handlers.messages import Button, Inbound, Reply, split_text
 from handlers.router import Conversation
 
-# Opt in to PTB's future behaviour (retry_after as a timedelta); TelegramSender handles both.
-os.environ.setdefault("PTB_TIMEDELTA", "1")
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 COMMANDS = ("start", "help", "assess", "result", "lang", "officer", "stop")
@@ -163,13 +160,13 @@ def classify(exc: TelegramError) -> Exception:
 
 
 def build_application(
-    conversation: Conversation, settings: Settings, *, outbox_interval: float = 20
+    conversation: Conversation, settings: Settings, *, outbox_interval: float | None = None
 ) -> Application:
-    assert settings.telegram_token is not None
-    root = settings.telegram_api_url.rstrip("/")
+    assert settings.telegram.token is not None
+    root = settings.telegram.api_url.rstrip("/")
     app = (
         ApplicationBuilder()
-        .token(settings.telegram_token.get_secret_value())
+        .token(settings.telegram.token.get_secret_value())
         .base_url(f"{root}/bot")
         .base_file_url(f"{root}/file/bot")
         # 30 msg/s overall and 20/min per group; a 429 is waited out and retried.
@@ -219,7 +216,7 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.warning("error while handling an update: %s: %s", type(err).__name__, err)
 
 
-def _post_init(conversation: Conversation, settings: Settings, outbox_interval: float):
+def _post_init(conversation: Conversation, settings: Settings, outbox_interval: float | None):
     async def post_init(app: Application) -> None:
         texts = conversation.content.texts
         for lang in ("vi", "en"):
@@ -234,7 +231,7 @@ def _post_init(conversation: Conversation, settings: Settings, outbox_interval: 
         app.bot_data["delivery"] = delivery
         app.bot_data["scheduler"] = start_scheduler(
             delivery,
-            interval_seconds=outbox_interval,
+            interval_seconds=outbox_interval or settings.delivery.interval_seconds,
             maintenance=conversation.maintenance_jobs(),
             timezone=settings.timezone,
         )
@@ -249,19 +246,17 @@ async def _post_shutdown(app: Application) -> None:
 
 
 def run(conversation: Conversation, settings: Settings) -> None:
-    """Blocking: polling, or a webhook server when SXSH_WEBHOOK_URL is set."""
+    """Blocking: polling, or a webhook server when SXSH_TELEGRAM_WEBHOOK_URL is set."""
     app = build_application(conversation, settings)
-    if settings.webhook_url:
-        path = urlparse(settings.webhook_url).path.lstrip("/")
-        log.info(
-            "Telegram webhook on %s:%s/%s", settings.webhook_listen, settings.webhook_port, path
-        )
+    if settings.telegram.webhook_url:
+        path = urlparse(settings.telegram.webhook_url).path.lstrip("/")
+        log.info("Telegram webhook on %s:%s/%s", settings.web.listen, settings.web.port, path)
         app.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
+            listen=settings.web.listen,
+            port=settings.web.port,
             url_path=path,
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret.get_secret_value(),
+            webhook_url=settings.telegram.webhook_url,
+            secret_token=settings.telegram.webhook_secret.get_secret_value(),
             allowed_updates=Update.ALL_TYPES,
         )
     else:
