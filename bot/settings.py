@@ -49,6 +49,46 @@ LEGACY_NAMES: dict[str, tuple[str, str]] = {
 }
 
 
+# Channels whose people can be officers, and what their ids look like (a wrong form matches
+# nobody, so it is refused at start rather than discovered when an officer is ignored).
+OFFICER_CHANNELS: dict[str, re.Pattern[str]] = {
+    "telegram": re.compile(r"[1-9][0-9]{0,19}"),  # Telegram user ids are positive integers
+    "console": re.compile(r"[^\s:,;]{1,64}"),  # the --user name in the terminal
+    "zalo_oa": re.compile(r"[0-9]{1,32}"),  # Zalo user ids (sender.id) are digits
+    "zalo_bot": re.compile(r"[A-Za-z0-9_-]{1,64}"),
+}
+
+
+def parse_officer_ids(value: object) -> list[str]:
+    """`channel:id` entries, normalised: a bare number is a Telegram id; commas or semicolons
+    separate entries; the channel's case and spaces around ':' do not matter. Raises ValueError
+    (naming the entry) for what would match nobody: an unknown channel (`tg:777`), an id in the
+    wrong form for its channel (`telegram:@name`), or two ids in one entry (`777 888`)."""
+    items = re.split(r"[,;]", value) if isinstance(value, str) else [str(v) for v in value or []]
+    out: list[str] = []
+    for raw in items:
+        item = raw.strip()
+        if not item:
+            continue
+        channel, sep, ident = item.partition(":")
+        channel, ident = (channel.strip().lower(), ident.strip()) if sep else ("telegram", item)
+        known = ", ".join(OFFICER_CHANNELS)
+        if channel not in OFFICER_CHANNELS:
+            raise ValueError(
+                f"{item!r}: unknown channel {channel!r} (use one of {known}, e.g. telegram:123456)"
+            )
+        if not OFFICER_CHANNELS[channel].fullmatch(ident):
+            raise ValueError(
+                f"{item!r}: not a {channel} user id (e.g. telegram:123456, console:name)"
+            )
+        if f"{channel}:{ident}" not in out:
+            out.append(f"{channel}:{ident}")
+    return out
+
+
+MIN_WEBHOOK_SECRET = 32  # characters; shorter ones can be guessed (issue 8 item 14)
+
+
 class SettingsError(Exception):
     """A setting is wrong; the message is one line that names the variable."""
 
@@ -62,6 +102,16 @@ def _blank_secret(v: SecretStr | str | None) -> SecretStr | None:
         return None
     raw = v.get_secret_value() if isinstance(v, SecretStr) else str(v)
     return SecretStr(raw.strip()) if raw.strip() else None
+
+
+def _long_enough(v: SecretStr | None) -> SecretStr | None:
+    if v is not None and len(v.get_secret_value()) < MIN_WEBHOOK_SECRET:
+        # The value itself is never echoed: it is a secret.
+        raise ValueError(
+            f"at least {MIN_WEBHOOK_SECRET} characters, so it cannot be guessed "
+            "(e.g. the output of `openssl rand -hex 32`)"
+        )
+    return v
 
 
 class TelegramSettings(_Area):
@@ -90,7 +140,7 @@ class TelegramSettings(_Area):
         v = _blank_secret(v)  # type: ignore[arg-type]
         if v is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", v.get_secret_value()):
             raise ValueError("1-256 characters from A-Z, a-z, 0-9, _ and - (Telegram's rule)")
-        return v
+        return _long_enough(v)
 
     @field_validator("webhook_url", mode="before")
     @classmethod
@@ -156,9 +206,9 @@ class ZaloBotSettings(_Area):
     @classmethod
     def _secret(cls, v: object) -> SecretStr | None:
         v = _blank_secret(v)  # type: ignore[arg-type]
-        if v is not None and not 8 <= len(v.get_secret_value()) <= 256:
-            raise ValueError("8-256 characters (the Zalo Bot platform's rule)")
-        return v
+        if v is not None and len(v.get_secret_value()) > 256:
+            raise ValueError("at most 256 characters (the Zalo Bot platform's rule)")
+        return _long_enough(v)
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> ZaloBotSettings:
@@ -218,7 +268,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=PREFIX, extra="forbid")
 
     database_url: str = DEFAULT_DB_URL
-    # "telegram:123456,console:admin" — a bare id means a Telegram user id.
+    # "telegram:123456,console:admin" — a bare id means a Telegram user id (parse_officer_ids).
     officer_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
     default_language: str = "vi"
     timezone: str = "Asia/Ho_Chi_Minh"
@@ -254,16 +304,7 @@ class Settings(BaseSettings):
     @field_validator("officer_ids", mode="before")
     @classmethod
     def _officers(cls, v: object) -> list[str]:
-        items = v.split(",") if isinstance(v, str) else list(v or [])
-        out = []
-        for raw in items:
-            item = str(raw).strip()
-            if not item:
-                continue
-            if ":" not in item:
-                item = f"telegram:{item}"
-            out.append(item)
-        return out
+        return parse_officer_ids(v)
 
     @field_validator("default_language")
     @classmethod

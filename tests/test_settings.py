@@ -128,3 +128,67 @@ def test_no_code_below_the_composition_root_reads_sxsh_variables():
         if ("environ" in line or "getenv" in line) and "SXSH_" in line
     ]
     assert offenders == []
+
+
+# --- settings that can never work are refused at start (issue 8 item 14) -------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Telegram:777", ["telegram:777"]),
+        ("telegram: 777", ["telegram:777"]),
+        (" 777 , console:lan ", ["telegram:777", "console:lan"]),
+        ("telegram:777;telegram:888", ["telegram:777", "telegram:888"]),
+        ("777;777", ["telegram:777"]),
+    ],
+)
+def test_harmless_officer_id_forms_are_normalised(value, expected):
+    assert load_settings(officer_ids=value).officer_ids == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("tg:777", "'tg:777': unknown channel 'tg'"),
+        ("telegram:@lan", "'telegram:@lan': not a telegram user id"),
+        ("777 888", "'777 888': not a telegram user id"),
+        ("telegram:", "'telegram:': not a telegram user id"),
+    ],
+)
+def test_officer_ids_that_match_nobody_are_one_line_at_start(tmp_path, value, problem):
+    r = run(["db", "current"], {"SXSH_OFFICER_IDS": value}, cwd=tmp_path)
+    assert r.returncode == 2
+    [line] = r.stderr.strip().splitlines()
+    assert line.startswith(f"sxsh-bot: configuration error: SXSH_OFFICER_IDS: {problem}")
+
+
+def test_an_officer_named_in_a_harmless_form_gets_officer_rights(tmp_path):
+    db = f"sqlite:///{tmp_path / 'o.db'}"
+    env = {"SXSH_DATABASE_URL": db, "SXSH_OFFICER_IDS": "Console: lan"}
+    r = run(["chat", "--user", "lan"], env, "/questions\n", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "Không có câu hỏi nào đang chờ cán bộ trả lời." in r.stdout
+    assert "Bot chưa hiểu lệnh" not in r.stdout
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ("SXSH_TELEGRAM_WEBHOOK_URL", "SXSH_TELEGRAM_WEBHOOK_SECRET"),
+        ("SXSH_WEBHOOK_URL", "SXSH_WEBHOOK_SECRET"),
+    ],
+)
+def test_a_short_webhook_secret_is_refused_at_start(tmp_path, names):
+    url, secret = names
+    env = {"SXSH_TELEGRAM_TOKEN": TOKEN, url: "https://bot.example.vn/tg", secret: "s3cret-Token"}
+    r = run(["run"], env, cwd=tmp_path)
+    assert r.returncode == 2
+    [line] = r.stderr.strip().splitlines()
+    assert line.startswith(f"sxsh-bot: configuration error: {secret}: at least 32 characters")
+    assert "s3cret-Token" not in r.stderr
+
+
+def test_a_short_zalo_bot_webhook_secret_is_refused():
+    with pytest.raises(SettingsError, match="SXSH_ZALO_BOT_WEBHOOK_SECRET: at least 32"):
+        load_settings(zalo_bot_webhook_secret="short-but-8-chars")
