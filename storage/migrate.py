@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import inspect
+from sqlalchemy.engine import make_url
 
 from storage.db import make_engine, normalise_url
 
@@ -16,12 +22,36 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+@contextmanager
+def serialised(url: str) -> Iterator[None]:
+    """Hold an exclusive lock while migrating, so processes starting together take turns.
+
+    PostgreSQL: an advisory lock (storage/migrations/env.py). SQLite: an exclusive `flock` on
+    a `<database>.migrate.lock` file beside the database, released when the process ends even
+    if it is killed. Without it, three processes starting on a new file raced and the losers
+    exited with "table … already exists" (issue 8 item 15)."""
+    u = make_url(normalise_url(url))
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        yield
+        return
+    path = Path(u.database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{path}.migrate.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)  # waits for the process migrating now
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def upgrade(url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
+    with serialised(url):
+        command.upgrade(alembic_config(url), revision)
 
 
 def downgrade(url: str, revision: str) -> None:
-    command.downgrade(alembic_config(url), revision)
+    with serialised(url):
+        command.downgrade(alembic_config(url), revision)
 
 
 def current(url: str) -> str | None:

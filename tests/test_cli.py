@@ -11,8 +11,13 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent / "sxsh-bot"
 
 
+def env_without_sxsh() -> dict[str, str]:
+    """This process's environment minus a developer's SXSH_ settings."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("SXSH_")}
+
+
 def run(args: list[str], env: dict[str, str] | None = None, stdin: str = "", cwd=None):
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SXSH_")}
+    full_env = env_without_sxsh()
     full_env.update(env or {})
     return subprocess.run(
         [str(BIN), *args],
