@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
@@ -19,13 +21,52 @@ def normalise_url(url: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str) and _UNSTORABLE.search(value):
+        # A lone surrogate (JSON "\ud800" from a platform) cannot be encoded as UTF-8 at all.
+        return _UNSTORABLE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", value)
+    return value
+
+
+def _clean_parameters(params: Any) -> Any:
+    """Drop NUL characters from every text parameter and replace lone surrogates with U+FFFD:
+    PostgreSQL refuses NUL in text ("A string literal cannot contain NUL"), which lost the whole
+    request, no driver can encode a surrogate, and SQLite kept NULs where no person can see
+    them; both databases now store the same visible text."""
+    if isinstance(params, dict):
+        return {k: _clean(v) for k, v in params.items()}
+    if isinstance(params, list):  # executemany
+        return [_clean_parameters(p) for p in params]
+    if isinstance(params, tuple):
+        return tuple(_clean(v) for v in params)
+    return params
+
+
+def _guard(engine: Engine) -> Engine:
+    @event.listens_for(engine, "before_cursor_execute", retval=True)
+    def _before(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001, ANN202
+        return statement, _clean_parameters(parameters)
+
+    return engine
+
+
 def make_engine(url: str) -> Engine:
+    """An engine whose errors never show SQL parameters (people's messages, phone numbers,
+    ids reach logs through exception texts) and whose text parameters are cleaned of what the
+    databases cannot store (see _clean_parameters)."""
     url = normalise_url(url)
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         if u.database and u.database != ":memory:":
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            hide_parameters=True,
+        )
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # noqa: ANN001
@@ -35,8 +76,10 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        return _guard(engine)
+    return _guard(
+        create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, hide_parameters=True)
+    )
 
 
 @contextmanager
