@@ -239,27 +239,45 @@ def _parse_day(value: str | None):  # noqa: ANN202
 
 @app.command()
 def reply(
-    question_id: Annotated[int, typer.Argument(help="The question's number (see `questions`).")],
+    question_id: Annotated[str, typer.Argument(help="The question's number (see `questions`).")],
     text: Annotated[str, typer.Argument(help="The answer the person receives in the chat.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Send even though the question was answered before.")
+    ] = False,
+    as_: Annotated[
+        str | None,
+        typer.Option(
+            "--as", help="The officer's name recorded with the answer (default: OS user)."
+        ),
+    ] = None,
 ) -> None:
     """Answer a question the bot could not: the running bot sends it to the person."""
-    from handlers.officer import AnswerError, answer_question
+    import getpass
+
+    from handlers.officer import AnswerError, answer_question, parse_question_number
     from storage import migrate
     from storage.db import make_engine, session_scope
 
     s = settings()
+    texts = Texts.load(s.content_dir / "texts")
+    number = parse_question_number(question_id)
+    if number is None:
+        fail(texts.get(s.default_language, "officer.reply_usage"))
+    officer = f"cli:{as_ or getpass.getuser()}"
     with friendly_errors():
         migrate.upgrade(s.database_url)
         engine = make_engine(s.database_url)
         try:
             with session_scope(engine) as session:
-                answer_question(session, question_id, text, "cli", SystemClock().now())
+                answer_question(session, number, text, officer, SystemClock().now(), force=force)
         except AnswerError as exc:
-            texts = Texts.load(s.content_dir / "texts")
-            fail(texts.get(s.default_language, str(exc), id=question_id), code=1)
+            message = texts.get(s.default_language, exc.key, **{**exc.fields, "id": question_id})
+            if exc.key == "officer.reply_already":
+                message += " (sxsh-bot reply --force)"
+            fail(message, code=1)
         finally:
             engine.dispose()
-    typer.echo(f"Đã xếp trả lời câu hỏi #{question_id} để gửi (bot đang chạy sẽ gửi đi).")
+    typer.echo(f"Đã xếp trả lời câu hỏi #{number} để gửi (bot đang chạy sẽ gửi đi).")
 
 
 @app.command()
@@ -292,7 +310,7 @@ def questions(
         engine = make_engine(s.database_url)
         with Session(engine) as session:
             if unanswered:
-                rows = qlog.unanswered(session, since=start)[:limit]
+                rows = qlog.unanswered(session, since=start, limit=limit)
             else:
                 rows = qlog.recent(session, since=start, limit=limit)
         engine.dispose()

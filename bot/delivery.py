@@ -16,9 +16,9 @@ from sqlalchemy.engine import Engine
 
 from bot.channels.errors import Blocked, Permanent, Retryable, Throttled, Unreachable
 from content.store import ContentStore
-from handlers import proactive
 from handlers.clock import Clock
 from handlers.messages import Reply
+from handlers.registry import REGISTRY
 from storage import contacts, outbox
 from storage.db import session_scope
 from storage.models import Contact, ContactStatus, OutboxStatus
@@ -110,12 +110,12 @@ class Delivery:
             for row in outbox.claim_due(session, now, self.batch):
                 contact = session.get(Contact, row.contact_id)
                 allowed = {ContactStatus.active}
-                if row.kind in proactive.REPLY_KINDS:
+                if REGISTRY.is_reply_kind(row.kind):
                     allowed.add(ContactStatus.stopped)
                 if contact is None or contact.status not in allowed:
                     out.append(Claimed(row.id, verdict=OutboxStatus.unreachable))
                     continue
-                replies = proactive.render(
+                replies = REGISTRY.render(
                     session, self.content, contact, row.kind, outbox.payload_of(row), now
                 )
                 out.append(

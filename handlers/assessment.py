@@ -27,7 +27,7 @@ from content.forms import (
     skip,
     submit,
 )
-from handlers import proactive
+from handlers.capability import Capability, Command, Flow, Job, MenuItem, OutboxKind, PersonalData
 from handlers.context import Context
 from handlers.messages import Button, Reply
 from handlers.start import menu_button
@@ -454,7 +454,6 @@ def _schedule_nudge(ctx: Context, response: Response) -> None:
     )
 
 
-@proactive.renderer(NUDGE)
 def render_nudge(session, content, contact, payload: dict, now) -> list[Reply] | None:  # noqa: ANN001
     response = session.get(Response, payload.get("response_id"))
     q = content.questionnaire
@@ -481,3 +480,54 @@ def expire_stale(session, now, days: int) -> int:  # noqa: ANN001
         assessments.finish(session, response, assessments.EXPIRED, now)
         outbox.cancel(session, _nudge_key(response))
     return len(stale)
+
+
+# -- personal data (/mydata, /deletedata) ----------------------------------------------------
+def _personal_question_ids(content) -> set[str]:  # noqa: ANN001
+    q = content.questionnaire
+    return {x.id for x in q.questions if x.personal} if q is not None else set()
+
+
+def describe_personal(ctx: Context) -> list[str]:
+    """/mydata: the personal answers (name, phone...) the person gave in the questionnaire."""
+    ids = _personal_question_ids(ctx.content)
+    if not ids:
+        return []
+    values = [
+        json.loads(a.value)
+        for a in assessments.answers_for_contact(ctx.session, ctx.contact.id, ids)
+    ]
+    values = [v for v in values if v]
+    return [ctx.t("privacy.personal_answers"), *(f"• {v}" for v in values)] if values else []
+
+
+def erase_personal(session, contact, content) -> None:  # noqa: ANN001
+    """/deletedata: personal answers go; company answers stay, no longer linked to the person."""
+    assessments.unlink_contact(session, contact.id, _personal_question_ids(content))
+
+
+CAPABILITY = Capability(
+    name="assessment",
+    commands=(
+        Command("assess", command, announce=True),
+        Command("result", result_command, announce=True),
+        Command("cancel", cancel),
+        Command("skip", skip_command),
+        Command("back", back_command),
+    ),
+    buttons={"as": button},
+    flow=Flow(
+        FLOW, on_text, namespace="as", keeps_open=frozenset(COMMANDS), pause_notice="assess.paused"
+    ),
+    menu=(MenuItem("assess", "menu.assess", command, 20),),
+    outbox=(OutboxKind(NUDGE, render_nudge),),
+    jobs=(
+        Job(
+            "expire_assessments",
+            lambda session, now, settings: expire_stale(
+                session, now, settings.assessment_expiry_days
+            ),
+        ),
+    ),
+    personal=PersonalData(tables=("responses",), erase=erase_personal, describe=describe_personal),
+)

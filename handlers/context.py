@@ -1,5 +1,5 @@
 """What a handler gets for one inbound message: the contact, a database session in one
-transaction, the content, the clock and the settings."""
+transaction, the content, the clock, the settings and the capability registry."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session
 
 from handlers.messages import Button, Inbound, Reply
-from storage.models import Contact, Role
+from storage.models import Contact
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
     from content.store import ContentStore
     from handlers.clock import Clock
-    from handlers.router import Conversation
+    from handlers.ports import HandlerSettings
+    from handlers.registry import Registry
 
 
 @dataclass
@@ -25,10 +25,10 @@ class Context:
     contact: Contact
     inbound: Inbound
     content: ContentStore
-    settings: Settings
+    settings: HandlerSettings
     clock: Clock
+    registry: Registry
     is_new: bool = False
-    conversation: Conversation | None = None
     _now: datetime | None = field(default=None, repr=False)
 
     @property
@@ -43,10 +43,9 @@ class Context:
 
     @property
     def is_officer(self) -> bool:
-        # Checked on the server from settings and the stored role, never from the message.
-        return self.contact.role in (Role.officer, Role.admin) or self.settings.is_officer(
-            self.contact.channel, self.contact.platform_id
-        )
+        # Checked on the server against the settings of this moment, never from the message
+        # nor from a role stored once (an id removed from the settings loses its rights at once).
+        return self.settings.is_officer(self.contact.channel, self.contact.platform_id)
 
     def t(self, key: str, **fields: object) -> str:
         return self.content.texts.get(self.lang, key, **fields)

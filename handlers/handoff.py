@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from handlers.capability import Capability, Command, Flow, MenuItem
 from handlers.context import Context
 from handlers.messages import Button, Reply
 from handlers.start import menu_button
@@ -49,3 +50,12 @@ def _pass_on(ctx: Context, text: str) -> list[Reply]:
     )
     questions.mark_handed_off(ctx.session, row.id, ctx.contact.id)
     return [ctx.reply("handoff.done", buttons=[menu_button(ctx)])]
+
+
+CAPABILITY = Capability(
+    name="handoff",
+    commands=(Command("officer", command, announce=True),),
+    buttons={"ho": button},
+    flow=Flow(FLOW, on_text, namespace="ho"),
+    menu=(MenuItem("officer", "menu.officer", command, 50),),
+)

@@ -1,23 +1,20 @@
 """The person's own data: see it (/mydata) and delete it (/deletedata), as the Law on Personal
-Data Protection (91/2025/QH15) gives them the right to. Company-level answers are not personal
-data: they stay, no longer linked to the person."""
+Data Protection (91/2025/QH15) gives them the right to. What each capability keeps is described
+and erased by that capability's `PersonalData` hooks (handlers.registry); this module adds the
+contact row, their consent records and their pending outbox rows. Company-level answers are not
+personal data: they stay, no longer linked to the person."""
 
 from __future__ import annotations
-
-import json
 
 from sqlalchemy import delete
 from sqlmodel import select
 
+from handlers.capability import Capability, Command, PersonalData
 from handlers.context import Context
 from handlers.messages import Button, Reply
 from handlers.start import menu_button
-from storage.models import Answer, ConsentRecord, Contact, Outbox, QuestionLog, Response
-
-
-def _personal_question_ids(ctx: Context) -> set[str]:
-    q = ctx.content.questionnaire
-    return {x.id for x in q.questions if x.personal} if q is not None else set()
+from storage import erasure
+from storage.models import ConsentRecord, Contact, Outbox
 
 
 def show(ctx: Context, args: str = "") -> list[Reply]:
@@ -34,10 +31,22 @@ def show(ctx: Context, args: str = "") -> list[Reply]:
             last_seen=c.last_seen.astimezone(tz).strftime("%d/%m/%Y %H:%M"),
         ),
     ]
+    for cap in ctx.registry.capabilities:
+        if cap.personal is not None and cap.personal.describe is not None:
+            lines += cap.personal.describe(ctx)
+    lines.append(t("privacy.rights"))
+    buttons = [Button(t("privacy.delete_button"), "pv:ask"), menu_button(ctx)]
+    return [Reply(text="\n".join(lines), buttons=buttons)]
+
+
+def describe_consents(ctx: Context) -> list[str]:
+    tz, t = ctx.settings.tz, ctx.t
     consents = ctx.session.exec(
-        select(ConsentRecord).where(ConsentRecord.contact_id == c.id).order_by(ConsentRecord.id)
+        select(ConsentRecord)
+        .where(ConsentRecord.contact_id == ctx.contact.id)
+        .order_by(ConsentRecord.id)
     ).all()
-    lines.append(t("privacy.consents") if consents else t("privacy.no_consents"))
+    lines = [t("privacy.consents") if consents else t("privacy.no_consents")]
     for rec in consents:
         state = (
             "granted"
@@ -53,15 +62,7 @@ def show(ctx: Context, args: str = "") -> list[Reply]:
                 state=t(f"privacy.consent_state.{state}"),
             )
         )
-    personal = _personal_answers(ctx)
-    if personal:
-        lines.append(t("privacy.personal_answers"))
-        lines += [f"• {value}" for value in personal]
-    asked = ctx.session.exec(select(QuestionLog.id).where(QuestionLog.contact_id == c.id)).all()
-    lines.append(t("privacy.questions", count=len(asked)))
-    lines.append(t("privacy.rights"))
-    buttons = [Button(t("privacy.delete_button"), "pv:ask"), menu_button(ctx)]
-    return [Reply(text="\n".join(lines), buttons=buttons)]
+    return lines
 
 
 def ask_delete(ctx: Context, args: str = "") -> list[Reply]:
@@ -80,36 +81,30 @@ def button(ctx: Context, arg: str) -> list[Reply]:
     return [ctx.reply("privacy.kept", buttons=[menu_button(ctx)])]
 
 
-def _personal_answers(ctx: Context) -> list[str]:
-    ids = _personal_question_ids(ctx)
-    if not ids:
-        return []
-    rows = ctx.session.exec(
-        select(Answer)
-        .join(Response, Answer.response_id == Response.id)
-        .where(Response.contact_id == ctx.contact.id, Answer.question_id.in_(ids))
-    ).all()
-    return [json.loads(r.value) for r in rows if json.loads(r.value)]
+def erase_own(session, contact: Contact, content) -> None:  # noqa: ANN001
+    session.exec(delete(ConsentRecord).where(ConsentRecord.contact_id == contact.id))
+    session.exec(delete(Outbox).where(Outbox.contact_id == contact.id))
 
 
 def _delete(ctx: Context) -> list[Reply]:
-    """Remove the contact and everything personal about them. Company answers stay, with no
-    link to the person (responses.contact_id becomes NULL)."""
+    """Every capability erases what it keeps, then the contact row goes. SQLite overwrites the
+    deleted content (secure_delete) and the WAL is checkpointed after the commit."""
     session, contact = ctx.session, ctx.contact
-    response_ids = session.exec(select(Response.id).where(Response.contact_id == contact.id)).all()
-    if response_ids:
-        session.exec(
-            delete(Answer).where(
-                Answer.response_id.in_(response_ids),
-                Answer.question_id.in_(_personal_question_ids(ctx)),
-            )
-        )
-        for response in session.exec(select(Response).where(Response.id.in_(response_ids))):
-            response.contact_id = None
-            response.personal_consent = False
-            session.add(response)
-    session.exec(delete(QuestionLog).where(QuestionLog.contact_id == contact.id))
-    session.exec(delete(ConsentRecord).where(ConsentRecord.contact_id == contact.id))
-    session.exec(delete(Outbox).where(Outbox.contact_id == contact.id))
+    for cap in ctx.registry.capabilities:
+        if cap.personal is not None:
+            cap.personal.erase(session, contact, ctx.content)
     session.exec(delete(Contact).where(Contact.id == contact.id))
+    erasure.checkpoint_after_commit(session)
     return [ctx.reply("privacy.deleted")]
+
+
+CAPABILITY = Capability(
+    name="privacy",
+    commands=(Command("mydata", show), Command("deletedata", ask_delete)),
+    buttons={"pv": button},
+    personal=PersonalData(
+        tables=("consent_records", "outbox", "contacts"),
+        erase=erase_own,
+        describe=describe_consents,
+    ),
+)

@@ -16,8 +16,10 @@ from content.search import Match
 from content.store import ContentStore
 from content.textnorm import fold_words
 from handlers import start
+from handlers.capability import Capability, MenuItem, PersonalData
 from handlers.context import Context
 from handlers.messages import Button, Reply, split_text
+from handlers.payload import row_id
 from storage import questions
 
 log = logging.getLogger(__name__)
@@ -247,8 +249,9 @@ def button(ctx: Context, arg: str) -> list[Reply]:
             details=action == "more",
             contact_lang=ctx.lang,
         )
-    if action == "officer" and value.isdigit():
-        row = questions.mark_handed_off(ctx.session, int(value), ctx.contact.id)
+    question_id = row_id(value) if action == "officer" else None
+    if question_id is not None:
+        row = questions.mark_handed_off(ctx.session, question_id, ctx.contact.id)
         if row is not None:
             return [Reply(text=ctx.t("qa.handed_off"), buttons=[start.menu_button(ctx)])]
     return [ctx.reply("stale_button"), start.menu(ctx)]
@@ -264,3 +267,25 @@ def programmes(ctx: Context, arg: str = "") -> list[Reply]:
     if PROGRAMMES_ENTRY not in ctx.content.knowledge.entries:
         return start.not_ready(ctx, "programmes")
     return entry_replies(ctx.content, PROGRAMMES_ENTRY, ctx.lang, _today(ctx))
+
+
+def describe_questions(ctx: Context) -> list[str]:
+    """/mydata: how many questions the person asked (kept for officers to answer)."""
+    return [
+        ctx.t("privacy.questions", count=questions.count_for_contact(ctx.session, ctx.contact.id))
+    ]
+
+
+CAPABILITY = Capability(
+    name="qa",
+    buttons={"qa": button},
+    menu=(
+        MenuItem("qa", "menu.qa", intro, 10),
+        MenuItem("prog", "menu.programmes", programmes, 40),
+    ),
+    personal=PersonalData(
+        tables=("question_log",),
+        erase=lambda session, contact, content: questions.erase_contact(session, contact.id),
+        describe=describe_questions,
+    ),
+)

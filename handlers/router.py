@@ -9,87 +9,37 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
 from content.store import ContentStore
 from content.texts import ContentError
-from handlers import assessment, handoff, officer, privacy, qa, start
+from handlers import qa, start
 from handlers.clock import Clock, SystemClock
 from handlers.context import Context
 from handlers.messages import Inbound, Reply
+from handlers.ports import HandlerSettings
+from handlers.registry import REGISTRY, Registry
 from storage import app_state, contacts
 from storage.db import session_scope
-from storage.models import ContactStatus, Role
-
-if TYPE_CHECKING:
-    from bot.settings import Settings  # type only: handlers never import the bot layer
+from storage.models import ContactStatus
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4096
-# Flows that take free text while they are open (contacts.active_flow).
-FLOWS = {assessment.FLOW: assessment.on_text, handoff.FLOW: handoff.on_text}
-# What keeps a flow open: its buttons' prefix, its commands, and what to say when it pauses.
-FLOW_SCOPE = {
-    assessment.FLOW: ("as:", assessment.COMMANDS, "assess.paused"),
-    handoff.FLOW: ("ho:", set(), None),
-}
-Handler = Callable[[Context, str], list[Reply] | Reply]
 
 
 @dataclass
 class Conversation:
+    """The conversation core. Its commands, buttons, flows, menu and jobs all come from the
+    capability registry (handlers.registry)."""
+
     engine: Engine
     content: ContentStore
-    settings: Settings
+    settings: HandlerSettings
     clock: Clock = field(default_factory=SystemClock)
     content_generation: int = 0
-    commands: dict[str, Handler] = field(default_factory=dict)
-    buttons: dict[str, Handler] = field(default_factory=dict)
-    menu_actions: dict[str, Handler] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.commands = {
-            "start": start.start,
-            "help": start.help_,
-            "menu": start.menu,
-            "lang": start.choose_language,
-            "language": start.choose_language,
-            "stop": start.stop,
-            "reload": reload_command,
-            "assess": assessment.command,
-            "result": assessment.result_command,
-            "cancel": assessment.cancel,
-            "skip": assessment.skip_command,
-            "back": assessment.back_command,
-            "officer": handoff.command,
-            "mydata": privacy.show,
-            "deletedata": privacy.ask_delete,
-            # Announced in the content already; the events capability comes in a later issue.
-            "events": lambda ctx, args: start.not_ready(ctx, "events"),
-            "subscribe": lambda ctx, args: start.not_ready(ctx, "events"),
-            "questions": officer.list_command,
-            "reply": officer.reply_command,
-            **self.commands,
-        }
-        self.buttons = {
-            "m": menu_button,
-            "lang": lambda ctx, arg: start.set_language(ctx, arg),
-            "qa": qa.button,
-            "as": assessment.button,
-            "ho": handoff.button,
-            "pv": privacy.button,
-            **self.buttons,
-        }
-        self.menu_actions = {
-            "qa": qa.intro,
-            "prog": qa.programmes,
-            "assess": assessment.command,
-            "officer": handoff.command,
-            **self.menu_actions,
-        }
+    registry: Registry = REGISTRY
 
     # -- entry point ---------------------------------------------------------------------
     def handle(self, inbound: Inbound) -> list[Reply]:
@@ -110,7 +60,6 @@ class Conversation:
                 if contact is not None:
                     contacts.set_status(session, contact, ContactStatus.blocked)
                 return []
-            officer = self.settings.is_officer(inbound.channel, inbound.user_id)
             contact, is_new = contacts.touch(
                 session,
                 inbound.channel,
@@ -118,7 +67,6 @@ class Conversation:
                 now,
                 # The platform's display name is personal data: used for this reply, not stored.
                 language=self.settings.default_language,
-                role=Role.officer if officer else None,
             )
             ctx = Context(
                 session=session,
@@ -127,8 +75,8 @@ class Conversation:
                 content=self.content,
                 settings=self.settings,
                 clock=self.clock,
+                registry=self.registry,
                 is_new=is_new,
-                conversation=self,
                 _now=now,
             )
             if inbound.kind == "unblocked":
@@ -142,11 +90,11 @@ class Conversation:
             return [*paused, *_as_list(self.dispatch(ctx))]
         if inbound.kind == "unsupported":
             # A sticker or photo inside an open flow: the flow repeats what it is waiting for.
-            flow = FLOWS.get(ctx.contact.active_flow)
-            return (flow(ctx, "") if flow else None) or ctx.reply("unsupported")
+            flow = self.registry.flow(ctx.contact.active_flow)
+            return (flow.on_text(ctx, "") if flow else None) or ctx.reply("unsupported")
         if inbound.payload is not None:
             ns, _, arg = inbound.payload.partition(":")
-            handler = self.buttons.get(ns)
+            handler = self.registry.buttons.get(ns)
             if handler is None:
                 return [ctx.reply("stale_button"), start.menu(ctx)]
             return handler(ctx, arg)
@@ -154,8 +102,8 @@ class Conversation:
         if ctx.contact.active_flow and inbound.command is None and not start.is_stop_word(text):
             # An open flow gets every typed answer, even an empty or huge one, so its own
             # message says what it expects (e.g. the assessment's current question).
-            flow = FLOWS.get(ctx.contact.active_flow)
-            replies = flow(ctx, inbound.text or "") if flow else None
+            flow = self.registry.flow(ctx.contact.active_flow)
+            replies = flow.on_text(ctx, inbound.text or "") if flow else None
             if replies is not None:
                 return replies
         if not text:
@@ -165,10 +113,11 @@ class Conversation:
         cmd = inbound.command
         if cmd is not None:
             name, args = cmd
-            handler = self.commands.get(name)
-            if handler is None:
+            # Officer-only commands do not exist for anyone else (rights per message).
+            command = self.registry.command(name, ctx.is_officer)
+            if command is None:
                 return ctx.reply("unknown_command", command="/" + name)
-            return handler(ctx, args)
+            return command.run(ctx, args)
         if start.is_stop_word(text):
             return start.stop(ctx)
         return self.on_text(ctx, text)
@@ -183,30 +132,31 @@ class Conversation:
         flow = ctx.contact.active_flow
         if flow is None:
             return []
-        prefix, commands, notice = FLOW_SCOPE.get(flow, ("", set(), None))
-        inbound = ctx.inbound
-        if inbound.payload is not None:
-            leaving = not inbound.payload.startswith(prefix)
-        else:
+        inbound, name = ctx.inbound, None
+        if inbound.payload is None:
             cmd = inbound.command
-            leaving = (cmd is not None and cmd[0] not in commands) or start.is_stop_word(
-                inbound.text or ""
-            )
-        if not leaving:
+            if cmd is None and not start.is_stop_word(inbound.text or ""):
+                return []  # free text: the flow's answer
+            name = cmd[0] if cmd is not None else "stop"  # a typed stop word is /stop
+        if self.registry.keeps_flow_open(flow, inbound.payload, name):
             return []
+        open_flow = self.registry.flow(flow)
+        notice = open_flow.pause_notice if open_flow else None
         contacts.set_flow(ctx.session, ctx.contact, None)
         return [ctx.reply(notice)] if notice else []
 
     def maintenance_jobs(self) -> list[Callable[[], object]]:
-        """Periodic housekeeping the scheduler runs in a worker thread."""
+        """The registry's periodic jobs, each in its own transaction (run in a worker thread)."""
 
-        def expire_assessments() -> int:
-            with session_scope(self.engine) as session:
-                return assessment.expire_stale(
-                    session, self.clock.now(), self.settings.assessment_expiry_days
-                )
+        def bind(job):  # noqa: ANN001, ANN202
+            def run() -> object:
+                with session_scope(self.engine) as session:
+                    return job.run(session, self.clock.now(), self.settings)
 
-        return [expire_assessments]
+            run.__name__ = job.name
+            return run
+
+        return [bind(job) for job in self.registry.jobs]
 
     # -- content reload across processes ---------------------------------------------------
     def _maybe_reload(self, session) -> None:  # noqa: ANN001
@@ -227,29 +177,3 @@ def _as_list(result: list[Reply] | Reply | None) -> list[Reply]:
     if result is None:
         return []
     return [result] if isinstance(result, Reply) else list(result)
-
-
-def menu_button(ctx: Context, arg: str) -> list[Reply] | Reply:
-    conv = ctx.conversation
-    if arg == "main":
-        return start.menu(ctx)
-    if arg == "lang":
-        return start.choose_language(ctx)
-    if arg in conv.menu_actions:
-        return conv.menu_actions[arg](ctx, "")
-    feature = {"prog": "programmes"}.get(arg, arg)
-    if feature not in ("qa", "assess", "events", "programmes", "officer"):
-        return [ctx.reply("stale_button"), start.menu(ctx)]
-    return start.not_ready(ctx, feature)
-
-
-def reload_command(ctx: Context, args: str = "") -> Reply:
-    """Officers reload content for every process: validate here, then bump the generation."""
-    if not ctx.is_officer:
-        return ctx.reply("officer_only")
-    try:
-        ContentStore.load(ctx.content.directory)
-    except ContentError as exc:
-        return ctx.reply("content_invalid", errors="\n".join(exc.errors[:10]))
-    generation = app_state.bump(ctx.session, app_state.CONTENT_GENERATION)
-    return ctx.reply("content_reloaded", generation=generation)

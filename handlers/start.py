@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from content.textnorm import fold_words
+from handlers.capability import Capability, Command, MenuItem
 from handlers.context import Context
 from handlers.messages import Button, Reply
 from storage import contacts
@@ -27,15 +28,8 @@ def is_stop_word(text: str) -> bool:
 
 
 def main_menu(ctx: Context) -> list[Button]:
-    t = ctx.t
-    return [
-        Button(t("menu.qa"), "m:qa"),
-        Button(t("menu.assess"), "m:assess"),
-        Button(t("menu.events"), "m:events"),
-        Button(t("menu.programmes"), "m:prog"),
-        Button(t("menu.officer"), "m:officer"),
-        Button(t("menu.lang"), "m:lang"),
-    ]
+    """The main menu, from the registry's menu items (the channel lays them out)."""
+    return [Button(ctx.t(item.label), f"m:{item.key}") for item in ctx.registry.menu]
 
 
 def menu_button(ctx: Context) -> Button:
@@ -87,3 +81,40 @@ def stop(ctx: Context, args: str = "") -> list[Reply]:
 def not_ready(ctx: Context, feature: str) -> list[Reply]:
     name = ctx.t(f"feature.{feature}")
     return [Reply(text=ctx.t("not_ready", feature=name), buttons=[menu_button(ctx)])]
+
+
+def menu_pressed(ctx: Context, arg: str) -> list[Reply] | Reply:
+    """A main-menu button `m:<key>`: the registry's menu item, or the menu itself."""
+    if arg == "main":
+        return menu(ctx)
+    item = ctx.registry.menu_item(arg)
+    if item is None:
+        return [ctx.reply("stale_button"), menu(ctx)]
+    return item.run(ctx, "")
+
+
+def coming_soon(
+    feature: str, *, commands: tuple[str, ...] = (), menu_order: int | None = None
+) -> Capability:
+    """A capability the content already announces but that is not built yet: its commands and
+    menu item say so honestly (`not_ready`)."""
+
+    def run(ctx: Context, args: str = "") -> list[Reply]:
+        return not_ready(ctx, feature)
+
+    items = () if menu_order is None else (MenuItem(feature, f"menu.{feature}", run, menu_order),)
+    return Capability(name=feature, commands=tuple(Command(c, run) for c in commands), menu=items)
+
+
+CAPABILITY = Capability(
+    name="start",
+    commands=(
+        Command("start", start, announce=True),
+        Command("help", help_, announce=True),
+        Command("menu", menu),
+        Command("lang", choose_language, announce=True, aliases=("language",)),
+        Command("stop", stop, announce=True),
+    ),
+    buttons={"m": menu_pressed, "lang": set_language},
+    menu=(MenuItem("lang", "menu.lang", choose_language, 60),),
+)

@@ -165,3 +165,35 @@ def _drop_if_orphan(
         session.add(keep_response)
         session.flush()
         session.delete(enterprise)
+
+
+def answers_for_contact(session: Session, contact_id: int, question_ids: set[str]) -> list[Answer]:
+    """The contact's answers to the given questions, over all their responses."""
+    if not question_ids:
+        return []
+    return list(
+        session.exec(
+            select(Answer)
+            .join(Response, Answer.response_id == Response.id)
+            .where(Response.contact_id == contact_id, Answer.question_id.in_(question_ids))
+            .order_by(Answer.id)
+        ).all()
+    )
+
+
+def unlink_contact(session: Session, contact_id: int, personal_ids: set[str]) -> None:
+    """Erase what is personal in a contact's responses (the answers to `personal_ids`) and
+    unlink the rest: company answers stay, with no link to the person."""
+    response_ids = session.exec(select(Response.id).where(Response.contact_id == contact_id)).all()
+    if not response_ids:
+        return
+    if personal_ids:
+        session.exec(
+            delete(Answer).where(
+                Answer.response_id.in_(response_ids), Answer.question_id.in_(personal_ids)
+            )
+        )
+    for response in session.exec(select(Response).where(Response.id.in_(response_ids))):
+        response.contact_id = None
+        response.personal_consent = False
+        session.add(response)

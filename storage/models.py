@@ -24,7 +24,12 @@ class ContactStatus(StrEnum):
 
 class Contact(SQLModel, table=True):
     __tablename__ = "contacts"
-    __table_args__ = (UniqueConstraint("channel", "platform_id", name="uq_contact_channel_user"),)
+    # AUTOINCREMENT: an id is never reused after a deletion (issue 7; PostgreSQL sequences never
+    # reuse either).
+    __table_args__ = (
+        UniqueConstraint("channel", "platform_id", name="uq_contact_channel_user"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16, index=True)
@@ -67,9 +72,11 @@ class AppState(SQLModel, table=True):
 
 
 class QuestionLog(SQLModel, table=True):
-    """Every free-text question, its match and score; unanswered ones wait for officers."""
+    """Every free-text question, its match and score; unanswered ones wait for officers.
+    Its id is the number officers act on (`/reply 12`): never reused (AUTOINCREMENT)."""
 
     __tablename__ = "question_log"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int | None = Field(
@@ -84,9 +91,26 @@ class QuestionLog(SQLModel, table=True):
     alternatives: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON list
     handed_off: bool = False  # the person asked for an officer
     created_at: datetime = Field(index=True)
-    answer: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    answered_at: datetime | None = None
-    answered_by: str | None = Field(default=None, max_length=96)  # "telegram:123", "cli"
+    answered_at: datetime | None = None  # the first officer answer (see OfficerAnswer)
+
+
+class OfficerAnswer(SQLModel, table=True):
+    """Every officer answer to a question, kept: who, when, what. Each is delivered once, by
+    its own outbox row keyed by this id."""
+
+    __tablename__ = "officer_answers"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(foreign_key="question_log.id", index=True, ondelete="CASCADE")
+    # "telegram:123" for an officer in chat, "cli:NAME" on the command line; None once the
+    # officer deleted their own data (/deletedata).
+    officer: str | None = Field(default=None, max_length=96)
+    officer_contact_id: int | None = Field(
+        default=None, foreign_key="contacts.id", index=True, ondelete="SET NULL"
+    )
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime
 
 
 class Enterprise(SQLModel, table=True):

@@ -10,8 +10,9 @@ from sqlmodel import Session, select
 
 from bot.app import build_conversation
 from bot.delivery import Delivery
-from handlers import proactive
+from handlers.capability import OutboxKind
 from handlers.messages import Reply
+from handlers.registry import REGISTRY
 from storage import contacts, outbox
 from storage.db import session_scope
 from storage.models import Outbox
@@ -28,9 +29,8 @@ class Recorder:
 
 
 def setup(db_url, clock, monkeypatch, people=40):
-    monkeypatch.setitem(
-        proactive.RENDERERS, "note", lambda s, c, contact, payload, now: [Reply(payload["t"])]
-    )
+    note = OutboxKind("note", lambda s, c, contact, payload, now: [Reply(payload["t"])])
+    monkeypatch.setitem(REGISTRY.outbox, "note", note)
     conv = build_conversation(make_settings(db_url), clock=clock)
     with session_scope(conv.engine) as s:
         for i in range(people):

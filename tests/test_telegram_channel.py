@@ -62,7 +62,7 @@ def buttons(call) -> list[tuple[str, str]]:
     ]
 
 
-async def test_start_gives_welcome_with_inline_keyboard(srv, app):
+async def test_start_gives_welcome_with_inline_keyboard(srv, app, conv):
     srv.user_sends("/start", first_name="Lan")
     [call] = await srv.wait_for("sendMessage", chat_id=1001)
     assert call.params["text"].startswith("Xin chào Lan!")
@@ -75,7 +75,9 @@ async def test_start_gives_welcome_with_inline_keyboard(srv, app):
         ["m:officer", "m:lang"],
     ]
     # Commands are registered for Vietnamese (default) and English.
-    assert [c["command"] for c in srv.commands()] == list(telegram.COMMANDS)
+    announced = [name for name, _ in conv.registry.announced_commands(conv.content.texts, "vi")]
+    assert [c["command"] for c in srv.commands()] == announced
+    assert {"start", "help", "assess", "result", "lang", "officer", "stop"} <= set(announced)
     assert srv.commands(language_code="en")[0]["description"] == "Start, main menu"
 
 
@@ -241,13 +243,11 @@ def test_keyboard_puts_two_short_labels_per_row_and_long_ones_alone():
 
 async def test_delivery_sends_due_outbox_rows_once(srv, conv, clock, monkeypatch):
     from bot.delivery import Delivery
-    from handlers import proactive
+    from handlers.capability import OutboxKind
+    from handlers.registry import REGISTRY
 
-    monkeypatch.setitem(
-        proactive.RENDERERS,
-        "test_note",
-        lambda s, c, contact, payload, now: [Reply(text=payload["text"])],
-    )
+    render = lambda s, c, contact, payload, now: [Reply(text=payload["text"])]  # noqa: E731
+    monkeypatch.setitem(REGISTRY.outbox, "test_note", OutboxKind("test_note", render))
     srv.user_sends("/start")  # creates the contact through the real path
     application = telegram.build_application(conv, conv.settings, outbox_interval=3600)
     async with srv.polling(application, timeout=1):

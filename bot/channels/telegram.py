@@ -41,7 +41,6 @@ from handlers.router import Conversation
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
-COMMANDS = ("start", "help", "assess", "result", "lang", "officer", "stop")
 
 
 def to_inbound(update: Update) -> Inbound | None:
@@ -220,7 +219,8 @@ def _post_init(conversation: Conversation, settings: Settings, outbox_interval: 
     async def post_init(app: Application) -> None:
         texts = conversation.content.texts
         for lang in ("vi", "en"):
-            commands = [BotCommand(c, texts.get(lang, f"commands.{c}")) for c in COMMANDS]
+            announced = conversation.registry.announced_commands(texts, lang)
+            commands = [BotCommand(name, text) for name, text in announced]
             await app.bot.set_my_commands(commands, language_code=None if lang == "vi" else lang)
         delivery = Delivery(
             engine=conversation.engine,

@@ -19,6 +19,11 @@ def run_migrations_online() -> None:
         if is_pg:
             connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
             connection.commit()
+        else:
+            # SQLite's way to change a table is to copy it and drop the old one; with foreign
+            # keys on, that drop would cascade into the rows that point at it.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         try:
             context.configure(
                 connection=connection,
@@ -31,7 +36,9 @@ def run_migrations_online() -> None:
         finally:
             if is_pg:
                 connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
-                connection.commit()
+            else:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
     engine.dispose()
 
 

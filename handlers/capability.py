@@ -1,0 +1,111 @@
+"""How a capability declares itself: one `Capability` per module (or folder), listed once in
+`handlers.registry`. The router's tables, the menu, the platforms' command lists, the outbox
+renderers, the scheduled jobs, /mydata and /deletedata are all derived from these declarations
+(issue 9: "a capability is declared once")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from handlers.messages import Reply
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from content.store import ContentStore
+    from handlers.context import Context
+    from handlers.ports import HandlerSettings
+    from storage.models import Contact
+
+Replies = list[Reply] | Reply
+Handler = Callable[["Context", str], Replies]
+# (session, content, contact, payload, now) -> the replies, or None when no longer relevant.
+Renderer = Callable[["Session", "ContentStore", "Contact", dict, datetime], list[Reply] | None]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A slash command. Its help text is `commands.<name>` in every language (checked by the
+    registry test). `officer_only` commands are refused as unknown to everyone else, checked
+    against the settings at the time of each message. `announce` puts it in the platforms'
+    command menu (Telegram's setMyCommands)."""
+
+    name: str
+    run: Handler
+    officer_only: bool = False
+    announce: bool = False
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def help_key(self) -> str:
+        return f"commands.{self.name}"
+
+
+@dataclass(frozen=True)
+class Flow:
+    """The free text a capability owns while `contacts.active_flow == name`. `on_text` returns
+    None to let the text through. The flow stays open for presses of its own buttons and for
+    `keeps_open` commands; anything else pauses it, and the person sees `pause_notice`."""
+
+    name: str
+    on_text: Callable[[Context, str], list[Reply] | None]
+    namespace: str | None = None  # presses of these buttons keep the flow open
+    keeps_open: frozenset[str] = frozenset()
+    pause_notice: str | None = None
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """One main-menu button: label text key, payload `m:<key>`; `order` sorts the menu."""
+
+    key: str
+    label: str
+    run: Handler
+    order: int
+
+
+@dataclass(frozen=True)
+class OutboxKind:
+    """A proactive message kind and how it is rendered at delivery time. `reply` kinds answer
+    the person (an officer's reply): they go in the reply lane and still reach people who
+    stopped announcements; only a block stops them."""
+
+    kind: str
+    render: Renderer
+    reply: bool = False
+
+
+@dataclass(frozen=True)
+class Job:
+    """Periodic housekeeping, run in a worker thread: (engine, now, settings) -> a count."""
+
+    name: str
+    run: Callable[[object, datetime, HandlerSettings], object]
+    every_minutes: int = 30
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """What the capability keeps about a person. `describe` gives the /mydata lines; `erase`
+    removes (or unlinks) what is personal for /deletedata, before the contact row goes.
+    `tables` names every table of this capability holding a contact id; the registry test
+    checks that each such table in the schema is named by some capability."""
+
+    tables: tuple[str, ...]
+    erase: Callable[[Session, Contact, ContentStore], None]
+    describe: Callable[[Context], list[str]] | None = None
+
+
+@dataclass(frozen=True)
+class Capability:
+    name: str
+    commands: tuple[Command, ...] = ()
+    buttons: Mapping[str, Handler] = field(default_factory=dict)  # namespace -> handler
+    flow: Flow | None = None
+    menu: tuple[MenuItem, ...] = ()
+    outbox: tuple[OutboxKind, ...] = ()
+    jobs: tuple[Job, ...] = ()
+    personal: PersonalData | None = None

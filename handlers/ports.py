@@ -1,0 +1,20 @@
+"""What handlers need from the settings, as a small protocol: handlers never import the bot
+layer (bot.settings satisfies it; tests may pass any object with these members)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+
+class HandlerSettings(Protocol):
+    default_language: str  # "vi" or "en"
+    assessment_expiry_days: int
+    assessment_nudge_hours: int
+
+    @property
+    def tz(self) -> ZoneInfo: ...
+
+    def is_officer(self, channel: str, user_id: str) -> bool:
+        """Whether (channel, platform id) is an officer now, per the current settings."""
+        ...
