@@ -263,7 +263,10 @@ def reply(
     number = parse_question_number(question_id)
     if number is None:
         fail(texts.get(s.default_language, "officer.reply_usage"))
-    officer = f"cli:{as_ or getpass.getuser()}"
+    name = (as_ if as_ is not None else getpass.getuser()).strip()
+    if not name or len(name) > 80 or not name.isprintable():
+        fail("--as: the officer's name, 1 to 80 printable characters")
+    officer = f"cli:{name}"
     with friendly_errors():
         migrate.upgrade(s.database_url)
         engine = make_engine(s.database_url)

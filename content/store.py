@@ -9,6 +9,7 @@ from pathlib import Path
 from content import knowledge
 from content.forms import Questionnaire, load_and_check, load_questionnaire
 from content.knowledge import KnowledgeBase
+from content.lexicon import Lexicon
 from content.texts import ContentError, Texts
 
 
@@ -18,6 +19,7 @@ class ContentStore:
     texts: Texts
     knowledge: KnowledgeBase = field(default_factory=KnowledgeBase)  # FAQ + search index
     questionnaire: Questionnaire | None = None  # the quick assessment
+    lexicon: Lexicon = field(default_factory=Lexicon)  # words people type (lexicon/*.yaml)
 
     @classmethod
     def load(cls, directory: Path) -> ContentStore:
@@ -37,6 +39,7 @@ class ContentStore:
             texts=Texts.load(directory / "texts"),
             knowledge=kb,
             questionnaire=load_questionnaire(questionnaire_path(directory)),
+            lexicon=Lexicon.load(directory / "lexicon"),
         )
         _LOADED[key[0]] = (key[1], store)
         return store
@@ -68,6 +71,7 @@ def check(directory: Path) -> list[str]:
         return [f"{directory}: content folder not found"]
     errors: list[str] = []
     Texts.load(directory / "texts", errors)
+    Lexicon.load(directory / "lexicon", errors)
     kb = knowledge.load(directory, errors)
     errors += load_and_check(questionnaire_path(directory), known_topics=kb.entries.keys())
     return errors

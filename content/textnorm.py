@@ -65,3 +65,45 @@ def normalize(text: str) -> str:
 def has_diacritics(text: str) -> bool:
     """Whether the text carries Vietnamese marks (or đ)."""
     return fold(text) != _SPACE.sub(" ", text.lower()).strip()
+
+
+# -- what a person typed, read the same whatever the keyboard ---------------------------------
+# Characters that show nothing: zero-width space/joiners, word joiner, BOM, soft hyphen.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
+# Full-width ASCII (U+FF01-FF5E) and the ideographic space, as typed on CJK keyboards.
+_FULL_WIDTH = {0xFF01 + i: 0x21 + i for i in range(0x5E)} | {0x3000: 0x20}
+# Cyrillic and Greek letters drawn like Latin ones (Unicode's confusables, the common subset).
+_LOOK_ALIKE = str.maketrans(
+    "аеорсухіјѕԁһԛԝАВЕКМНОРСТХУІЈЅοαιкνρτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+    "aeopcyxijsdhqwABEKMHOPCTXYIJSoaikvptuxABEZHIKMNOPTYX",
+)
+_WORD = re.compile(r"\w+")
+_LOOK_ALIKE_CHARS = frozenset("аеорсухіјѕԁһԛԝАВЕКМНОРСТХУІЈЅοαιкνρτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ")
+
+
+def _is_cyrillic_or_greek(ch: str) -> bool:
+    return "\u0370" <= ch <= "\u052f"
+
+
+def _latinise(text: str) -> str:
+    """Look-alikes become Latin inside words that have a Latin letter, and in words made only
+    of look-alikes when the message has no other Cyrillic or Greek letter ("СТОР" is "STOP"
+    there; a Russian or Greek message keeps every letter)."""
+    foreign = {ch for ch in text if _is_cyrillic_or_greek(ch)}
+    all_alike = foreign <= _LOOK_ALIKE_CHARS
+
+    def word(match: re.Match[str]) -> str:
+        w = match.group()
+        latin = any("a" <= ch.lower() <= "z" for ch in w)
+        return w.translate(_LOOK_ALIKE) if latin or all_alike else w
+
+    return _WORD.sub(word, text) if foreign else text
+
+
+def canonical(text: str) -> str:
+    """What a person typed, in the one form the bot reads (issue 8: text that looks the same is
+    read the same): invisible characters removed, full-width forms as ASCII, Cyrillic/Greek
+    look-alikes inside otherwise-Latin words as Latin, and NFC (decomposed Vietnamese tone
+    marks composed). Nothing else changes: case, spacing and tone-mark placement are kept."""
+    text = unicodedata.normalize("NFC", text.translate(_INVISIBLE).translate(_FULL_WIDTH))
+    return unicodedata.normalize("NFC", _latinise(text))

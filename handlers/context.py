@@ -19,6 +19,11 @@ if TYPE_CHECKING:
     from handlers.registry import Registry
 
 
+# The longest message the bot reads (Telegram's own limit; a person cannot send more there).
+# Longer text, possible on the console, is refused with a message saying so, never cut.
+MAX_TEXT = 4096
+
+
 @dataclass
 class Context:
     session: Session

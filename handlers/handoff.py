@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from handlers.capability import Capability, Command, Flow, MenuItem
-from handlers.context import Context
+from handlers.context import MAX_TEXT, Context
 from handlers.messages import Button, Reply
 from handlers.start import menu_button
 from storage import contacts, questions
@@ -26,6 +26,9 @@ def on_text(ctx: Context, text: str) -> list[Reply] | None:
         return None
     if not text.strip():
         return [ctx.reply("handoff.ask")]
+    if len(text.strip()) > MAX_TEXT:
+        # Nothing is cut silently: the person hears that nothing was sent, and why.
+        return [ctx.reply("handoff.too_long", length=len(text.strip()), limit=MAX_TEXT)]
     return _pass_on(ctx, text.strip())
 
 
@@ -40,7 +43,7 @@ def _pass_on(ctx: Context, text: str) -> list[Reply]:
         ctx.session,
         contact_id=ctx.contact.id,
         channel=ctx.contact.channel,
-        text=text[:2000],
+        text=text,  # whole: the router and on_text refuse more than MAX_TEXT
         lang=ctx.lang,
         topic=None,
         score=0.0,

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
+from content.lexicon import Lexicon
 from content.search import Match
 from content.store import ContentStore
 from content.textnorm import fold_words
@@ -31,33 +32,20 @@ NEUTRAL_LIMIT = 2000  # Zalo's limit; Telegram allows 4096
 MAX_RELATED = 3
 PROGRAMMES_ENTRY = "support.programmes"
 
-_GREETING_WORDS = {"chao", "hello", "hi", "alo", "allo", "hey", "helo", "xin chao"}
-_GREETING_FILLERS = {
-    "xin", "ban", "bot", "ad", "admin", "oi", "a", "anh", "chi", "em", "ca", "nha", "nhe", "so",
-    "there", "good", "morning", "afternoon", "buoi", "sang", "chieu", "toi", "moi", "nguoi",
-}  # fmt: skip
-_THANKS = {"cam on", "camon", "thank", "thanks", "thank you", "tks", "thx", "cam on nhieu"}
-_THANKS_WORDS = {
-    "cam", "on", "camon", "thank", "thanks", "you", "tks", "thx", "nhieu", "nha", "nhe", "a",
-    "ban", "bot", "ad", "very", "much", "so", "rat", "oke", "ok", "okay", "vang", "da",
-    "em", "anh", "chi", "xin", "lot",
-}  # fmt: skip
-_ACK = {"ok", "oke", "okay", "vang", "da", "uh", "um", "uhm", "dạ"}
 
-
-def small_talk(text: str) -> str | None:
-    """ "greeting", "thanks" or None: a hello or a thank-you is not a question."""
+def small_talk(text: str, lexicon: Lexicon) -> str | None:
+    """ "greeting", "thanks" or None: a hello or a thank-you is not a question. The words are
+    officers' content (content/lexicon/words.yaml)."""
     words = fold_words(text).split()
     if not words or len(words) > 6:
         return None
     joined = " ".join(words)
-    if any(w in _GREETING_WORDS for w in words) and all(
-        w in _GREETING_WORDS or w in _GREETING_FILLERS for w in words
-    ):
+    greetings, fillers = lexicon.greetings, lexicon.greeting_fillers
+    if any(w in greetings for w in words) and all(w in greetings or w in fillers for w in words):
         return "greeting"
-    if (any(t in f" {joined} " for t in (f" {x} " for x in _THANKS)) or joined in _ACK) and all(
-        w in _THANKS_WORDS or w in _ACK for w in words
-    ):
+    ack, thanks = lexicon.acknowledgements, lexicon.thanks_words
+    said_thanks = any(f" {x} " in f" {joined} " for x in lexicon.thanks_phrases)
+    if (said_thanks or joined in ack) and all(w in thanks or w in ack for w in words):
         return "thanks"
     return None
 
@@ -199,7 +187,7 @@ def _today(ctx: Context) -> date:
 
 def on_text(ctx: Context, text: str) -> list[Reply]:
     """A free-text message that no questionnaire took: a question (or a hello, or thanks)."""
-    talk = small_talk(text)
+    talk = small_talk(text, ctx.content.lexicon)
     if talk == "greeting":
         return [Reply(text=ctx.t("qa.greeting"), buttons=start.main_menu(ctx))]
     if talk == "thanks":

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.engine import Engine
 
 from content.store import ContentStore
+from content.textnorm import canonical
 from content.texts import ContentError
 from handlers import qa, start
 from handlers.clock import Clock, SystemClock
-from handlers.context import Context
+from handlers.context import MAX_TEXT, Context
 from handlers.messages import Inbound, Reply
 from handlers.ports import HandlerSettings
 from handlers.registry import REGISTRY, Registry
@@ -25,8 +26,6 @@ from storage.db import session_scope
 from storage.models import ContactStatus
 
 log = logging.getLogger(__name__)
-
-MAX_TEXT = 4096
 
 
 @dataclass
@@ -51,6 +50,9 @@ class Conversation:
             return [Reply(text=self.content.texts.get(self.settings.default_language, "error"))]
 
     def _handle(self, inbound: Inbound) -> list[Reply]:
+        if inbound.text:
+            # The one neutral ingress: every capability reads what was typed in one form.
+            inbound = replace(inbound, text=canonical(inbound.text))
         now = self.clock.now()
         with session_scope(self.engine) as session:
             contacts.lock_person(session, inbound.channel, inbound.user_id)
@@ -99,7 +101,8 @@ class Conversation:
                 return [ctx.reply("stale_button"), start.menu(ctx)]
             return handler(ctx, arg)
         text = (inbound.text or "").strip()
-        if ctx.contact.active_flow and inbound.command is None and not start.is_stop_word(text):
+        cmd = typed_command(ctx)
+        if ctx.contact.active_flow and cmd is None:
             # An open flow gets every typed answer, even an empty or huge one, so its own
             # message says what it expects (e.g. the assessment's current question).
             flow = self.registry.flow(ctx.contact.active_flow)
@@ -110,7 +113,6 @@ class Conversation:
             return ctx.reply("empty")
         if len(text) > MAX_TEXT:
             return ctx.reply("too_long", length=len(text), limit=MAX_TEXT)
-        cmd = inbound.command
         if cmd is not None:
             name, args = cmd
             # Officer-only commands do not exist for anyone else (rights per message).
@@ -118,8 +120,6 @@ class Conversation:
             if command is None:
                 return ctx.reply("unknown_command", command="/" + name)
             return command.run(ctx, args)
-        if start.is_stop_word(text):
-            return start.stop(ctx)
         return self.on_text(ctx, text)
 
     def on_text(self, ctx: Context, text: str) -> list[Reply] | Reply:
@@ -132,12 +132,10 @@ class Conversation:
         flow = ctx.contact.active_flow
         if flow is None:
             return []
-        inbound, name = ctx.inbound, None
-        if inbound.payload is None:
-            cmd = inbound.command
-            if cmd is None and not start.is_stop_word(inbound.text or ""):
-                return []  # free text: the flow's answer
-            name = cmd[0] if cmd is not None else "stop"  # a typed stop word is /stop
+        inbound, cmd = ctx.inbound, typed_command(ctx)
+        if inbound.payload is None and cmd is None:
+            return []  # free text: the flow's answer
+        name = cmd[0] if cmd is not None else None
         if self.registry.keeps_flow_open(flow, inbound.payload, name):
             return []
         open_flow = self.registry.flow(flow)
@@ -171,6 +169,18 @@ class Conversation:
                     exc.errors[:3],
                 )
             self.content_generation = generation
+
+
+def typed_command(ctx: Context) -> tuple[str, str] | None:
+    """(name, args) of "/name args", or of a word typed alone that stands for a command in the
+    lexicon ("dừng" is /stop, "menu" is /menu); None for buttons and other text."""
+    inbound = ctx.inbound
+    if inbound.payload is not None:
+        return None
+    if inbound.command is not None:
+        return inbound.command
+    word = ctx.content.lexicon.command_for(inbound.text or "")
+    return (word, "") if word else None
 
 
 def _as_list(result: list[Reply] | Reply | None) -> list[Reply]:

@@ -2,29 +2,11 @@
 
 from __future__ import annotations
 
-from content.textnorm import fold_words
 from handlers.capability import Capability, Command, MenuItem
 from handlers.context import Context
 from handlers.messages import Button, Reply
 from storage import contacts
 from storage.models import ContactStatus
-
-# Words people type to stop messages, folded (no diacritics, lower case).
-STOP_WORDS = {
-    "stop",
-    "dung",
-    "dung lai",
-    "dung nhan tin",
-    "huy",
-    "huy nhan tin",
-    "huy dang ky",
-    "unsubscribe",
-    "khong nhan tin nua",
-}
-
-
-def is_stop_word(text: str) -> bool:
-    return fold_words(text) in STOP_WORDS
 
 
 def main_menu(ctx: Context) -> list[Button]:

@@ -102,7 +102,9 @@ def test_reply_with_a_huge_or_odd_number_gets_the_ordinary_answer(conversation):
     officer = Person(conversation, user_id="officer")
     officer.says("/reply 12345678901234567890 xin chào")
     assert officer.text.startswith("Không có câu hỏi #12345678901234567890")
-    for odd in ("²", "１２", "-3", "1e5", "#", "x"):
+    officer.says("/reply １２ xin chào")  # full-width digits are read as 12
+    assert officer.text.startswith("Không có câu hỏi #12.")
+    for odd in ("²", "-3", "1e5", "#", "x", "٣"):
         officer.says(f"/reply {odd} xin chào")
         assert officer.text.startswith("Cách dùng: /reply"), odd
 

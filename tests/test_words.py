@@ -1,0 +1,128 @@
+"""Words a person types: answered in their language, read the same however they were typed,
+taken from content officers edit, and never cut silently."""
+
+from __future__ import annotations
+
+import shutil
+import unicodedata
+from pathlib import Path
+
+from bot.app import build_conversation
+from content import store
+from content.lexicon import Lexicon
+from content.textnorm import canonical
+from storage.models import Contact, QuestionLog
+from tests.chat import Person, rows
+from tests.conftest import ROOT, make_settings
+
+
+def contact(conversation, user: str) -> Contact:
+    [c] = rows(conversation, Contact, Contact.platform_id == user)
+    return c
+
+
+def test_menu_and_help_typed_as_words_answer_in_the_persons_language(conversation):
+    vi = Person(conversation, user_id="vi")
+    vi.says("menu")
+    assert vi.text == "Anh/chị muốn làm gì?" and "📋 Đánh giá nhanh" in vi.buttons
+    vi.says("help")
+    assert vi.text.startswith(conversation.content.texts.get("vi", "help")[:40])
+    en = Person(conversation, user_id="en")
+    en.says("/lang en")
+    en.says("trợ giúp")
+    assert en.text.startswith(conversation.content.texts.get("en", "help")[:40])
+    en.says("Menu!")
+    assert en.text == conversation.content.texts.get("en", "menu.title")
+    assert rows(conversation, QuestionLog) == []  # a command word is not a question
+
+
+def test_look_alike_text_is_read_the_same_everywhere(conversation):
+    p = Person(conversation, user_id="p")
+    p.says("／ｓｔａｒｔ")  # full-width, as a CJK keyboard types it
+    assert p.text.startswith("Xin chào")
+    p.says("/st\u200bop")  # a zero-width space inside the command
+    assert contact(conversation, "p").status == "stopped"
+    p.says("/start")
+    p.says("ѕtор")  # Cyrillic ѕ, о and р: the opt-out word all the same
+    assert contact(conversation, "p").status == "stopped"
+    p.says("/start")
+    p.says(unicodedata.normalize("NFD", "Dừng"))  # decomposed tone marks
+    assert contact(conversation, "p").status == "stopped"
+    asked = "tiết kiệm năng lượng thế nào"
+    p.says(asked)
+    composed = p.text
+    p.says(unicodedata.normalize("NFD", asked).replace("t", "\u200bt", 1))
+    assert p.text == composed
+    logged = [q.text for q in rows(conversation, QuestionLog)]
+    assert logged == [asked, asked]
+
+
+def test_canonical_keeps_what_is_genuinely_another_script():
+    assert canonical("Привет, нет") == "Привет, нет"
+    assert canonical("ΑΒΓ") == "ΑΒΓ"
+    assert canonical("Thủy hòa") == "Thủy hòa"  # tone placement and case kept
+    assert canonical("ｓｘｓｈ　là gì") == "sxsh là gì"
+
+
+def test_opt_out_words_come_from_the_content_officers_edit(tmp_path, sqlite_url, clock):
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    words = content / "lexicon" / "words.yaml"
+    words.write_text(
+        words.read_text(encoding="utf-8").replace(
+            "    - unsubscribe\n", "    - unsubscribe\n    - thôi nhận tin\n"
+        ),
+        encoding="utf-8",
+    )
+    settings = make_settings(sqlite_url).model_copy(update={"content_dir": content})
+    conv = build_conversation(settings, clock=clock)
+    try:
+        p = Person(conv, user_id="p")
+        p.says("/start")
+        p.says("Thoi nhan tin")
+        assert contact(conv, "p").status == "stopped"
+    finally:
+        conv.engine.dispose()
+
+
+def test_content_check_names_a_broken_lexicon(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    words = content / "lexicon" / "words.yaml"
+    words.write_text(
+        "commands:\n  stop: []\n  menu: [menu, dừng]\n  hepl: [x]\ngreetings:\n  words: 3\n",
+        encoding="utf-8",
+    )
+    errors = store.check(content)
+    assert "lexicon: commands.stop: needs at least one word (the opt-out)" in errors
+    assert "words.yaml: commands.hepl: unknown list (known: stop, menu, help)" in errors
+    assert "words.yaml: greetings.words: expected a list of words" in errors
+    legacy = unicodedata.normalize("NFD", "commands:\n  stop: [dừng]\n").encode("cp1258")
+    words.write_bytes(legacy)  # saved by an old Windows editor
+    assert any(e.startswith("words.yaml: not valid UTF-8 YAML") for e in store.check(content))
+
+
+def test_the_packaged_lexicon_is_valid():
+    lexicon = Lexicon.load(Path(ROOT / "content" / "lexicon"))
+    assert lexicon.is_opt_out("Hủy đăng ký") and lexicon.command_for("Trợ giúp") == "help"
+
+
+def test_a_long_message_to_an_officer_is_kept_whole(conversation):
+    p = Person(conversation, user_id="long")
+    message = ("Công ty chúng tôi cần hỗ trợ đánh giá sản xuất sạch hơn. " * 61).strip()
+    assert len(message) == 3_476
+    p.says("/officer")
+    p.says(message)
+    assert "Đã chuyển cho cán bộ" in p.text
+    [row] = rows(conversation, QuestionLog)
+    assert row.text == message
+
+
+def test_a_message_over_the_limit_is_refused_saying_nothing_was_sent(conversation):
+    p = Person(conversation, user_id="longer")
+    p.says("/officer")
+    p.says("x" * 5000)
+    assert "5000 ký tự" in p.text and "CHƯA gửi gì" in p.text
+    assert rows(conversation, QuestionLog) == []
+    p.says("Nội dung ngắn hơn")  # the flow stays open for the shorter message
+    assert "Đã chuyển cho cán bộ" in p.text
