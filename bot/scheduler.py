@@ -37,7 +37,8 @@ def start_scheduler(
         scheduler.add_job(
             _logged(_in_thread(job), f"maintenance-{index}"),
             "interval",
-            minutes=30,
+            # A registry job carries its own interval (handlers.capability.Job).
+            minutes=getattr(job, "every_minutes", 30),
             id=f"maintenance-{index}",
             max_instances=1,
             coalesce=True,

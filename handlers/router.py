@@ -151,7 +151,7 @@ class Conversation:
                 with session_scope(self.engine) as session:
                     return job.run(session, self.clock.now(), self.settings)
 
-            run.__name__ = job.name
+            run.__name__, run.every_minutes = job.name, job.every_minutes
             return run
 
         return [bind(job) for job in self.registry.jobs]
