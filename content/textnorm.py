@@ -94,7 +94,7 @@ def _latinise(text: str) -> str:
 
     def word(match: re.Match[str]) -> str:
         w = match.group()
-        latin = any("a" <= ch.lower() <= "z" for ch in w)
+        latin = any(unicodedata.name(ch, "").startswith("LATIN") for ch in w)
         return w.translate(_LOOK_ALIKE) if latin or all_alike else w
 
     return _WORD.sub(word, text) if foreign else text

@@ -125,3 +125,30 @@ def test_a_message_over_the_limit_is_refused_saying_nothing_was_sent(conversatio
     assert rows(conversation, QuestionLog) == []
     p.says("Nội dung ngắn hơn")  # the flow stays open for the shorter message
     assert "Đã chuyển cho cán bộ" in p.text
+
+
+def test_assessment_answers_typed_with_look_alikes_are_stored_the_same(conversation):
+    from storage.models import Answer, Response
+    from tests.test_assessment import FULL_RUN, answer_all, begin
+
+    disguised = list(FULL_RUN)
+    disguised[0] = "Công ty TNHH Thủy\u200b sản Demo"  # a zero-width space
+    disguised[2] = "１２０ người"  # full-width digits
+    disguised[5] = "１８００１２３４５６"
+    disguised[6] = "сó"  # Cyrillic с
+    disguised[9] = "45ｔｒ"
+    disguised[22] = unicodedata.normalize("NFD", "Nguyễn Văn An")
+    plain, odd = Person(conversation, user_id="plain"), Person(conversation, user_id="odd")
+    begin(plain)
+    answer_all(plain, FULL_RUN)
+    begin(odd)
+    answer_all(odd, disguised)
+
+    def stored(user: str) -> dict[str, str]:
+        [c] = rows(conversation, Contact, Contact.platform_id == user)
+        [r] = rows(conversation, Response, Response.contact_id == c.id)
+        return {
+            a.question_id: a.value for a in rows(conversation, Answer, Answer.response_id == r.id)
+        }
+
+    assert stored("odd") == stored("plain")
