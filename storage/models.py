@@ -170,6 +170,7 @@ class OutboxStatus(StrEnum):
     cancelled = "cancelled"
     failed = "failed"
     unreachable = "unreachable"  # blocked, stopped, or outside the platform's window
+    unknown = "unknown"  # a bulk send interrupted by a crash: maybe delivered, never re-sent
 
 
 class Outbox(SQLModel, table=True):
@@ -185,7 +186,9 @@ class Outbox(SQLModel, table=True):
     payload: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON
     due_at: datetime = Field(index=True)
     status: str = Field(default=OutboxStatus.pending, max_length=16, index=True)
-    attempts: int = 0
+    attempts: int = 0  # claims that tried to send; a 429 (not the row's fault) is not counted
+    # Platform messages of the rendered row already delivered: a retry sends only the rest.
+    parts_sent: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     claimed_at: datetime | None = None
     sent_at: datetime | None = None
     error: str | None = Field(default=None, max_length=255)

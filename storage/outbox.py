@@ -5,12 +5,16 @@ LOCKED` lets several workers share PostgreSQL without sending anything twice."""
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from storage.models import Outbox, OutboxStatus
+from storage.models import Contact, Outbox, OutboxStatus
+
+# A claim older than this is taken to be from a worker that died (a send takes seconds).
+STALE_AFTER = timedelta(minutes=10)
 
 
 def enqueue(
@@ -50,20 +54,60 @@ def cancel(session: Session, key: str) -> bool:
     return result.rowcount > 0
 
 
+def release_stale(
+    session: Session,
+    now: datetime,
+    stale_after: timedelta = STALE_AFTER,
+    *,
+    unknown_kinds: Collection[str] = (),
+) -> int:
+    """Rows left 'sending' longer than `stale_after` belong to a worker that died mid-send.
+
+    The platform may or may not have delivered the part in flight. Rows of `unknown_kinds`
+    (bulk sends) become 'unknown': never re-sent automatically, counted apart (issue 11). Any
+    other row goes back to 'pending' and resumes after its last confirmed part, so at most that
+    one part is repeated; the crashed claim still counts as an attempt, so a row that kills its
+    worker every time gives up after the retry limit like any other. Returns rows released."""
+    cutoff = now - stale_after
+    stale = (Outbox.status == OutboxStatus.sending) & (Outbox.claimed_at < cutoff)
+    released = 0
+    if unknown_kinds:
+        released += session.exec(
+            update(Outbox)
+            .where(stale, Outbox.kind.in_(list(unknown_kinds)))
+            .values(status=OutboxStatus.unknown, error="interrupted while sending")
+        ).rowcount
+    released += session.exec(
+        update(Outbox)
+        .where(stale)
+        .values(status=OutboxStatus.pending, error="interrupted while sending")
+    ).rowcount
+    return released
+
+
 def claim_due(
-    session: Session, now: datetime, limit: int = 50, stale_after: timedelta = timedelta(minutes=10)
+    session: Session,
+    now: datetime,
+    limit: int = 50,
+    *,
+    channel: str | None = None,
+    kinds: Collection[str] | None = None,
+    other_than: Collection[str] = (),
 ) -> list[Outbox]:
-    """Claim due rows for this worker. Rows left 'sending' by a killed worker are retried
-    after `stale_after` (at-least-once for a crash mid-send; never twice otherwise)."""
-    claimable = (Outbox.status == OutboxStatus.pending) | (
-        (Outbox.status == OutboxStatus.sending) & (Outbox.claimed_at < now - stale_after)
-    )
-    query = (
-        select(Outbox.id)
-        .where(Outbox.due_at <= now, claimable)
-        .order_by(Outbox.due_at, Outbox.id)
-        .limit(limit)
-    )
+    """Claim up to `limit` due rows for this worker, oldest first, and count the attempt.
+
+    `channel` keeps to one channel's contacts; `kinds` / `other_than` select a lane's kinds.
+    Rows left 'sending' by a dead worker are claimable again once `release_stale` ran."""
+    query = select(Outbox.id).where(Outbox.due_at <= now, Outbox.status == OutboxStatus.pending)
+    if channel is not None:
+        query = query.where(
+            Outbox.contact_id.in_(select(Contact.id).where(Contact.channel == channel))
+        )
+    if kinds is not None:
+        query = query.where(Outbox.kind.in_(list(kinds)))
+    if other_than:
+        query = query.where(Outbox.kind.not_in(list(other_than)))
+    query = query.order_by(Outbox.due_at, Outbox.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     claimed = []
@@ -72,7 +116,7 @@ def claim_due(
         # even on SQLite where SKIP LOCKED does not exist.
         result = session.exec(
             update(Outbox)
-            .where(Outbox.id == row_id, claimable)
+            .where(Outbox.id == row_id, Outbox.status == OutboxStatus.pending)
             .values(status=OutboxStatus.sending, claimed_at=now, attempts=Outbox.attempts + 1)
         )
         if result.rowcount == 1:
@@ -88,7 +132,12 @@ def mark(
     now: datetime,
     error: str | None = None,
     retry_at: datetime | None = None,
+    *,
+    parts_sent: int | None = None,
+    count_attempt: bool = True,
 ) -> None:
+    """Record the outcome of a claim. With `retry_at` the row goes back to 'pending' and is due
+    then; `count_attempt=False` takes back the claim's attempt (a 429 is not the row's fault)."""
     row = session.get(Outbox, row_id)
     if row is None:
         return
@@ -98,8 +147,38 @@ def mark(
         row.status = status
         if status == OutboxStatus.sent:
             row.sent_at = now
+    if parts_sent is not None:
+        row.parts_sent = parts_sent
+    if not count_attempt:
+        row.attempts = max(0, row.attempts - 1)
     row.error = (error or None) and error[:255]
     session.add(row)
+
+
+def mark_parts(session: Session, row_id: int, parts_sent: int) -> None:
+    """Record that the first `parts_sent` platform messages of the row were delivered."""
+    session.exec(update(Outbox).where(Outbox.id == row_id).values(parts_sent=parts_sent))
+
+
+def summary(session: Session) -> dict[tuple[str, str], int]:
+    """Rows per (kind, status), for officers and monitoring."""
+    rows = session.exec(
+        select(Outbox.kind, Outbox.status, func.count()).group_by(Outbox.kind, Outbox.status)
+    ).all()
+    return {(kind, status): count for kind, status, count in rows}
+
+
+def problems(session: Session, limit: int = 20) -> list[Outbox]:
+    """The newest rows that ended without delivery (failed, unreachable, unknown), with reason."""
+    final = [OutboxStatus.failed, OutboxStatus.unreachable, OutboxStatus.unknown]
+    return list(
+        session.exec(
+            select(Outbox)
+            .where(Outbox.status.in_(final))
+            .order_by(Outbox.due_at.desc(), Outbox.id.desc())
+            .limit(limit)
+        ).all()
+    )
 
 
 def payload_of(row: Outbox) -> dict:

@@ -276,7 +276,7 @@ async def test_delivery_sends_due_outbox_rows_once(srv, conv, clock, monkeypatch
     assert texts.count("Nhắc lịch: hội thảo SXSH") == 1
     with Session(conv.engine) as s:
         row = s.exec(select(Outbox)).one()
-        assert (row.status, row.attempts) == ("sent", 2)
+        assert (row.status, row.attempts) == ("sent", 1)  # a 429 is not the row's fault
 
 
 ASSESSMENT_BY_BUTTONS = [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from urllib.parse import urlparse
 
 from telegram import (
@@ -133,6 +134,20 @@ class TelegramSender:
 
     def __init__(self, bot):  # noqa: ANN001
         self.bot = bot
+
+    @staticmethod
+    def parts(replies: list[Reply]) -> list[Reply]:
+        """One Reply per Bot API message (long text split, keyboard on the last part), so
+        delivery records each part sent and a retry sends only the rest (issue 7 item 13)."""
+        out: list[Reply] = []
+        for reply in replies:
+            if reply.attachment is not None:
+                out.append(reply)
+            elif reply.text:
+                chunks = split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH)
+                out += [Reply(text=chunk) for chunk in chunks[:-1]]
+                out.append(replace(reply, text=chunks[-1]))
+        return out
 
     async def send(self, platform_id: str, replies: list[Reply]) -> None:
         try:

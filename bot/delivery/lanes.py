@@ -1,0 +1,63 @@
+"""Lanes: which proactive messages go first. Each outbox kind belongs to one lane, declared
+with its renderer; lanes are claimed in `LANES` order, so an answer to a person's own question
+never waits behind reminders or a broadcast (issue 9 "Delivery lanes", issue 11)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from handlers.messages import Reply
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from content.store import ContentStore
+    from storage.models import Contact
+
+REPLY = "reply"  # answers to the person's own question, officer answers
+REMINDER = "reminder"  # reminders and nudges the person asked for
+BULK = "bulk"  # broadcasts
+LANES = (REPLY, REMINDER, BULK)  # claim order
+
+Renderer = Callable[["Session", "ContentStore", "Contact", dict, datetime], list[Reply] | None]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How one outbox kind is rendered at delivery time, and its lane."""
+
+    render: Renderer
+    lane: str = REMINDER
+
+
+class KindTable:
+    """The kinds delivery knows, read from `source` at every claim (content reloads and tests
+    may add kinds while the process runs). A kind nobody declared is claimed in the reminder
+    lane and failed at once with the reason, instead of stopping the lanes."""
+
+    def __init__(self, source: Callable[[], Mapping[str, Kind]]):
+        self.source = source
+
+    def snapshot(self) -> Mapping[str, Kind]:
+        return self.source()
+
+    @staticmethod
+    def lane_filter(kinds: Mapping[str, Kind], lane: str) -> dict[str, list[str]]:
+        """The `claim_due` arguments that select `lane`'s rows."""
+        if lane == REMINDER:
+            return {"other_than": [k for k, v in kinds.items() if v.lane != REMINDER]}
+        return {"kinds": [k for k, v in kinds.items() if v.lane == lane]}
+
+
+def registered_kinds() -> Mapping[str, Kind]:
+    """The kinds registered through `handlers.proactive` (replaced by the capability registry
+    when it lands)."""
+    from handlers import proactive
+
+    return {
+        kind: Kind(fn, REPLY if kind in proactive.REPLY_KINDS else REMINDER)
+        for kind, fn in proactive.RENDERERS.items()
+    }
