@@ -1,6 +1,7 @@
 """Time-based work in the bot's process (APScheduler 3): deliver due outbox rows and run
 housekeeping. The schedule itself lives in the database (the outbox), so nothing is lost
-when a process dies; the scheduler only decides how often to look."""
+when a process dies; the scheduler only decides how often to look. Each look drains the lanes
+(everything due, at each lane's rate), not a fixed number of rows."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def start_scheduler(
     """Start the jobs on the running event loop; call `shutdown()` on stop."""
     scheduler = AsyncIOScheduler(timezone=timezone)
     scheduler.add_job(
-        _logged(delivery.run_once, "outbox"),
+        _logged(delivery.drain, "outbox"),
         "interval",
         seconds=interval_seconds,
         id="outbox",
