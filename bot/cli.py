@@ -348,6 +348,72 @@ def questions(
     Console(width=160).print(table)
 
 
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Deliver what is due, then exit.")] = False,
+) -> None:
+    """Delivery lanes and scheduled jobs, no inbound messages (several may share PostgreSQL)."""
+    import asyncio
+
+    from bot import worker as lanes
+    from bot.app import setup_logging
+
+    s = settings()
+    setup_logging(s)
+    with friendly_errors():
+        counts = asyncio.run(lanes.run(s, once=once))
+    if once:
+        typer.echo(" ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "nothing due")
+
+
+@app.command("outbox")
+def outbox_status(
+    limit: Annotated[int, typer.Option(help="At most this many undelivered rows.")] = 20,
+) -> None:
+    """Proactive messages per kind and state, and the newest not delivered, with the reason."""
+    from rich.console import Console
+    from rich.table import Table
+    from sqlmodel import Session
+
+    from storage import migrate
+    from storage import outbox as ob
+    from storage.db import make_engine
+
+    s = settings()
+    with friendly_errors():
+        migrate.upgrade(s.database_url)
+        engine = make_engine(s.database_url)
+        try:
+            with Session(engine) as session:
+                counts, rows = ob.summary(session), ob.problems(session, limit)
+        finally:
+            engine.dispose()
+    states = ("pending", "sending", "sent", "failed", "unreachable", "unknown", "cancelled")
+    kinds = sorted({kind for kind, _ in counts})
+    table = Table(title="Outbox")
+    for col in ("kind", *states):
+        table.add_column(col, justify="left" if col == "kind" else "right")
+    for kind in kinds:
+        table.add_row(kind, *(str(counts.get((kind, state), 0)) for state in states))
+    console = Console(width=160)
+    console.print(table)
+    problems = Table(title=f"Not delivered ({len(rows)})")
+    for col in ("id", "due", "kind", "contact", "attempts", "state", "reason"):
+        problems.add_column(col, overflow="fold")
+    for r in rows:
+        due = r.due_at.astimezone(s.tz) if r.due_at.tzinfo else r.due_at
+        problems.add_row(
+            str(r.id),
+            due.strftime("%d/%m/%Y %H:%M"),
+            r.kind,
+            str(r.contact_id),
+            str(r.attempts),
+            r.status,
+            r.error or "",
+        )
+    console.print(problems)
+
+
 # --- officers: export and report (handlers/reports.py) ----------------------------------------
 
 export_app = typer.Typer(help="Export answers for officers (Excel, CSV).", no_args_is_help=True)

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from bot.app import build_conversation
 from bot.delivery import Delivery, Kind, KindTable, Limits, RetryPolicy
+from bot.delivery.throttle import PriorityLimiter
 from handlers.messages import Reply
 from storage import contacts, outbox
 from storage.db import session_scope
@@ -151,3 +152,19 @@ async def test_a_broadcast_message_interrupted_by_a_crash_is_unknown_not_resent(
     got = rows(conv)
     assert got["news:an"][0] == "sent"
     assert got["news:binh"][:2] == ("unknown", 1)
+
+
+async def test_the_channel_budget_serves_a_waiting_reply_before_waiting_bulk_sends():
+    limiter = PriorityLimiter(per_second=200)
+    order: list[str] = []
+
+    async def take(name: str, priority: int) -> None:
+        await limiter.acquire(priority)
+        order.append(name)
+
+    bulk = [asyncio.create_task(take(f"bulk {i}", 2)) for i in range(10)]
+    await asyncio.sleep(0)  # ten broadcast messages wait for the budget
+    reply = asyncio.create_task(take("reply", 0))
+    await asyncio.gather(*bulk, reply)
+    assert order.index("reply") <= 1  # at most the one slot already granted goes first
+    assert len(order) == 11

@@ -237,11 +237,13 @@ def _post_init(conversation: Conversation, settings: Settings, outbox_interval: 
             announced = conversation.registry.announced_commands(texts, lang)
             commands = [BotCommand(name, text) for name, text in announced]
             await app.bot.set_my_commands(commands, language_code=None if lang == "vi" else lang)
-        delivery = Delivery(
-            engine=conversation.engine,
-            content_source=conversation,
-            clock=conversation.clock,
-            senders={CHANNEL: TelegramSender(app.bot)},
+        # Through app.bot: PTB's limiter counts these sends and the answers to people alike.
+        delivery = Delivery.from_settings(
+            conversation.engine,
+            conversation,
+            conversation.clock,
+            {CHANNEL: TelegramSender(app.bot)},
+            settings.delivery,
         )
         app.bot_data["delivery"] = delivery
         app.bot_data["scheduler"] = start_scheduler(

@@ -16,13 +16,13 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.channels.errors import Blocked, Permanent, SendError, Throttled, Unreachable
-from bot.delivery.lanes import LANES, REPLY, Kind, KindTable, registered_kinds
+from bot.delivery.lanes import BULK, LANES, REMINDER, REPLY, Kind, KindTable, registered_kinds
 from bot.delivery.policy import RetryPolicy
 from bot.delivery.throttle import ChannelThrottle, Limits
 from content.store import ContentStore
@@ -31,6 +31,9 @@ from handlers.messages import Reply
 from storage import contacts, outbox
 from storage.db import session_scope
 from storage.models import Contact, ContactStatus, Outbox, OutboxStatus
+
+if TYPE_CHECKING:
+    from bot.settings import DeliverySettings
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +76,38 @@ class Delivery:
     kinds: KindTable = field(default_factory=lambda: KindTable(registered_kinds))
     stale_after: timedelta = outbox.STALE_AFTER
     throttles: dict[str, ChannelThrottle] = field(default_factory=dict)
+
+    @classmethod
+    def from_settings(
+        cls,
+        engine: Engine,
+        content_source: object,
+        clock: Clock,
+        senders: dict[str, Sender],
+        settings: DeliverySettings,
+    ) -> Delivery:
+        """Lanes with the batch, retry policy and rates of `settings.delivery`; the rates are
+        Telegram's (the only rate-limited channel so far), the console is not limited.
+        Reminders and bulk may use 90% of the budget: the rest stays free for the answers the
+        conversation sends outside the lanes (issue 11 asks bulk for at least 0.9)."""
+        rate = settings.rate_per_second
+        rates = Limits(
+            per_second=rate,
+            per_chat_per_second=settings.rate_per_chat_per_second,
+            lanes={REMINDER: 0.9 * rate, BULK: 0.9 * rate},
+        )
+        unlimited = Limits(per_second=1e6, per_chat_per_second=1e6)
+        return cls(
+            engine,
+            content_source,
+            clock,
+            senders,
+            batch=settings.batch,
+            policy=RetryPolicy(
+                settings.max_attempts, settings.backoff_seconds, settings.backoff_max_seconds
+            ),
+            limits={name: unlimited if name == "console" else rates for name in senders},
+        )
 
     @property
     def content(self) -> ContentStore:

@@ -53,11 +53,21 @@ class KindTable:
 
 
 def registered_kinds() -> Mapping[str, Kind]:
-    """The kinds registered through `handlers.proactive` (replaced by the capability registry
-    when it lands)."""
-    from handlers import proactive
+    """Every outbox kind the capabilities declare, with its renderer and lane. Importing the
+    capability registry imports every capability, so a worker that imports only the delivery
+    code still renders every kind (issue 9)."""
+    try:
+        from handlers.registry import REGISTRY
+    except ImportError:  # before the registry lands: renderers register on import
+        import handlers.assessment
+        import handlers.officer  # noqa: F401
+        from handlers import proactive
 
+        return {
+            kind: Kind(fn, REPLY if kind in proactive.REPLY_KINDS else REMINDER)
+            for kind, fn in proactive.RENDERERS.items()
+        }
     return {
-        kind: Kind(fn, REPLY if kind in proactive.REPLY_KINDS else REMINDER)
-        for kind, fn in proactive.RENDERERS.items()
+        name: Kind(kind.render, getattr(kind, "lane", REPLY if kind.reply else REMINDER))
+        for name, kind in REGISTRY.outbox.items()
     }

@@ -1,12 +1,16 @@
-"""How fast proactive sends may go: one limiter per channel and lane, one per chat, one for the
-channel overall, and a pause for the whole channel when the platform answers 429.
+"""How fast proactive sends may go: one limiter per channel and lane, one per chat, one budget
+for the channel overall shared by its lanes in priority order, and a pause for the whole channel
+when the platform answers 429.
 
-Limiters are aiolimiter leaky buckets of capacity 1, so sends are spaced evenly and never burst
-above the rate (a bucket of 30 would allow 60 within one second). They run on the event loop's
-clock; the pause is on the injected clock, like every other time the delivery engine stores."""
+Limiters space sends evenly and never burst above the rate (aiolimiter buckets of capacity 1; a
+bucket of 30 would allow 60 within one second). They run on the event loop's clock; the pause
+is on the injected clock, like every other time the delivery engine stores."""
 
 from __future__ import annotations
 
+import asyncio
+import heapq
+import itertools
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,19 +27,15 @@ TELEGRAM_PER_CHAT_PER_SECOND = 1.0
 CHATS_KEPT = 4096  # per-chat limiters kept; far more chats than one second of sends can touch
 
 
-def _default_lanes() -> dict[str, float]:
-    # Lanes below the overall rate leave room for the answers people are waiting for.
-    return {"reply": TELEGRAM_PER_SECOND, "reminder": 25.0, "bulk": 25.0}
-
-
 @dataclass(frozen=True)
 class Limits:
-    """Sends per second for one channel: overall, to one chat, and per lane; `in_flight` is how
-    many chats are sent to at once (network round trips overlap, the limiters keep the rate)."""
+    """Sends per second for one channel: overall (shared by the lanes, replies first), to one
+    chat, and an optional cap per lane (a lane not named may use the whole budget); `in_flight`
+    is how many chats are sent to at once (round trips overlap, the limiters keep the rate)."""
 
     per_second: float = TELEGRAM_PER_SECOND
     per_chat_per_second: float = TELEGRAM_PER_CHAT_PER_SECOND
-    lanes: Mapping[str, float] = field(default_factory=_default_lanes)
+    lanes: Mapping[str, float] = field(default_factory=dict)
     in_flight: int = 8
 
 
@@ -43,14 +43,51 @@ def _limiter(per_second: float) -> AsyncLimiter:
     return AsyncLimiter(1, 1 / per_second)
 
 
+class PriorityLimiter:
+    """Evenly spaced slots at `per_second`; when several senders wait, the lowest `priority`
+    goes first (then first come, first served). A bulk lane may use the whole budget while no
+    reply waits, and a reply never queues behind it. aiolimiter has no priorities."""
+
+    def __init__(self, per_second: float):
+        self.interval = 1 / per_second
+        self._next = 0.0  # event-loop time of the next free slot
+        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+        self._timer: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop the timer is on
+
+    async def acquire(self, priority: int = 0) -> None:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        heapq.heappush(self._waiting, (priority, next(self._order), future))
+        self._arm(loop)
+        await future  # a cancelled waiter is skipped when its turn comes
+
+    def _arm(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._timer is not None and self._loop is loop and not loop.is_closed():
+            return
+        self._loop = loop
+        self._timer = loop.call_at(max(self._next, loop.time()), self._grant, loop)
+
+    def _grant(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._timer = None
+        while self._waiting:
+            _, _, future = heapq.heappop(self._waiting)
+            if not future.done():
+                future.set_result(None)
+                self._next = max(self._next, loop.time()) + self.interval
+                break
+        if self._waiting:
+            self._arm(loop)
+
+
 class ChannelThrottle:
     """The limits of one channel; create one per channel and keep it for the process."""
 
     def __init__(self, limits: Limits | None = None):
         self.limits = limits or Limits()
-        self.overall = _limiter(self.limits.per_second)
-        rates = {lane: self.limits.lanes.get(lane, self.limits.per_second) for lane in LANES}
-        self.lanes = {lane: _limiter(rate) for lane, rate in rates.items()}
+        self.overall = PriorityLimiter(self.limits.per_second)
+        self.lanes = {lane: _limiter(rate) for lane, rate in self.limits.lanes.items()}
         self._chats: OrderedDict[str, AsyncLimiter] = OrderedDict()
         self.paused_until: datetime | None = None
 
@@ -64,9 +101,10 @@ class ChannelThrottle:
 
     async def acquire(self, lane: str, chat: str) -> None:
         """Wait until one more message may go to `chat` in `lane`."""
-        await self.lanes[lane].acquire()
+        if lane in self.lanes:
+            await self.lanes[lane].acquire()
         await self._chat(chat).acquire()
-        await self.overall.acquire()
+        await self.overall.acquire(LANES.index(lane) if lane in LANES else len(LANES))
 
     def _chat(self, chat: str) -> AsyncLimiter:
         limiter = self._chats.get(chat)

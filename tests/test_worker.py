@@ -1,0 +1,94 @@
+"""The worker process: delivery lanes and scheduled jobs, no inbound. It imports the delivery
+code and the capability registry, not the router, and still renders every outbox kind
+(issue 9: "a worker-style process that imports only the delivery code delivers a due
+assessment nudge and an officer answer")."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlmodel import select
+
+from bot.app import build_conversation
+from handlers import officer
+from storage.db import session_scope
+from storage.models import QuestionLog
+from tests.chat import Person
+from tests.conftest import ROOT, make_settings
+from tests.support.telegram_server import DEFAULT_TOKEN, FakeTelegram
+from tests.test_assessment import FULL_RUN, answer_all, begin
+
+ANSWER = "Chào anh/chị, Sở hỗ trợ 50% chi phí kiểm toán năng lượng cho doanh nghiệp nhỏ."
+
+
+def worker_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SXSH_")}
+    env["PYTHONPATH"] = str(ROOT)
+    env.update(extra)
+    return env
+
+
+def test_the_delivery_code_alone_knows_every_outbox_kind_and_its_lane(tmp_path):
+    code = (
+        "import json, sys\n"
+        "from bot.delivery.lanes import registered_kinds\n"
+        "kinds = {k: v.lane for k, v in registered_kinds().items()}\n"
+        "print(json.dumps({'kinds': kinds, 'router': 'handlers.router' in sys.modules}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=worker_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    assert got["kinds"]["assessment_nudge"] == "reminder"
+    assert got["kinds"]["officer_reply"] == "reply"
+    assert got["router"] is False  # the renderers come from the registry, not the router
+
+
+async def test_a_worker_process_delivers_a_due_nudge_and_an_officer_answer(tmp_path, clock):
+    db_url = f"sqlite:///{tmp_path / 'bot.db'}"
+    async with FakeTelegram() as srv:
+        conv = build_conversation(make_settings(db_url), clock=clock)
+        lan = Person(conv, user_id="1001", channel="telegram")
+        begin(lan)
+        answer_all(lan, FULL_RUN[:3])  # then Lan leaves; a nudge is due 24 h later
+        hoa = Person(conv, user_id="1002", channel="telegram")
+        hoa.says("Nhà máy tôi có được hỗ trợ chi phí kiểm toán năng lượng không?")
+        with session_scope(conv.engine) as s:
+            question = s.exec(select(QuestionLog).order_by(QuestionLog.id.desc())).first()
+            officer.answer_question(s, question.id, ANSWER, "telegram:42", clock.now())
+        conv.engine.dispose()
+        # The frozen clock is days behind the real one: both rows are due for the worker.
+        env = worker_env(
+            SXSH_DATABASE_URL=db_url,
+            SXSH_TELEGRAM_TOKEN=DEFAULT_TOKEN,
+            SXSH_TELEGRAM_API_URL=srv.root_url,
+            SXSH_CONTENT_DIR=str(Path(ROOT) / "content"),
+        )
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.worker",
+            "--once",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        output, _ = await asyncio.wait_for(proc.communicate(), timeout=300)
+        assert proc.returncode == 0, output.decode()
+        assert output.decode().strip().splitlines()[-1] == "sent=2"
+        [nudge] = srv.sent_messages(1001)
+        assert "đang làm dở (Câu 4/" in nudge["text"]
+        [answer] = srv.sent_messages(1002)
+        assert ANSWER in answer["text"]
