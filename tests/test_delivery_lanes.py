@@ -168,3 +168,21 @@ async def test_the_channel_budget_serves_a_waiting_reply_before_waiting_bulk_sen
     await asyncio.gather(*bulk, reply)
     assert order.index("reply") <= 1  # at most the one slot already granted goes first
     assert len(order) == 11
+
+
+async def test_officers_see_what_was_not_delivered_and_why(sqlite_url, clock, monkeypatch):
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    conv = build_conversation(make_settings(sqlite_url), clock=clock)
+    enqueue(conv, clock, "broken", "x", person="an")
+    enqueue(conv, clock, "nudge", "Nhắc lịch", person="chi")
+    d = delivery(conv, clock, Recorder(), policy=RetryPolicy(max_attempts=1))
+    assert await d.run_once() == {"failed": 1, "sent": 1}
+    conv.engine.dispose()
+    monkeypatch.setenv("SXSH_DATABASE_URL", sqlite_url)
+    result = CliRunner().invoke(app, ["outbox"])
+    assert result.exit_code == 0, result.output
+    assert "gave up after 1 attempt: render: KeyError" in result.output
+    assert "broken" in result.output and "failed" in result.output

@@ -32,4 +32,4 @@ class RetryPolicy:
     @staticmethod
     def gave_up(attempts: int, reason: str) -> str:
         """The final reason officers see, e.g. 'gave up after 8 attempts: Bad Gateway'."""
-        return f"gave up after {attempts} attempts: {reason}"
+        return f"gave up after {attempts} attempt{'' if attempts == 1 else 's'}: {reason}"

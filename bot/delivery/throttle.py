@@ -36,7 +36,7 @@ class Limits:
     per_second: float = TELEGRAM_PER_SECOND
     per_chat_per_second: float = TELEGRAM_PER_CHAT_PER_SECOND
     lanes: Mapping[str, float] = field(default_factory=dict)
-    in_flight: int = 8
+    in_flight: int = 16
 
 
 def _limiter(per_second: float) -> AsyncLimiter:
@@ -75,7 +75,9 @@ class PriorityLimiter:
             _, _, future = heapq.heappop(self._waiting)
             if not future.done():
                 future.set_result(None)
-                self._next = max(self._next, loop.time()) + self.interval
+                # Keep the schedule when this timer fired late (a busy loop), so lateness does
+                # not add up into a lower rate; after a longer gap, start again from now.
+                self._next = max(self._next, loop.time() - self.interval) + self.interval
                 break
         if self._waiting:
             self._arm(loop)
