@@ -81,22 +81,18 @@ async def open_senders(settings: Settings, stack: AsyncExitStack) -> dict[str, S
 def maintenance_jobs(
     engine: Engine, clock: Clock, settings: Settings
 ) -> list[Callable[[], object]]:
-    """The capabilities' scheduled jobs, run in a thread by the scheduler."""
-    try:
-        from handlers.registry import REGISTRY
-    except ImportError:  # before the capability registry lands
-        from handlers import assessment
+    """The capabilities' scheduled jobs, each in its own transaction (run in a thread)."""
+    from handlers.registry import REGISTRY
 
-        def expire_assessments() -> int:
+    def bind(job):  # noqa: ANN001, ANN202
+        def run() -> object:
             with session_scope(engine) as session:
-                days = settings.assessment_expiry_days
-                return assessment.expire_stale(session, clock.now(), days)
+                return job.run(session, clock.now(), settings)
 
-        return [expire_assessments]
-    return [
-        (lambda job=job: job.run(engine, clock.now(), settings))  # type: ignore[misc]
-        for job in REGISTRY.jobs
-    ]
+        run.__name__ = job.name
+        return run
+
+    return [bind(job) for job in REGISTRY.jobs]
 
 
 async def run(

@@ -76,6 +76,9 @@ class OutboxKind:
     kind: str
     render: Renderer
     reply: bool = False
+    # The delivery lane (bot/delivery/lanes.py): "reply", "reminder" or "bulk" (broadcasts);
+    # by default "reply" for reply kinds, else "reminder".
+    lane: str | None = None
 
 
 @dataclass(frozen=True)

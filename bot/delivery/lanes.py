@@ -56,18 +56,9 @@ def registered_kinds() -> Mapping[str, Kind]:
     """Every outbox kind the capabilities declare, with its renderer and lane. Importing the
     capability registry imports every capability, so a worker that imports only the delivery
     code still renders every kind (issue 9)."""
-    try:
-        from handlers.registry import REGISTRY
-    except ImportError:  # before the registry lands: renderers register on import
-        import handlers.assessment
-        import handlers.officer  # noqa: F401
-        from handlers import proactive
+    from handlers.registry import REGISTRY
 
-        return {
-            kind: Kind(fn, REPLY if kind in proactive.REPLY_KINDS else REMINDER)
-            for kind, fn in proactive.RENDERERS.items()
-        }
     return {
-        name: Kind(kind.render, getattr(kind, "lane", REPLY if kind.reply else REMINDER))
+        name: Kind(kind.render, kind.lane or (REPLY if kind.reply else REMINDER))
         for name, kind in REGISTRY.outbox.items()
     }
