@@ -89,7 +89,7 @@ def maintenance_jobs(
             with session_scope(engine) as session:
                 return job.run(session, clock.now(), settings)
 
-        run.__name__ = job.name
+        run.__name__, run.every_minutes = job.name, job.every_minutes
         return run
 
     return [bind(job) for job in REGISTRY.jobs]
