@@ -68,13 +68,15 @@ def test_a_name_declared_twice_is_refused():
 def test_menu_and_command_menu_come_from_the_registry(conversation):
     p = Person(conversation)
     p.says("/start")
-    assert [b for b in p.buttons] == [
-        "❓ Hỏi đáp SXSH",
-        "📋 Đánh giá nhanh",
-        "📅 Sự kiện và nhắc lịch",
-        "🤝 Chương trình hỗ trợ",
-        "👤 Gặp cán bộ",
-        "🌐 Ngôn ngữ / Language",
+    texts = conversation.content.texts
+    assert p.buttons == [texts.get("vi", item.label) for item in REGISTRY.menu]
+    assert [item.key for item in REGISTRY.menu] == [
+        "qa",
+        "assess",
+        "events",
+        "prog",
+        "officer",
+        "lang",
     ]
     announced = dict(REGISTRY.announced_commands(conversation.content.texts, "en"))
     assert announced["assess"] == "Quick CP self-assessment"
