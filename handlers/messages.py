@@ -58,32 +58,3 @@ class Outbound:
     contact_id: int
     reply: Reply
     created_at: datetime | None = None
-
-
-def split_text(text: str, limit: int = 2000) -> list[str]:
-    """Split a long answer on paragraph boundaries (then lines, then words) to fit a channel;
-    nothing is lost. 2000 characters is the smallest channel limit (Zalo)."""
-    text = text.strip()
-    if len(text) <= limit:
-        return [text] if text else []
-    chunks: list[str] = []
-    current = ""
-    for part in text.split("\n\n"):
-        candidate = f"{current}\n\n{part}" if current else part
-        if len(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            chunks.append(current)
-        while len(part) > limit:  # one paragraph over the limit: cut at a line, else a word
-            cut = part.rfind("\n", 0, limit)
-            if cut <= 0:
-                cut = part.rfind(" ", 0, limit)
-            if cut <= 0:
-                cut = limit
-            chunks.append(part[:cut].rstrip())
-            part = part[cut:].lstrip()
-        current = part
-    if current:
-        chunks.append(current)
-    return chunks

@@ -19,7 +19,7 @@ from content.textnorm import fold_words
 from handlers import start
 from handlers.capability import Capability, MenuItem, PersonalData
 from handlers.context import Context
-from handlers.messages import Button, Reply, split_text
+from handlers.messages import Button, Reply
 from handlers.payload import row_id
 from storage import questions
 
@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 # Below this confidence the closest topics are not offered (measured on the even half of the
 # benchmark: 29 of 35 off-topic questions fall below it, no on-topic "not sure" question does).
 ALTERNATIVES_FLOOR = 0.05
-NEUTRAL_LIMIT = 2000  # Zalo's limit; Telegram allows 4096
 MAX_RELATED = 3
 PROGRAMMES_ENTRY = "support.programmes"
 
@@ -108,10 +107,10 @@ def entry_replies(
     today: date | None = None,
     *,
     details: bool = False,
-    limit: int = NEUTRAL_LIMIT,
     contact_lang: str | None = None,
 ) -> list[Reply]:
-    """The short answer (or the details) of an entry, split to `limit`, with its buttons."""
+    """The short answer (or the details) of an entry with its buttons; the channel splits a
+    long one to its own limit."""
     kb = content.knowledge
     entry = kb.entries[entry_id]
     body = kb.details(entry_id, lang, today) if details else kb.short(entry_id, lang, today)
@@ -126,7 +125,7 @@ def entry_replies(
         buttons.append(Button(_t(content, lang, "qa.more"), f"qa:more:{entry_id}{suffix}"))
     buttons += _related_buttons(content, entry_id, lang, suffix)
     buttons.append(_menu(content, lang))
-    return _with_buttons(split_text(text, limit), buttons)
+    return _with_buttons([text], buttons)
 
 
 def fallback_replies(
@@ -163,15 +162,12 @@ def compose(
     *,
     log_id: int | None = None,
     match: Match | None = None,
-    limit: int = NEUTRAL_LIMIT,
 ) -> Answer:
     """The bot's answer to a question, without touching the database."""
     match = match or content.knowledge.index.search(question)
     answer_lang = answer_language(match, lang)
     if match.topic is not None:
-        replies = entry_replies(
-            content, match.topic, answer_lang, today, limit=limit, contact_lang=lang
-        )
+        replies = entry_replies(content, match.topic, answer_lang, today, contact_lang=lang)
     else:
         replies = fallback_replies(content, match, answer_lang, log_id, contact_lang=lang)
     return Answer(match=match, lang=answer_lang, replies=replies)

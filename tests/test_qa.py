@@ -9,7 +9,6 @@ from sqlmodel import Session, select
 
 from content.store import ContentStore
 from handlers import qa
-from handlers.messages import split_text
 from handlers.qa import entry_replies
 from storage import questions
 from storage.models import QuestionLog
@@ -143,25 +142,13 @@ def test_stale_topic_button(conversation):
     assert "Nút này không còn dùng được" in p.text
 
 
-def test_split_text_keeps_paragraphs_and_limits():
-    paragraphs = [f"Đoạn {i}. " + " ".join(["chữ"] * 60) for i in range(12)]
-    text = "\n\n".join(paragraphs)
-    parts = split_text(text, 700)
-    assert all(len(p) <= 700 for p in parts)
-    assert "\n\n".join(parts) == text  # split only between paragraphs
-    huge = "từ " * 1500
-    parts = split_text(huge, 2000)
-    assert all(len(p) <= 2000 for p in parts) and len(parts) == 3
-    assert " ".join(parts).split() == huge.split()
-    assert split_text("ngắn", 2000) == ["ngắn"]
-
-
-def test_long_answer_is_split_with_buttons_on_the_last_part():
+def test_long_answer_is_one_reply_with_all_its_text_and_buttons():
+    """The channel splits to its own limit (tests/channels); the answer keeps everything."""
     content = ContentStore.load(CONTENT)
-    replies = entry_replies(content, "support.programmes", "vi", details=True, limit=400)
-    assert len(replies) > 1
-    assert all(len(r.text) <= 400 for r in replies)
-    assert all(not r.buttons for r in replies[:-1]) and replies[-1].buttons
+    [reply] = entry_replies(content, "support.programmes", "vi", details=True)
+    details = content.knowledge.details("support.programmes", "vi")
+    assert details and details.split("\n\n")[-1] in reply.text
+    assert reply.buttons
 
 
 def test_small_talk_detection(conversation):

@@ -11,35 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
+from bot.channels.console.render import CHANNEL, MAX_INPUT, render, to_inbound
+from bot.channels.errors import Unreachable
 from bot.delivery import Delivery
-from handlers.messages import Button, Inbound, Reply
+from handlers.messages import Button, Reply
 from handlers.router import Conversation
 
-CHANNEL = "console"
 QUIT = {"/quit", "/exit", "/q"}
-
-
-def render(reply: Reply, files_dir: Path, first: int = 1) -> tuple[str, list[Button]]:
-    """Text of one reply for a terminal, and its buttons numbered from `first`."""
-    lines = [reply.text] if reply.text else []
-    buttons = list(reply.buttons)
-    for i, button in enumerate(buttons, first):
-        lines.append(f"  [{i}] {button.label}")
-    if reply.attachment is not None:
-        files_dir.mkdir(parents=True, exist_ok=True)
-        path = files_dir / reply.attachment.filename
-        path.write_bytes(reply.attachment.data)
-        lines.append(f"  (tệp / file: {path})")
-    return "\n".join(lines), buttons
-
-
-def to_inbound(line: str, user: str, buttons: list[Button]) -> Inbound:
-    stripped = line.strip()
-    if stripped.isdigit() and buttons and 1 <= int(stripped) <= len(buttons):
-        return Inbound(
-            channel=CHANNEL, user_id=user, payload=buttons[int(stripped) - 1].payload, kind="button"
-        )
-    return Inbound(channel=CHANNEL, user_id=user, text=line.rstrip("\r\n"))
 
 
 def run(
@@ -68,16 +46,14 @@ def run(
         if echo:
             stdout.write(f"> {line.rstrip()}\n")
         inbound = to_inbound(line, user, buttons)
+        if inbound is None:
+            text = line.rstrip("\r\n")
+            stdout.write(texts.get(lang, "too_long", length=len(text), limit=MAX_INPUT) + "\n\n")
+            continue
         replies = conversation.handle(inbound)
         handled += 1
-        shown: list[Button] = []
-        for reply in replies:
-            # Number buttons across all replies of one turn, so every number is unique.
-            text, reply_buttons = render(reply, files_dir, first=len(shown) + 1)
-            shown.extend(reply_buttons)
-            stdout.write(text + "\n\n")
-        buttons = shown  # an old choice must never be pressed by a later typed number
-        stdout.flush()
+        # An old choice must never be pressed by a later typed number.
+        buttons = write_replies(stdout, replies, files_dir)
     stdout.write(texts.get(lang, "console.bye") + "\n")
     return handled
 
@@ -106,8 +82,24 @@ class ConsoleSender:
         self.buttons: list[Button] = []
 
     async def send(self, platform_id: str, replies: list[Reply]) -> None:
-        for reply in replies:
-            text, shown = render(reply, self.files_dir, first=len(self.buttons) + 1)
-            self.buttons.extend(shown)
-            self.stdout.write("🔔 " + text + "\n\n")
-        self.stdout.flush()
+        try:
+            shown = write_replies(
+                self.stdout, replies, self.files_dir, first=len(self.buttons) + 1, mark="🔔 "
+            )
+        except (OSError, ValueError):  # the terminal or pipe is closed
+            raise Unreachable("the terminal is closed") from None
+        self.buttons.extend(shown)
+
+
+def write_replies(
+    stdout: TextIO, replies: list[Reply], files_dir: Path, first: int = 1, mark: str = ""
+) -> list[Button]:
+    """Print one turn's replies; returns the buttons shown, numbered across all of them from
+    `first` so that every number is unique."""
+    shown: list[Button] = []
+    for reply in replies:
+        text, buttons = render(reply, files_dir, first=first + len(shown))
+        shown.extend(buttons)
+        stdout.write(mark + text + "\n\n")
+    stdout.flush()
+    return shown

@@ -1,0 +1,148 @@
+"""The python-telegram-bot Application of the product: update handlers, start-up (command
+menu, outbox delivery, scheduled jobs), polling or webhook.
+
+Polling by default; webhook mode (with the secret token header checked by PTB's server) when
+SXSH_TELEGRAM_WEBHOOK_URL is set. Conversation state is in our database, not in PTB's
+persistence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from urllib.parse import urlparse
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.channels.telegram.inbound import to_inbound
+from bot.channels.telegram.limits import CHANNEL
+from bot.channels.telegram.render import send_replies
+from bot.channels.telegram.sender import TelegramSender
+from bot.delivery import Delivery
+from bot.scheduler import start_scheduler
+from bot.settings import Settings
+from handlers.router import Conversation
+
+# Opt in to PTB's future behaviour (retry_after as a timedelta); TelegramSender handles both.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+log = logging.getLogger(__name__)
+
+
+def build_application(
+    conversation: Conversation, settings: Settings, *, outbox_interval: float | None = None
+) -> Application:
+    assert settings.telegram.token is not None
+    root = settings.telegram.api_url.rstrip("/")
+    app = (
+        ApplicationBuilder()
+        .token(settings.telegram.token.get_secret_value())
+        .base_url(f"{root}/bot")
+        .base_file_url(f"{root}/file/bot")
+        # 30 msg/s overall and 20/min per group; a 429 is waited out and retried.
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .post_init(_post_init(conversation, settings, outbox_interval))
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    app.bot_data["conversation"] = conversation
+
+    app.add_handler(CallbackQueryHandler(_on_update))
+    app.add_handler(ChatMemberHandler(_on_update, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(MessageHandler(filters.UpdateType.MESSAGE, _on_update))
+    # Anything else (edited messages, channel posts, reactions...) is logged and ignored.
+    app.add_handler(TypeHandler(Update, _on_other), group=1)
+    app.add_error_handler(_on_error)
+    return app
+
+
+async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    inbound = to_inbound(update)
+    if inbound is None:
+        return
+    if update.callback_query is not None:
+        # Stop the button's spinner first; a stale query must not stop the reply.
+        try:
+            await update.callback_query.answer()
+        except Exception:  # noqa: BLE001
+            log.info("could not answer a callback query (probably too old)")
+    conversation: Conversation = context.bot_data["conversation"]
+    replies = await asyncio.to_thread(conversation.handle, inbound)
+    if replies:
+        chat_id = update.effective_chat.id if update.effective_chat else int(inbound.user_id)
+        await send_replies(context.bot, chat_id, replies)
+
+
+async def _on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.message or update.callback_query or update.my_chat_member:
+        return
+    kinds = [k for k, v in update.to_dict().items() if k != "update_id" and v]
+    log.info("ignored an update of type %s", ",".join(kinds) or "unknown")
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    # The exception text can hold a user's message; log its type and where, not the content.
+    err = context.error
+    log.warning("error while handling an update: %s: %s", type(err).__name__, err)
+
+
+def _post_init(conversation: Conversation, settings: Settings, outbox_interval: float | None):
+    async def post_init(app: Application) -> None:
+        texts = conversation.content.texts
+        for lang in ("vi", "en"):
+            announced = conversation.registry.announced_commands(texts, lang)
+            commands = [BotCommand(name, text) for name, text in announced]
+            await app.bot.set_my_commands(commands, language_code=None if lang == "vi" else lang)
+        # Through app.bot: PTB's limiter counts these sends and the answers to people alike.
+        delivery = Delivery.from_settings(
+            conversation.engine,
+            conversation,
+            conversation.clock,
+            {CHANNEL: TelegramSender(app.bot)},
+            settings.delivery,
+        )
+        app.bot_data["delivery"] = delivery
+        app.bot_data["scheduler"] = start_scheduler(
+            delivery,
+            interval_seconds=outbox_interval or settings.delivery.interval_seconds,
+            maintenance=conversation.maintenance_jobs(),
+            timezone=settings.timezone,
+        )
+
+    return post_init
+
+
+async def _post_shutdown(app: Application) -> None:
+    scheduler = app.bot_data.get("scheduler")
+    if scheduler is not None:
+        scheduler.shutdown(wait=False)
+
+
+def run(conversation: Conversation, settings: Settings) -> None:
+    """Blocking: polling, or a webhook server when SXSH_TELEGRAM_WEBHOOK_URL is set."""
+    app = build_application(conversation, settings)
+    if settings.telegram.webhook_url:
+        path = urlparse(settings.telegram.webhook_url).path.lstrip("/")
+        log.info("Telegram webhook on %s:%s/%s", settings.web.listen, settings.web.port, path)
+        app.run_webhook(
+            listen=settings.web.listen,
+            port=settings.web.port,
+            url_path=path,
+            webhook_url=settings.telegram.webhook_url,
+            secret_token=settings.telegram.webhook_secret.get_secret_value(),
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        log.info("Telegram polling")
+        app.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -1,0 +1,84 @@
+"""The neutral Reply -> Bot API calls: keyboard layout, long text split to Telegram's limits,
+captions that fit, and a loud refusal of what Telegram cannot carry."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+
+from bot.channels.base import split_text
+from bot.channels.telegram.limits import LIMITS
+from handlers.messages import Button, Reply
+
+log = logging.getLogger(__name__)
+
+# A label this long still reads whole in half a phone's width (the longest menu label is 22).
+SHORT_LABEL = 22
+
+
+def layout(buttons: list[Button]) -> list[list[Button]]:
+    """Rows for an inline keyboard: two short labels side by side, a long one on its own row;
+    the order is kept."""
+    rows: list[list[Button]] = []
+    for button in buttons:
+        prev = rows[-1] if rows else None
+        short = len(button.label) <= SHORT_LABEL
+        if short and prev and len(prev) == 1 and len(prev[0].label) <= SHORT_LABEL:
+            prev.append(button)
+        else:
+            rows.append([button])
+    return rows
+
+
+def sendable(buttons: list[Button]) -> list[Button]:
+    """The buttons Telegram accepts. One payload over 64 bytes makes Telegram refuse the whole
+    message, so the person would see nothing: leave that button out and log an error naming
+    its namespace (content check refuses such payloads before they get here)."""
+    ok = []
+    for button in buttons:
+        problem = LIMITS.payload_problem(button.payload)
+        if problem is None:
+            ok.append(button)
+        else:
+            ns = button.payload.partition(":")[0]
+            log.error("button left out, its payload cannot be sent (%s; namespace %s)", problem, ns)
+    return ok
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    buttons = sendable(reply.buttons)
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.label, callback_data=b.payload) for b in row]
+            for row in layout(buttons)
+        ]
+    )
+
+
+def text_parts(text: str) -> list[str]:
+    """`text` in messages Telegram accepts (4096 UTF-16 units each), cut on paragraphs."""
+    return split_text(text, LIMITS.text, LIMITS.size)
+
+
+async def send_replies(bot, chat_id: int | str, replies: list[Reply]) -> None:  # noqa: ANN001
+    """Render neutral replies: long text split on paragraphs, the keyboard on the last part; a
+    file's caption when it fits, otherwise the file first and the whole text after it."""
+    for reply in replies:
+        markup = keyboard(reply)
+        parts = text_parts(reply.text) if reply.text else []
+        if reply.attachment is not None:
+            att = reply.attachment
+            file = InputFile(att.data, filename=att.filename)
+            caption = None
+            if len(parts) == 1 and LIMITS.size(parts[0]) <= LIMITS.caption:
+                caption, parts = parts[0], []
+            send = bot.send_photo if att.is_image else bot.send_document
+            await send(chat_id, file, caption=caption, reply_markup=None if parts else markup)
+        if not parts and markup is not None and reply.attachment is None:
+            log.error("a reply with buttons but no text cannot be sent on Telegram")
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            await bot.send_message(chat_id, part, reply_markup=markup if last else None)
