@@ -132,10 +132,12 @@ def content_check(
     directory: Annotated[Path | None, typer.Option(help="Content folder to check.")] = None,
 ) -> None:
     """Validate every content file; list each error with file, entry and problem."""
+    from bot.channels.check import folder_problems
     from content.store import check
 
     s = settings()
-    errors = check(directory or s.content_dir)
+    folder = directory or s.content_dir
+    errors = check(folder) or folder_problems(folder)
     if errors:
         typer.echo(f"{len(errors)} problem(s) in content:", err=True)
         for line in errors:
@@ -147,12 +149,13 @@ def content_check(
 @content_app.command("reload")
 def content_reload() -> None:
     """Validate content, then make every running bot process load it (no restart)."""
+    from bot.channels.check import folder_problems
     from content.store import check
     from storage import app_state, migrate
     from storage.db import make_engine, session_scope
 
     s = settings()
-    errors = check(s.content_dir)
+    errors = check(s.content_dir) or folder_problems(s.content_dir)
     if errors:
         typer.echo("content is invalid, nothing reloaded:", err=True)
         for line in errors:
