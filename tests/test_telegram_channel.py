@@ -367,3 +367,31 @@ async def test_off_topic_question_gets_honest_fallback_with_officer(srv, app, co
 
         [row] = s.exec(select(QuestionLog)).all()
         assert (row.confident, row.handed_off) == (False, True)
+
+
+async def test_a_button_pressed_in_a_group_is_ignored(srv, app, conv):
+    """Issue 8 item 10: the bot works in private chats only, for buttons as for text."""
+    from storage.models import ConsentRecord
+
+    group = {"id": -1001234567890, "title": "Doanh nghiệp Cần Thơ", "type": "supergroup"}
+    bot_user = {"id": 123456789, "is_bot": True, "first_name": "Test Bot"}
+    lan = {"id": 1001, "is_bot": False, "first_name": "Lan", "language_code": "vi"}
+    srv.queue_update(
+        {
+            "callback_query": {
+                "id": "77",
+                "from": lan,
+                "chat_instance": "-5",
+                "message": {"message_id": 3, "from": bot_user, "chat": group, "date": 0,
+                            "text": "Anh/chị đồng ý?"},
+                "data": "as:consent:yes",
+            }
+        }
+    )  # fmt: skip
+    srv.user_sends("/help")  # handled after the group press: the bot is still answering
+    [call] = await srv.wait_for("sendMessage", chat_id=1001)
+    assert "Cách dùng bot" in call.params["text"]
+    assert [c for c in srv.calls if c.method == "answerCallbackQuery"] == []
+    assert [c for c in srv.calls if c.chat_id == group["id"]] == []
+    with Session(conv.engine) as s:
+        assert s.exec(select(ConsentRecord)).all() == []
