@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from urllib.parse import urlparse
 
 from telegram import BotCommand, Update
@@ -35,8 +34,6 @@ from bot.scheduler import start_scheduler
 from bot.settings import Settings
 from handlers.router import Conversation
 
-# Opt in to PTB's future behaviour (retry_after as a timedelta); TelegramSender handles both.
-os.environ.setdefault("PTB_TIMEDELTA", "1")
 log = logging.getLogger(__name__)
 
 

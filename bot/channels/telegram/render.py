@@ -63,22 +63,43 @@ def text_parts(text: str) -> list[str]:
     return split_text(text, LIMITS.text, LIMITS.size)
 
 
-async def send_replies(bot, chat_id: int | str, replies: list[Reply]) -> None:  # noqa: ANN001
-    """Render neutral replies: long text split on paragraphs, the keyboard on the last part; a
-    file's caption when it fits, otherwise the file first and the whole text after it."""
+def messages(replies: list[Reply]) -> list[Reply]:
+    """One Reply per Bot API message: long text split on paragraphs with the buttons on the last
+    part; a file keeps its text as caption when it fits, otherwise the file goes first and the
+    whole text after it. Delivery records each part sent, so a retry sends only the rest."""
+    out: list[Reply] = []
     for reply in replies:
-        markup = keyboard(reply)
         parts = text_parts(reply.text) if reply.text else []
-        if reply.attachment is not None:
-            att = reply.attachment
-            file = InputFile(att.data, filename=att.filename)
-            caption = None
-            if len(parts) == 1 and LIMITS.size(parts[0]) <= LIMITS.caption:
-                caption, parts = parts[0], []
-            send = bot.send_photo if att.is_image else bot.send_document
-            await send(chat_id, file, caption=caption, reply_markup=None if parts else markup)
-        if not parts and markup is not None and reply.attachment is None:
-            log.error("a reply with buttons but no text cannot be sent on Telegram")
-        for i, part in enumerate(parts):
-            last = i == len(parts) - 1
-            await bot.send_message(chat_id, part, reply_markup=markup if last else None)
+        att = reply.attachment
+        if att is not None:
+            if len(parts) <= 1 and (not parts or LIMITS.size(parts[0]) <= LIMITS.caption):
+                out.append(
+                    Reply(text=parts[0] if parts else "", buttons=reply.buttons, attachment=att)
+                )
+                continue
+            out.append(Reply(attachment=att))
+        elif not parts:
+            if reply.buttons:
+                log.error("a reply with buttons but no text cannot be sent on Telegram")
+            continue
+        out += [Reply(text=part) for part in parts[:-1]]
+        out.append(Reply(text=parts[-1], buttons=reply.buttons))
+    return out
+
+
+async def send_message(bot, chat_id: int | str, message: Reply) -> None:  # noqa: ANN001
+    """One Bot API call for one message of messages()."""
+    markup = keyboard(message)
+    att = message.attachment
+    if att is None:
+        await bot.send_message(chat_id, message.text, reply_markup=markup)
+        return
+    file = InputFile(att.data, filename=att.filename)
+    send = bot.send_photo if att.is_image else bot.send_document
+    await send(chat_id, file, caption=message.text or None, reply_markup=markup)
+
+
+async def send_replies(bot, chat_id: int | str, replies: list[Reply]) -> None:  # noqa: ANN001
+    """Send neutral replies as Telegram messages, in order (see messages())."""
+    for message in messages(replies):
+        await send_message(bot, chat_id, message)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.channels.errors import Blocked, Permanent, Retryable, SendError, Throttled, Unreachable
-from bot.channels.telegram.render import send_replies
+from bot.channels.telegram.render import messages, send_replies
 from handlers.messages import Reply
 
 
@@ -15,6 +15,11 @@ class TelegramSender:
 
     def __init__(self, bot):  # noqa: ANN001
         self.bot = bot
+
+    @staticmethod
+    def parts(replies: list[Reply]) -> list[Reply]:
+        """One Reply per Bot API message (see render.messages)."""
+        return messages(replies)
 
     async def send(self, platform_id: str, replies: list[Reply]) -> None:
         try:
