@@ -91,18 +91,24 @@ def claim_due(
     limit: int = 50,
     *,
     channel: str | None = None,
+    platform_ids: Collection[str] | None = None,
     kinds: Collection[str] | None = None,
     other_than: Collection[str] = (),
 ) -> list[Outbox]:
     """Claim up to `limit` due rows for this worker, oldest first, and count the attempt.
 
-    `channel` keeps to one channel's contacts; `kinds` / `other_than` select a lane's kinds.
-    Rows left 'sending' by a dead worker are claimable again once `release_stale` ran."""
+    `channel` keeps to one channel's contacts and `platform_ids` to some of them (a terminal
+    session claims only its own person's rows; the others stay pending for their sessions);
+    `kinds` / `other_than` select a lane's kinds. Rows left 'sending' by a dead worker are
+    claimable again once `release_stale` ran."""
     query = select(Outbox.id).where(Outbox.due_at <= now, Outbox.status == OutboxStatus.pending)
-    if channel is not None:
-        query = query.where(
-            Outbox.contact_id.in_(select(Contact.id).where(Contact.channel == channel))
-        )
+    if channel is not None or platform_ids is not None:
+        whose = select(Contact.id)
+        if channel is not None:
+            whose = whose.where(Contact.channel == channel)
+        if platform_ids is not None:
+            whose = whose.where(Contact.platform_id.in_(list(platform_ids)))
+        query = query.where(Outbox.contact_id.in_(whose))
     if kinds is not None:
         query = query.where(Outbox.kind.in_(list(kinds)))
     if other_than:

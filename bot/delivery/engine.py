@@ -272,7 +272,11 @@ class Delivery:
         if "kinds" in selection and not selection["kinds"]:
             return []
         with session_scope(self.engine) as session:
-            rows = outbox.claim_due(session, now, self.batch, channel=channel, **selection)
+            # A sender that names its `recipients` (a terminal session) gets only their rows.
+            mine = getattr(sender, "recipients", None)
+            rows = outbox.claim_due(
+                session, now, self.batch, channel=channel, platform_ids=mine, **selection
+            )
             return [self._prepare(session, row, lane, kinds, sender, now) for row in rows]
 
     def _prepare(
