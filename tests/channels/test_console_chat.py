@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import threading
@@ -86,7 +87,7 @@ def test_a_button_of_a_due_message_can_be_pressed_by_its_number(conversation, tm
     assert "[1] ☰ Menu chính" in shown and "Anh/chị muốn làm gì?" in shown
 
 
-async def test_a_process_without_the_console_leaves_console_rows_alone(conversation, clock):
+def test_a_process_without_the_console_leaves_console_rows_alone(conversation, clock):
     """The same kind: a Telegram-only process used to claim a terminal person's row and mark it
     'unreachable: no sender for console'. It now claims only its own channels' rows."""
     from bot.delivery import Delivery
@@ -100,5 +101,5 @@ async def test_a_process_without_the_console_leaves_console_rows_alone(conversat
     number = ask_an_officer(conversation)
     Person(conversation, user_id="officer").says(f"/reply {number} Đã có lịch tư vấn thứ Sáu")
     telegram_only = Delivery(conversation.engine, conversation, clock, {"telegram": Recorder()})
-    assert await telegram_only.run_once() == {}
+    assert asyncio.run(telegram_only.run_once()) == {}
     assert outbox_states(conversation) == ["pending"]
