@@ -207,20 +207,25 @@ class KnowledgeBase:
         return self.render(details, lang, today) if details else None
 
 
-def paragraphs(kb: KnowledgeBase) -> Iterator[tuple[str, str]]:
-    """Every paragraph of every answer as sent (placeholders filled), with where it comes from
-    ("content/faq/x.yaml: entry.id: vi: details"). The channels check them against their own
-    limits (bot/channels/check.py): this layer knows no platform's numbers."""
+def _answer_texts(kb: KnowledgeBase) -> Iterator[tuple[Entry, str, str, str]]:
+    """(entry, lang, "short" | "details", text) for every answer text that is not empty."""
     for entry in kb.entries.values():
         for lang in LANGS:
             text = entry.text(lang)
             for part in ("short", "details"):
                 value = getattr(text, part)
-                if not value:
-                    continue
-                where = f"{kb.files[entry.id]}: {entry.id}: {lang}: {part}"
-                for para in _PARAGRAPH_BREAK.split(kb.render(value, lang)):
-                    yield where, para
+                if value:
+                    yield entry, lang, part, value
+
+
+def paragraphs(kb: KnowledgeBase) -> Iterator[tuple[str, str]]:
+    """Every paragraph of every answer as sent (placeholders filled), with where it comes from
+    ("content/faq/x.yaml: entry.id: vi: details"). The channels check them against their own
+    limits (bot/channels/check.py): this layer knows no platform's numbers."""
+    for entry, lang, part, value in _answer_texts(kb):
+        where = f"{kb.files[entry.id]}: {entry.id}: {lang}: {part}"
+        for para in _PARAGRAPH_BREAK.split(kb.render(value, lang)):
+            yield where, para
 
 
 def _label(directory: Path, path: Path) -> str:
@@ -435,20 +440,14 @@ def _check_entries(kb: KnowledgeBase, errors: list[str]) -> None:
                 errors.append(f"{label}: {entry.id}: related: unknown entry id '{rel}'")
             elif rel == entry.id:
                 errors.append(f"{label}: {entry.id}: related: an entry cannot relate to itself")
-        for lang in LANGS:
-            text = entry.text(lang)
-            for part in ("short", "details"):
-                value = getattr(text, part)
-                if not value:
-                    continue
-                unknown = [n for n in _PLACEHOLDER.findall(value) if n not in PLACEHOLDERS]
-                for name in unknown:
-                    errors.append(
-                        f"{label}: {entry.id}: {lang}: {part}: unknown placeholder {{{name}}} "
-                        f"(known: {', '.join('{' + p + '}' for p in PLACEHOLDERS)})"
-                    )
-                if unknown:
-                    continue
+    known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+    for entry, lang, part, value in _answer_texts(kb):
+        for name in _PLACEHOLDER.findall(value):
+            if name not in PLACEHOLDERS:
+                errors.append(
+                    f"{kb.files[entry.id]}: {entry.id}: {lang}: {part}: unknown placeholder "
+                    f"{{{name}}} (known: {known})"
+                )
     for p in kb.programmes:
         for topic in p.related_topics:
             if kb.entries and topic not in kb.entries:
