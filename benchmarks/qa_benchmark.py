@@ -14,6 +14,7 @@ only ever checked against the even half (the odd half is held out).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import json
 import os
@@ -29,7 +30,7 @@ from typing import Any
 import yaml
 
 from content import knowledge
-from content.search import Embedder, EmbeddingOptions, SearchIndex
+from content.search import SearchIndex
 from content.store import ContentStore
 from handlers.qa import compose
 
@@ -67,6 +68,13 @@ def measure_build(directory: Path) -> tuple[float, int]:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return elapsed, peak
+
+
+def bm25_alone(content: ContentStore) -> ContentStore:
+    """The same content with an index that never uses the embedding model."""
+    kb = dataclasses.replace(content.knowledge)
+    kb.index = SearchIndex.build(kb, embeddings=False)
+    return dataclasses.replace(content, knowledge=kb)
 
 
 def run(questions: list[dict[str, Any]], content: ContentStore) -> list[dict[str, Any]]:
@@ -348,13 +356,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     index = content.knowledge.index
     bm25_only = None
     if index.embedder is not None and not args.no_fallback:
-        # The same questions with BM25 alone: what the bot does if the model cannot load.
-        on = Embedder.options
-        Embedder.options = EmbeddingOptions(enabled=False)
-        try:
-            plain = run(questions, ContentStore.load(args.content))
-        finally:
-            Embedder.options = on
+        # The same questions with BM25 alone: what the bot does if the model cannot load. (A
+        # fresh index: ContentStore.load would hand back the cached store, model included.)
+        plain = run(questions, bm25_alone(content))
         bm25_only = {
             half: summarise([r for r in plain if keep(r["n"])]) for half, keep in HALVES.items()
         }

@@ -14,7 +14,7 @@ features of content.search.Match: is the best candidate right?) and its threshol
 EMBED_WEIGHT and CASCADE the confidence of BM25 + embeddings, used where BM25 alone is not sure
 enough (fitted on all questions), each threshold maximising the balanced
 objective below. `--write` puts the
-best constants into content/search.py. `--grid` searches a few BM25 parameters.
+best constants into content/search/params.py. `--grid` searches a few BM25 parameters.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import yaml
 from benchmarks.qa_benchmark import CONTENT, load_questions
 from content import knowledge
 from content import search as S
+from content.search import params as P
 
 DEV = Path(__file__).resolve().parents[1] / "tests" / "qa_dev.yaml"
 FOLDS = 4
@@ -158,13 +159,13 @@ def fit(
 def with_params(**params: Any):  # noqa: ANN201
     class _Ctx:
         def __enter__(self) -> None:
-            self.old = {k: getattr(S, k) for k in params}
+            self.old = {k: getattr(P, k) for k in params}
             for k, v in params.items():
-                setattr(S, k, v)
+                setattr(P, k, v)
 
         def __exit__(self, *exc: object) -> None:
             for k, v in self.old.items():
-                setattr(S, k, v)
+                setattr(P, k, v)
 
     return _Ctx()
 
@@ -261,12 +262,12 @@ def best_threshold(
     return best
 
 
-SEARCH_PY = Path(S.__file__)
+SEARCH_PY = Path(P.__file__)
 
 
 def write_constants(constants: dict[str, Any]) -> None:
-    """Replace `NAME = value` statements of content/search.py (keeping a trailing comment on a
-    one-line statement); tuples are wrapped to the line length."""
+    """Replace `NAME = value` statements of content/search/params.py (keeping a trailing
+    comment on a one-line statement); tuples are wrapped to the line length."""
     import textwrap
 
     text = SEARCH_PY.read_text(encoding="utf-8")

@@ -167,15 +167,9 @@ class KnowledgeBase:
     offtopic: list[OffTopicGroup] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)  # entry id -> file label
     words: dict[str, dict[str, str]] = field(default_factory=dict)  # lang -> officer-data words
-    _index: Any = field(default=None, repr=False)
-
-    @property
-    def index(self):  # noqa: ANN201 - content.search.SearchIndex, imported lazily
-        if self._index is None:
-            from content.search import SearchIndex
-
-            self._index = SearchIndex.build(self)
-        return self._index
+    # The search index (content.search.SearchIndex), built by whoever loads the content
+    # (content.store): the knowledge base itself does not depend on the matcher.
+    index: Any = field(default=None, repr=False)
 
     def get(self, entry_id: str) -> Entry | None:
         return self.entries.get(entry_id)

@@ -10,6 +10,7 @@ from content import knowledge
 from content.forms import Questionnaire, load_and_check, load_questionnaire
 from content.knowledge import KnowledgeBase
 from content.lexicon import Lexicon
+from content.search import SearchIndex
 from content.texts import ContentError, Texts
 
 
@@ -33,7 +34,7 @@ class ContentStore:
         if errors:
             raise ContentError(errors)
         kb = knowledge.load(directory, [])
-        kb.index  # build the search index now, not on the first question  # noqa: B018
+        kb.index = SearchIndex.build(kb)  # now, not on the first question
         store = cls(
             directory=directory,
             texts=Texts.load(directory / "texts"),
