@@ -271,3 +271,43 @@ def test_a_model_that_cannot_load_is_logged_once(monkeypatch, caplog):
         assert Embedder.get() is None
         assert Embedder.get() is None
     assert len([r for r in caplog.records if "BM25 only" in r.getMessage()]) == 1
+
+
+# --- the work one message can cause is bounded (issue 8) ---------------------------------------
+HOSTILE = [
+    "1" * 4096,  # one 4,096-digit "word"
+    "a" * 4096,  # one 4,096-letter word (typo repair would compare it with every word)
+    "sản xuất sạch hơn " * 800,  # 3,200 words
+    ("tiết kiệm điện " * 50 + "\n") * 20,
+]
+
+
+@pytest.mark.parametrize("message", HOSTILE, ids=["digits", "letters", "words", "lines"])
+def test_a_huge_message_reaches_the_matcher_and_the_model_bounded(content, message, monkeypatch):
+    from content.search import params
+
+    index = content.knowledge.index
+    analysis = index.analyse(message)
+    assert len(analysis.words) <= 2 * params.MAX_WORDS  # an abbreviation may expand to two
+    assert all(len(acc) <= params.MAX_WORD for _f, acc in analysis.words)
+    assert len(index.embed_text(analysis)) <= params.EMBED_MAX_CHARS
+    seen: list[str] = []
+    if index.embedder is not None:
+        real = index.embedder.model
+        monkeypatch.setattr(index.embedder, "model", _Spy(real, seen))
+    m = index.search(message)  # answered, like any other message
+    assert m.topic is None or m.topic in content.knowledge.entries
+    for text in seen:
+        assert len(text) <= params.EMBED_MAX_CHARS
+        assert real.token_count(text, True) <= 128  # what the model's time grows with
+
+
+class _Spy:
+    """The embedding model, recording the texts it is given."""
+
+    def __init__(self, model, seen: list[str]) -> None:
+        self.model, self.seen = model, seen
+
+    def query(self, text):
+        self.seen.append(text)
+        return self.model.query(text)

@@ -199,8 +199,10 @@ class SearchIndex(Analyser, Decider):
             # the end, after the context).
             words = [(f, acc) for f, acc in words if f not in STOPWORDS][-params.EMBED_MAX_WORDS :]
         if a.lang == "en" or a.accented or self.marks is None:
-            return " ".join(acc for _f, acc in words)
-        return " ".join(self.marks.restore([(fold(acc), acc) for _f, acc in words]))
+            text = " ".join(acc for _f, acc in words)
+        else:
+            text = " ".join(self.marks.restore([(fold(acc), acc) for _f, acc in words]))
+        return text[: params.EMBED_MAX_CHARS]
 
     def search(self, question: str) -> Match:
         return self.decide(self.candidates(question))

@@ -21,6 +21,7 @@ STOP_WEIGHT = 0.25
 # question to the entry's closest way of asking.
 EMBED_WEIGHT = 8.0
 EMBED_MAX_WORDS = 16  # longer questions are cut for the embedding (latency grows with length)
+EMBED_MAX_CHARS = 200  # and at most this many characters reach the model
 CACHE_LIMIT = 20000  # vectors kept in the cache file; past it, only those in use
 # BM25's own confidence from which it answers alone, without the embedding model.
 CASCADE = 0.85
