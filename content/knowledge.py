@@ -449,6 +449,8 @@ def format_date(d: date) -> str:
 
 
 def render_contacts(contacts: Any, lang: str, w: dict[str, str]) -> str:
+    """Each contact with what officers have filled in; what is not known yet is left out, and
+    one line at the end says officers will complete it (never a line of "chưa cập nhật")."""
     blocks: list[str] = []
     missing = False
     for c in contacts:
@@ -457,9 +459,10 @@ def render_contacts(contacts: Any, lang: str, w: dict[str, str]) -> str:
             lines[0] += f" – {_local(c.role, lang)}"
         for key in ("phone", "email", "address", "hours"):
             value = _local(getattr(c, key), lang)
-            if not value:
+            if value:
+                lines.append(f"  {w[key]}: {value}")
+            else:
                 missing = True
-            lines.append(f"  {w[key]}: {value or w['unknown']}")
         blocks.append("\n".join(lines))
     if not blocks:
         return f"{w['no_contacts']} {w['ask_officer']}"
@@ -469,17 +472,17 @@ def render_contacts(contacts: Any, lang: str, w: dict[str, str]) -> str:
 
 
 def _programme_block(p: Programme, lang: str, w: dict[str, str]) -> tuple[str, bool]:
-    missing = False
     lines = [f"• {getattr(p.name, lang)}"]
     if p.summary is not None:
         lines.append(f"  {getattr(p.summary, lang)}")
     if p.who_can_apply is not None:
         lines.append(f"  {w['who']}: {getattr(p.who_can_apply, lang)}")
     amount = _local(p.amount, lang)
-    missing |= amount is None or p.deadline is None
-    lines.append(f"  {w['amount']}: {amount or w['unknown']}")
-    lines.append(f"  {w['deadline']}: {format_date(p.deadline) if p.deadline else w['unknown']}")
-    return "\n".join(lines), missing
+    if amount:
+        lines.append(f"  {w['amount']}: {amount}")
+    if p.deadline:
+        lines.append(f"  {w['deadline']}: {format_date(p.deadline)}")
+    return "\n".join(lines), amount is None or p.deadline is None
 
 
 def render_programmes(
@@ -523,26 +526,21 @@ def render_programmes_apply(
         state = w["open"] if p.is_open(today) else w["upcoming"]
         lines = [f"• {getattr(p.name, lang)} ({state.lower()})"]
         steps = getattr(p.how_to_apply, lang)
-        lines.append(f"  {w['how']}:")
         if steps:
+            lines.append(f"  {w['how']}:")
             lines += [f"  {i}. {s}" for i, s in enumerate(steps, 1)]
-        else:
-            lines.append(f"  {w['unknown']}")
-            missing = True
         docs = getattr(p.documents, lang)
-        lines.append(f"  {w['documents']}: " + ("; ".join(docs) if docs else w["unknown"]))
-        missing |= not docs
-        deadline = format_date(p.deadline) if p.deadline else w["unknown"]
-        missing |= p.deadline is None
-        lines.append(f"  {w['deadline']}: {deadline}")
+        if docs:
+            lines.append(f"  {w['documents']}: " + "; ".join(docs))
+        if p.deadline:
+            lines.append(f"  {w['deadline']}: {format_date(p.deadline)}")
         c = contacts.get(p.contact) if p.contact else None
-        if c is None:
-            lines.append(f"  {w['contact']}: {w['unknown']}")
-            missing = True
-        else:
-            reach = ", ".join(x for x in (c.phone, c.email) if x) or w["unknown"]
-            missing |= not (c.phone and c.email)
-            lines.append(f"  {w['contact']}: {getattr(c.name, lang)} – {reach}")
+        reach = ", ".join(x for x in (c.phone, c.email) if x) if c is not None else ""
+        if c is not None:
+            lines.append(
+                f"  {w['contact']}: {getattr(c.name, lang)}" + (f" – {reach}" if reach else "")
+            )
+        missing |= not steps or not docs or p.deadline is None or not reach
         blocks.append("\n".join(lines))
     if not blocks:
         blocks.append(w["none_apply"])
@@ -550,3 +548,30 @@ def render_programmes_apply(
     if missing:
         blocks.append(w["ask_officer"])
     return "\n\n".join(blocks)
+
+
+def officer_todo(kb: KnowledgeBase) -> list[str]:
+    """What officers still have to fill in (contacts.yaml, programmes.yaml), one line each, for
+    `content check` to list as warnings: the bot works without them but says less."""
+    todo: list[str] = []
+    for c in kb.contacts.values():
+        empty = [k for k in ("phone", "email", "address", "hours") if not getattr(c, k)]
+        if empty:
+            todo.append(f"content/contacts.yaml: {c.id}: not filled in yet: {', '.join(empty)}")
+    for p in kb.programmes:
+        if p.status == "closed":
+            continue
+        empty = [
+            name
+            for name, value in (
+                ("amount", p.amount),
+                ("deadline", p.deadline),
+                ("how_to_apply", p.how_to_apply.vi or p.how_to_apply.en),
+                ("documents", p.documents.vi or p.documents.en),
+                ("contact", p.contact),
+            )
+            if not value
+        ]
+        if empty:
+            todo.append(f"content/programmes.yaml: {p.id}: not filled in yet: {', '.join(empty)}")
+    return todo
