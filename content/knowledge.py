@@ -145,10 +145,22 @@ class Synonyms(_Model):
 
 
 class OffTopicGroup(_Model):
-    """Examples of one kind of request the bot must not answer (land, weather, prices...)."""
+    """Examples of one kind of request the bot must not answer (land, weather, prices...), and
+    optionally where to ask instead (shown when a question is refused as one of these)."""
 
     label: str = Field(min_length=1)
     examples: list[str] = Field(min_length=1)
+    redirect: LangText | None = None
+
+
+class Intents(_Model):
+    """content/intents.yaml: which words make a sentence ask, and a request for a person."""
+
+    question_words: list[str] = Field(default_factory=list)
+    question_ends: list[str] = Field(default_factory=list)
+    person_phrases: list[str] = Field(default_factory=list)
+    person_nouns: list[str] = Field(default_factory=list)
+    person_asks: list[str] = Field(default_factory=list)
 
 
 class OffTopic(_Model):
@@ -165,6 +177,7 @@ class KnowledgeBase:
     programmes: list[Programme] = field(default_factory=list)
     synonyms: Synonyms = field(default_factory=Synonyms)
     offtopic: list[OffTopicGroup] = field(default_factory=list)
+    intents: Intents = field(default_factory=Intents)
     files: dict[str, str] = field(default_factory=dict)  # entry id -> file label
     words: dict[str, dict[str, str]] = field(default_factory=dict)  # lang -> officer-data words
     # The search index (content.search.SearchIndex), built by whoever loads the content
@@ -291,6 +304,7 @@ def load(directory: Path, errors: list[str]) -> KnowledgeBase:
     _load_words(directory, kb, errors)
     _load_officer_files(directory, kb, errors)
     _load_synonyms(directory, kb, errors)
+    _load_intents(directory, kb, errors)
     faq_dir = directory / "faq"
     for path in sorted(faq_dir.glob("*.yaml")) + sorted(faq_dir.glob("*.yml")):
         label = _label(directory, path)
@@ -357,6 +371,23 @@ def _load_synonyms(directory: Path, kb: KnowledgeBase, errors: list[str]) -> Non
         if len([g for g in group if g.strip()]) < 2:
             errors.append(f"{label}: synonyms: group {n}: needs at least two terms")
     kb.synonyms = syn
+
+
+def _load_intents(directory: Path, kb: KnowledgeBase, errors: list[str]) -> None:
+    path = directory / "intents.yaml"
+    if not path.exists():
+        return
+    label = _label(directory, path)
+    data = _read_yaml(path, label, errors)
+    if data is None:
+        return
+    intents = _validate(Intents, data, label, "intents file", errors)
+    if intents is None:
+        return
+    for name in Intents.model_fields:
+        if any(not str(w).strip() for w in getattr(intents, name)):
+            errors.append(f"{label}: {name}: empty word")
+    kb.intents = intents
 
 
 def _load_offtopic(directory: Path, kb: KnowledgeBase, errors: list[str]) -> None:

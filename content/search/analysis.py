@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from content.search import params
+from content.search.parts import Cues, focus
 from content.search.repair import repair
 from content.search.tokens import EN_HINTS, STOPWORDS, bounded, is_vi_syllable, stem, tokens
 from content.textnorm import fold
@@ -46,6 +47,7 @@ class Analyser:
     en_vocab: set[str]
     pairs: Counter[str]
     _repairs: dict[str, tuple[str, ...] | None]
+    cues: Cues
 
     def _expand(self, folded: list[str], accented: list[str]) -> list[tuple[str, str]]:
         """Expand abbreviations (longest key first); returns (folded, accented) word pairs."""
@@ -116,7 +118,25 @@ class Analyser:
 
     # -- querying ---------------------------------------------------------------------------
     def analyse(self, question: str) -> Analysis:
-        acc_tokens = tokens(bounded(question))
+        """A message's terms. In a long message whose asking sentences are only part of it, the
+        other sentences (context about the firm) count params.CONTEXT_WEIGHT as much, and the
+        asking sentences alone are what the embedding model reads."""
+        text = bounded(question)
+        split = focus(text, self.cues)
+        if split is None or params.CONTEXT_WEIGHT >= 1:
+            return self._analyse(text)
+        a = self._analyse(split[0])
+        context = self._analyse(split[1])
+        for t, w in context.terms.items():
+            a.terms[t] = a.terms.get(t, 0.0) + w * params.CONTEXT_WEIGHT
+        if context.accented and not a.accented:
+            a.accented, a.lang = True, "vi"
+        elif a.lang is None:
+            a.lang = context.lang
+        return a
+
+    def _analyse(self, text: str) -> Analysis:
+        acc_tokens = tokens(text)
         accented = any(fold(t) != t for t in acc_tokens)
         folded = [fold(t) for t in acc_tokens]
         # Repair unknown words before expanding abbreviations.

@@ -29,6 +29,13 @@ class Match:
     alternatives: list[str]  # the next closest entries (best first, excluding topic)
     raw: float = 0.0  # the best fused BM25 score, for tuning
     features: tuple[float, ...] = ()
+    # Not sure, but `best` is probably right: answer it and offer the alternatives (the middle
+    # tier between an answer and "not sure").
+    middle: bool = False
+    # Refused and closer to this group of content/offtopic.yaml than to any entry.
+    offtopic_group: int | None = None
+    also: list[str] = field(default_factory=list)  # other topics the message asks about
+    person: bool = False  # the message asks for a person (an officer)
 
 
 @dataclass
@@ -39,9 +46,11 @@ class Candidates:
     bm25: dict[str, float] = field(default_factory=dict)  # entry -> fused BM25 score
     variant: dict[str, float] = field(default_factory=dict)  # entry -> best way of asking
     offtopic: float = 0.0  # BM25 score of the closest off-topic example
+    offtopic_group: int | None = None  # its group in content/offtopic.yaml
     perfect: float = 1.0  # the BM25 score of a document holding every term of the question
     cosine: dict[str, float] = field(default_factory=dict)  # entry -> cosine (with embeddings)
     cosine_offtopic: float = 0.0
+    cosine_offtopic_group: int | None = None
 
 
 class Decider:
@@ -94,24 +103,32 @@ class Decider:
             self._contained(a, top),
         ]
         weights, threshold = params.CONFIDENCE, params.THRESHOLD
+        middle_from = params.MIDDLE
+        group = c.offtopic_group if c.offtopic > c.variant.get(top, 0.0) else None
         if use_cosine:
             cos1 = c.cosine[top]
             cos2 = max((v for e, v in c.cosine.items() if e != top), default=0.0)
             features += [cos1, cos1 - cos2, c.cosine_offtopic - cos1]
             weights, threshold = params.CONFIDENCE_EMBED, params.THRESHOLD_EMBED
+            middle_from = params.MIDDLE_EMBED
+            if c.cosine_offtopic > cos1:
+                group = c.cosine_offtopic_group
         z = weights[0] + sum(w * x for w, x in zip(weights[1:], features, strict=True))
         conf = 1 / (1 + math.exp(-max(min(z, 30.0), -30.0)))
         confident = conf >= threshold
         alts = [e for e, _ in ranked[1:4]] if confident else [e for e, _ in ranked[:3]]
+        middle = not confident and conf >= middle_from and group is None
         return Match(
             topic=top if confident else None,
             best=top,
             score=round(conf, 4),
             confident=confident,
             lang=a.lang,
-            alternatives=alts,
+            alternatives=[e for e, _ in ranked[1:4]] if middle else alts,
             raw=s1,
             features=tuple(features),
+            middle=middle,
+            offtopic_group=None if confident else group,
         )
 
     def _coverage(self, a: Analysis, known: set[str]) -> float:

@@ -20,7 +20,8 @@ from content.search.bm25 import Bm25, Doc
 from content.search.confidence import Candidates, Decider, Match
 from content.search.embeddings import Embedder
 from content.search.marks import Marks
-from content.search.tokens import STOPWORDS, stem, tokens
+from content.search.parts import Cues, questions, wants_person
+from content.search.tokens import STOPWORDS, bounded, stem, tokens
 from content.textnorm import fold
 
 if TYPE_CHECKING:
@@ -64,6 +65,8 @@ class SearchIndex(Analyser, Decider):
         self.emb_owner: Any = None  # (n,): the entry (position in self.entries) of each vector
         self.emb_starts: Any = None  # (entries,): where each entry's vectors start
         self.emb_offtopic: Any = None  # (m, dim): the off-topic examples
+        self.emb_offtopic_group: list[int] = []  # (m,): each example's group
+        self.cues = Cues()
 
     # -- building ---------------------------------------------------------------------------
     @classmethod
@@ -100,10 +103,21 @@ class SearchIndex(Analyser, Decider):
                     marks_texts += [text.title, *text.questions, answer]
         # Off-topic examples are documents of their own among the ways of asking: a question
         # that one of them matches better than any entry's is probably not for this bot.
-        offtopic = [ex for group in getattr(kb, "offtopic", []) for ex in group.examples]
-        for ex in offtopic:
-            raw_docs.append((params.OFFTOPIC, "", ex, qdocs))
+        # Each group is an "entry" of its own (~offtopic:<n>), so a refusal can say where to ask.
+        offtopic = []
+        for n, group in enumerate(kb.offtopic):
+            for ex in group.examples:
+                raw_docs.append((f"{params.OFFTOPIC}:{n}", "", ex, qdocs))
+                offtopic.append(ex)
         marks_texts += offtopic
+        i = kb.intents
+        self.cues = Cues.from_lists(
+            question_words=i.question_words,
+            question_ends=i.question_ends,
+            person_phrases=i.person_phrases,
+            person_nouns=i.person_nouns,
+            person_asks=i.person_asks,
+        )
         marks_texts += [v for vs in kb.synonyms.abbreviations.values() for v in _as_list(vs)]
         # Vocabulary first (from the expanded words), then the documents' terms.
         expanded = []
@@ -112,7 +126,7 @@ class SearchIndex(Analyser, Decider):
             expanded.append((entry_id, lang, words, target))
             for folded, _acc in words:
                 self.vocab.add(folded)
-                if entry_id != params.OFFTOPIC:
+                if not entry_id.startswith(params.OFFTOPIC):
                     self.entry_vocab.add(folded.lstrip("+"))
                 if lang == "en":
                     self.en_vocab.add(folded)
@@ -120,7 +134,7 @@ class SearchIndex(Analyser, Decider):
             terms = self._terms(words, accented=True, weights=None)
             doc = Doc(entry_id, lang, float(sum(terms.values())), terms)
             target.append(doc)
-            if entry_id == params.OFFTOPIC:
+            if entry_id.startswith(params.OFFTOPIC):
                 continue
             self.entry_terms.setdefault(entry_id, set()).update(terms)
             self.entry_vocab.update(t for t in terms if t.startswith("~"))
@@ -142,7 +156,7 @@ class SearchIndex(Analyser, Decider):
         # a (long) question contains.
         idf = self.questions.idf
         for doc in qdocs:
-            if doc.entry == params.OFFTOPIC:
+            if doc.entry.startswith(params.OFFTOPIC):
                 continue
             words = {
                 t: idf[t]
@@ -169,11 +183,14 @@ class SearchIndex(Analyser, Decider):
         position = {e: i for i, e in enumerate(self.entries)}
         texts: list[str] = []
         owners: list[int] = []
+        groups: list[int] = []
         for entry_id, _lang, text, target in raw_docs:
             if target is not qdocs:
                 continue
-            texts.append(self.embed_text(self.analyse(text)))
+            texts.append(self.embed_text(self._analyse(bounded(text))))
             owners.append(position.get(entry_id, -1))
+            if entry_id.startswith(params.OFFTOPIC):
+                groups.append(int(entry_id.rpartition(":")[2]))
         try:
             vectors = self.embedder.texts(texts)
         except Exception as exc:  # noqa: BLE001 - the model failed: BM25 only
@@ -189,6 +206,7 @@ class SearchIndex(Analyser, Decider):
         # Where each entry's vectors start (every entry has at least its two titles).
         self.emb_starts = np.searchsorted(self.emb_owner, np.arange(len(self.entries)))
         self.emb_offtopic = np.ascontiguousarray(vectors[~keep])
+        self.emb_offtopic_group = groups  # the raw_docs order is kept by the stable sort
 
     def embed_text(self, a: Analysis) -> str:
         """The question as the embedding model reads it: abbreviations expanded, filler dropped,
@@ -205,9 +223,20 @@ class SearchIndex(Analyser, Decider):
         return text[: params.EMBED_MAX_CHARS]
 
     def search(self, question: str) -> Match:
-        return self.decide(self.candidates(question))
+        """The decision for a message, with the other topics it asks about (`also`) and whether
+        it asks for a person."""
+        text = bounded(question)
+        m = self.decide(self.candidates(text))
+        m.person = wants_person(text, self.cues)
+        parts = questions(text, self.cues)
+        if len(parts) >= 2 and m.best is not None:
+            for part in parts:
+                pm = self._decide(self.candidates(part, cascade=False, embed=False), embed=False)
+                if pm.best and pm.score >= params.ALSO_MIN and pm.best not in (m.best, *m.also):
+                    m.also.append(pm.best)
+        return m
 
-    def candidates(self, question: str, *, cascade: bool = True) -> Candidates:
+    def candidates(self, question: str, *, cascade: bool = True, embed: bool = True) -> Candidates:
         """Everything the decision needs: the analysis, each entry's BM25 score and cosine, and
         how well the off-topic examples match. With `cascade`, the embedding model is not run
         when BM25 alone is sure enough (see `decide`)."""
@@ -218,7 +247,10 @@ class SearchIndex(Analyser, Decider):
         best = self.questions.entry_scores(a.terms)
         ans = self.answers.entry_scores(a.terms)
         asked = self.asked.entry_scores(a.terms)
-        c.offtopic = best.pop(params.OFFTOPIC, 0.0)
+        off = {e: best.pop(e) for e in [e for e in best if e.startswith(params.OFFTOPIC)]}
+        if off:
+            key = max(off, key=off.__getitem__)
+            c.offtopic, c.offtopic_group = off[key], int(key.rpartition(":")[2])
         c.variant = dict(best)
         c.bm25 = {
             e: params.VARIANT_WEIGHT * best.get(e, 0.0)
@@ -228,7 +260,8 @@ class SearchIndex(Analyser, Decider):
         }
         c.perfect = self.questions.self_score(a.terms) or 1.0
         if (
-            self.embedder is not None
+            embed
+            and self.embedder is not None
             and self.emb_vectors is not None
             and not (cascade and self._decide(c, embed=False).score >= params.CASCADE)
         ):
@@ -241,5 +274,8 @@ class SearchIndex(Analyser, Decider):
             per_entry = np.maximum.reduceat(sims, self.emb_starts)
             c.cosine = dict(zip(self.entries, per_entry.tolist(), strict=True))
             if len(self.emb_offtopic):
-                c.cosine_offtopic = float(np.einsum("ij,j->i", self.emb_offtopic, q).max())
+                off_sims = np.einsum("ij,j->i", self.emb_offtopic, q)
+                k = int(off_sims.argmax())
+                c.cosine_offtopic = float(off_sims[k])
+                c.cosine_offtopic_group = self.emb_offtopic_group[k]
         return c
