@@ -180,7 +180,7 @@ def middle_replies(
     replies[0].text = f"{_t(content, lang, 'qa.understood', topic=title)}\n\n{replies[0].text}"
     suffix = _suffix(lang, contact_lang)
     others = [
-        [Button(kb.entries[e].text(lang).title, f"qa:t:{e}{suffix}")]
+        Button(kb.entries[e].text(lang).title, f"qa:t:{e}{suffix}")
         for e in match.alternatives[:MAX_RELATED]
         if e in kb.entries
     ]
@@ -195,7 +195,7 @@ def also_reply(content: ContentStore, match: Match, lang: str, contact_lang: str
     suffix = _suffix(lang, contact_lang)
     topics = [e for e in match.also if e in kb.entries][:MAX_RELATED]
     titles = ", ".join(kb.entries[e].text(lang).title for e in topics)
-    buttons = [[Button(kb.entries[e].text(lang).title, f"qa:t:{e}{suffix}")] for e in topics]
+    buttons = [Button(kb.entries[e].text(lang).title, f"qa:t:{e}{suffix}") for e in topics]
     return Reply(text=_t(content, lang, "qa.also", topics=titles), buttons=buttons)
 
 
@@ -239,7 +239,7 @@ def person_replies(ctx: Context, answer_lang: str) -> list[Reply]:
     return [
         Reply(
             text=_t(ctx.content, answer_lang, "qa.person"),
-            buttons=[[more], [start.menu_button(ctx)]],
+            buttons=[more, start.menu_button(ctx)],
         )
     ]
 
