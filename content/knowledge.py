@@ -15,10 +15,22 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ValidationError
+
+from content.faq_schema import (
+    ContactInfo,
+    Entry,
+    Intents,
+    OffTopic,
+    OffTopicGroup,
+    Programme,
+    Synonyms,
+    _Model,
+)
+from content.officer_data import render_contacts, render_programmes, render_programmes_apply
 
 LANGS = ("vi", "en")
 LANG_NAMES = {"vi": "Vietnamese (vi)", "en": "English (en)"}
@@ -48,123 +60,6 @@ WORD_KEYS = (
     "contact",
     "none_apply",
 )
-
-
-# ---------------------------------------------------------------------------------------
-# Schemas
-# ---------------------------------------------------------------------------------------
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class LangText(_Model):
-    vi: str
-    en: str
-
-
-class LangList(_Model):
-    vi: list[str] = Field(default_factory=list)
-    en: list[str] = Field(default_factory=list)
-
-
-class EntryText(_Model):
-    title: str = Field(min_length=1)
-    questions: list[str] = Field(min_length=1)
-    short: str = Field(min_length=1)
-    details: str | None = None
-
-
-class Entry(_Model):
-    id: str = Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$", max_length=48)
-    related: list[str] = Field(default_factory=list)
-    sources: list[str] = Field(default_factory=list)
-    vi: EntryText
-    en: EntryText
-
-    def text(self, lang: str) -> EntryText:
-        return self.en if lang == "en" else self.vi
-
-
-def _local(value: str | LangText | None, lang: str) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    return getattr(value, lang)
-
-
-class ContactInfo(_Model):
-    id: str = Field(min_length=1)
-    name: LangText
-    role: LangText | None = None
-    phone: str | None = None
-    email: str | None = None
-    address: str | LangText | None = None
-    hours: str | LangText | None = None
-
-    @field_validator("phone", "email", mode="before")
-    @classmethod
-    def _text(cls, v: object) -> object:
-        return str(v) if isinstance(v, int) else v
-
-
-class Programme(_Model):
-    id: str = Field(min_length=1)
-    status: Literal["open", "upcoming", "closed"]
-    name: LangText
-    summary: LangText | None = None
-    who_can_apply: LangText | None = None
-    how_to_apply: LangList = Field(default_factory=LangList)
-    documents: LangList = Field(default_factory=LangList)
-    deadline: date | None = None
-    amount: str | LangText | None = None
-    contact: str | None = None
-    related_topics: list[str] = Field(default_factory=list)
-
-    @field_validator("deadline", mode="before")
-    @classmethod
-    def _deadline(cls, v: object) -> object:
-        if v is None or isinstance(v, date):
-            return v
-        if isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v.strip()):
-            try:
-                return date.fromisoformat(v.strip())
-            except ValueError:
-                pass
-        raise ValueError(f"deadline {v!r} is not a date (write YYYY-MM-DD, e.g. 2026-03-31)")
-
-    def is_open(self, today: date | None) -> bool:
-        if self.status != "open":
-            return False
-        return not (today and self.deadline and self.deadline < today)
-
-
-class Synonyms(_Model):
-    """What people type -> what it means. Keys and values are matched without diacritics."""
-
-    abbreviations: dict[str, str | list[str]] = Field(default_factory=dict)
-    synonyms: list[list[str]] = Field(default_factory=list)
-
-
-class OffTopicGroup(_Model):
-    """Examples of one kind of request the bot must not answer (land, weather, prices...), and
-    optionally where to ask instead (shown when a question is refused as one of these)."""
-
-    label: str = Field(min_length=1)
-    examples: list[str] = Field(min_length=1)
-    redirect: LangText | None = None
-
-
-class Intents(_Model):
-    """content/intents.yaml: which words make a sentence ask, and a request for a person."""
-
-    question_words: list[str] = Field(default_factory=list)
-    question_ends: list[str] = Field(default_factory=list)
-    person_phrases: list[str] = Field(default_factory=list)
-    person_nouns: list[str] = Field(default_factory=list)
-    person_asks: list[str] = Field(default_factory=list)
-
-
-class OffTopic(_Model):
-    groups: list[OffTopicGroup] = Field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------
@@ -470,115 +365,6 @@ def _check_entries(kb: KnowledgeBase, errors: list[str]) -> None:
         for topic in p.related_topics:
             if kb.entries and topic not in kb.entries:
                 errors.append(f"content/programmes.yaml: {p.id}: related_topics: unknown '{topic}'")
-
-
-# ---------------------------------------------------------------------------------------
-# Rendering officer data
-# ---------------------------------------------------------------------------------------
-def format_date(d: date) -> str:
-    return d.strftime("%d/%m/%Y")
-
-
-def render_contacts(contacts: Any, lang: str, w: dict[str, str]) -> str:
-    """Each contact with what officers have filled in; what is not known yet is left out, and
-    one line at the end says officers will complete it (never a line of "chưa cập nhật")."""
-    blocks: list[str] = []
-    missing = False
-    for c in contacts:
-        lines = [f"• {c.name.vi if lang == 'vi' else c.name.en}"]
-        if c.role is not None:
-            lines[0] += f" – {_local(c.role, lang)}"
-        for key in ("phone", "email", "address", "hours"):
-            value = _local(getattr(c, key), lang)
-            if value:
-                lines.append(f"  {w[key]}: {value}")
-            else:
-                missing = True
-        blocks.append("\n".join(lines))
-    if not blocks:
-        return f"{w['no_contacts']} {w['ask_officer']}"
-    if missing:
-        blocks.append(w["ask_officer"])
-    return "\n\n".join(blocks)
-
-
-def _programme_block(p: Programme, lang: str, w: dict[str, str]) -> tuple[str, bool]:
-    lines = [f"• {getattr(p.name, lang)}"]
-    if p.summary is not None:
-        lines.append(f"  {getattr(p.summary, lang)}")
-    if p.who_can_apply is not None:
-        lines.append(f"  {w['who']}: {getattr(p.who_can_apply, lang)}")
-    amount = _local(p.amount, lang)
-    if amount:
-        lines.append(f"  {w['amount']}: {amount}")
-    if p.deadline:
-        lines.append(f"  {w['deadline']}: {format_date(p.deadline)}")
-    return "\n".join(lines), amount is None or p.deadline is None
-
-
-def render_programmes(
-    programmes: list[Programme], lang: str, w: dict[str, str], today: date | None = None
-) -> str:
-    blocks: list[str] = []
-    missing = False
-    open_ = [p for p in programmes if p.is_open(today)]
-    upcoming = [p for p in programmes if p.status == "upcoming"]
-    if open_:
-        blocks.append(f"{w['open']}:")
-        for p in open_:
-            text, miss = _programme_block(p, lang, w)
-            blocks.append(text)
-            missing |= miss
-    else:
-        blocks.append(w["none_open"])
-    if upcoming:
-        blocks.append(f"{w['upcoming']}:")
-        for p in upcoming:
-            text, miss = _programme_block(p, lang, w)
-            blocks.append(text)
-            missing |= miss
-    if missing or not open_:
-        blocks.append(w["ask_officer"])
-    return "\n\n".join(blocks)
-
-
-def render_programmes_apply(
-    programmes: list[Programme],
-    contacts: dict[str, ContactInfo],
-    lang: str,
-    w: dict[str, str],
-    today: date | None = None,
-) -> str:
-    blocks: list[str] = []
-    missing = False
-    for p in programmes:
-        if not (p.is_open(today) or p.status == "upcoming"):
-            continue
-        state = w["open"] if p.is_open(today) else w["upcoming"]
-        lines = [f"• {getattr(p.name, lang)} ({state.lower()})"]
-        steps = getattr(p.how_to_apply, lang)
-        if steps:
-            lines.append(f"  {w['how']}:")
-            lines += [f"  {i}. {s}" for i, s in enumerate(steps, 1)]
-        docs = getattr(p.documents, lang)
-        if docs:
-            lines.append(f"  {w['documents']}: " + "; ".join(docs))
-        if p.deadline:
-            lines.append(f"  {w['deadline']}: {format_date(p.deadline)}")
-        c = contacts.get(p.contact) if p.contact else None
-        reach = ", ".join(x for x in (c.phone, c.email) if x) if c is not None else ""
-        if c is not None:
-            lines.append(
-                f"  {w['contact']}: {getattr(c.name, lang)}" + (f" – {reach}" if reach else "")
-            )
-        missing |= not steps or not docs or p.deadline is None or not reach
-        blocks.append("\n".join(lines))
-    if not blocks:
-        blocks.append(w["none_apply"])
-        missing = True
-    if missing:
-        blocks.append(w["ask_officer"])
-    return "\n\n".join(blocks)
 
 
 def officer_todo(kb: KnowledgeBase) -> list[str]:
