@@ -141,6 +141,14 @@ def content_check(
         for line in errors:
             typer.echo(f"  - {line}", err=True)
         raise typer.Exit(1)
+    from content import knowledge
+
+    # Not errors: the bot leaves these out of its answers until officers fill them in.
+    todo = knowledge.officer_todo(knowledge.load(directory or s.content_dir, []))
+    if todo:
+        typer.echo(f"{len(todo)} warning(s): officers still have to fill in:", err=True)
+        for line in todo:
+            typer.echo(f"  - {line}", err=True)
     typer.echo("content OK")
 
 

@@ -222,3 +222,12 @@ def test_tone_marks_leave_other_words_alone():
     import unicodedata
 
     assert tone_marks(unicodedata.normalize("NFD", "sạch hơn")) == "sạch hơn"
+
+
+def test_content_check_lists_what_officers_still_have_to_fill_in_as_warnings(tmp_path):
+    directory = copy_content(tmp_path)
+    result = CliRunner().invoke(app, ["content", "check", "--directory", str(directory)])
+    assert result.exit_code == 0, result.output
+    assert "warning(s): officers still have to fill in:" in result.output
+    assert "content/contacts.yaml: so_cong_thuong: not filled in yet: phone, email" in result.output
+    assert "content OK" in result.output
