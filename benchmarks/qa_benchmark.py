@@ -336,8 +336,17 @@ def report_md(data: dict[str, Any]) -> str:
 METHOD = """
 ## Method and why
 
-**Matching** (`content/search.py`), in order:
+**Matching** (`content/search/`, one job per module), in order:
 
+0. *Where the question is* (`parts.py`, word lists in `content/intents.yaml`): a message is cut
+   to 1,500 characters, words to 40 characters, 200 words (the work one message causes is
+   bounded). In a long message whose asking sentences (a question mark or a question word) are
+   only part of it, the other sentences (context about the firm) count `CONTEXT_WEIGHT` as
+   much, and the asking sentences alone are what the embedding model reads. A request for a
+   person (a person phrase, or a person noun with a verb of reaching someone in one clause) is
+   passed to the officers at once. A message with two or more asking clauses has each clause
+   looked up with BM25 alone: the other topics found sure enough (`ALSO_MIN`) are offered as
+   buttons ("Anh/chị cũng hỏi về: …").
 1. *Analysis.* NFC, one tone-mark placement, lower case; Telex/VNI keys, run-together words and
    small typos repaired against the content's vocabulary; abbreviations expanded from
    `content/synonyms.yaml` (an abbreviation with two meanings takes the one the content most
@@ -360,7 +369,13 @@ METHOD = """
    every way of asking of every entry and every off-topic example. Ranking: BM25 relative to the
    best entry + 8 x cosine. A second logistic confidence adds the cosine, its margin and the
    off-topic example's cosine. Entry vectors are computed once and cached on disk by text hash.
-5. Below the threshold the bot says it is not sure, offers the 3 closest topics and an officer.
+5. *Middle tier*: below the threshold but at least `MIDDLE` / `MIDDLE_EMBED` sure (and no
+   off-topic example closer than the entry), the bot answers the best entry with one line
+   "Tôi hiểu anh/chị hỏi về …" and offers the other close topics as buttons; the question is
+   logged as not confident, so officers review it in their list.
+6. Below that the bot says it is not sure, offers the 3 closest topics and an officer; when the
+   closest off-topic example belongs to a group with a `redirect` (land in industrial parks,
+   taxes, boiler safety inspection, land and housing) it says where to ask instead.
    Without the model (not installed, fails to load: logged once; `SXSH_SEARCH_EMBEDDINGS=off`)
    the bot runs on step 3 alone; its figures are in the table above.
 

@@ -255,8 +255,8 @@ def main() -> None:
     # answered anyway ("Tôi hiểu anh/chị hỏi về …"), chosen by the same objective.
     with with_params(**constants):
         best_mid = None
-        for mid in [x / 100 for x in range(5, 41, 3)]:
-            for mid_e in [x / 100 for x in range(5, 41, 3)]:
+        for mid in [x / 100 for x in range(8, 33, 4)]:
+            for mid_e in [x / 100 for x in range(8, 33, 4)]:
                 if mid > constants["THRESHOLD"] or mid_e > constants.get("THRESHOLD_EMBED", 1):
                     continue
                 with with_params(MIDDLE=mid, MIDDLE_EMBED=mid_e):

