@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from content.search import params
@@ -224,16 +225,42 @@ class SearchIndex(Analyser, Decider):
 
     def search(self, question: str) -> Match:
         """The decision for a message, with the other topics it asks about (`also`) and whether
-        it asks for a person."""
+        it asks for a person. A message asking several things is answered with the first thing
+        it asks when BM25 alone is sure of it and the whole message's ranking agrees it is
+        close (people ask the main thing first); the others are offered."""
         text = bounded(question)
         m = self.decide(self.candidates(text))
         m.person = wants_person(text, self.cues)
         parts = questions(text, self.cues)
-        if len(parts) >= 2 and m.best is not None:
-            for part in parts:
-                pm = self._decide(self.candidates(part, cascade=False, embed=False), embed=False)
-                if pm.best and pm.score >= params.ALSO_MIN and pm.best not in (m.best, *m.also):
-                    m.also.append(pm.best)
+        if len(parts) < 2 or m.best is None:
+            return m
+        found: list[Match] = []
+        for part in parts:
+            pm = self._decide(self.candidates(part, cascade=False, embed=False), embed=False)
+            if pm.best and pm.score >= params.ALSO_MIN and pm.best not in {f.best for f in found}:
+                found.append(pm)
+        first = found[0] if found else None
+        if (
+            first is not None
+            and first.best != m.best
+            and first.score >= params.THRESHOLD
+            and first.best in [m.best, *m.alternatives]
+        ):
+            answered = m.topic or (m.best if m.middle else None)
+            m = replace(
+                m,
+                topic=first.best,
+                best=first.best,
+                confident=True,
+                middle=False,
+                score=first.score,
+                alternatives=[e for e in [m.best, *m.alternatives] if e != first.best][:3],
+                offtopic_group=None,
+                also=[answered] if answered else [],
+            )
+        for pm in found:
+            if pm.best not in (m.best, *m.also):
+                m.also.append(pm.best)
         return m
 
     def candidates(self, question: str, *, cascade: bool = True, embed: bool = True) -> Candidates:
