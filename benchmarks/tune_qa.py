@@ -39,7 +39,7 @@ DEV = Path(__file__).resolve().parents[1] / "tests" / "qa_dev.yaml"
 FOLDS = 4
 # What the decision is judged on: in-scope top-1 and off-topic refusal, per data set, weighted.
 SET_WEIGHT = {"variants": 1.0, "anchors": 0.5, "dev": 1.0, "even": 1.0, "even2": 1.5}
-WRONG_COST = 2.0  # a wrong answer costs this many right ones (the objective)
+WRONG_COST = 3.0  # a wrong answer costs this many right ones (the objective)
 
 
 Item = tuple[str, str, "str | None", int]  # (set, question, topic or None, fold or -1)
@@ -251,22 +251,26 @@ def main() -> None:
         constants["THRESHOLD_EMBED"] = th_e
         constants["EMBED_WEIGHT"] = ew
         constants["CASCADE"] = cascade
-    # 3. The middle tier under each confidence: the lowest score at which the best candidate is
-    # answered anyway ("Tôi hiểu anh/chị hỏi về …"), chosen by the same objective.
-    with with_params(**constants):
-        best_mid = None
-        for mid in [x / 100 for x in range(8, 33, 4)]:
-            for mid_e in [x / 100 for x in range(8, 33, 4)]:
-                if mid > constants["THRESHOLD"] or mid_e > constants.get("THRESHOLD_EMBED", 1):
-                    continue
-                with with_params(MIDDLE=mid, MIDDLE_EMBED=mid_e):
-                    sc = scores(items, decide_all(full, cands, embed_available))
-                if best_mid is None or objective(sc) > best_mid[0]:
-                    best_mid = (objective(sc), mid, mid_e, sc)
+    # The refit is kept only if it earns its place against the constants in use (both with the
+    # middle tier tuned below).
+    current = {k: getattr(P, k) for k in constants}
+    candidates_sets = [("refit", constants), ("current", current)]
+    best_mid = None
+    for label, consts in candidates_sets:
+        with with_params(**consts):
+            for mid in [x / 100 for x in range(8, 45, 4)]:
+                for mid_e in [x / 100 for x in range(8, 45, 4)]:
+                    if mid > consts["THRESHOLD"] or mid_e > consts.get("THRESHOLD_EMBED", 1):
+                        continue
+                    with with_params(MIDDLE=mid, MIDDLE_EMBED=mid_e):
+                        sc = scores(items, decide_all(full, cands, embed_available))
+                    if best_mid is None or objective(sc) > best_mid[0]:
+                        best_mid = (objective(sc), mid, mid_e, sc, label)
     assert best_mid is not None
-    obj, mid, mid_e, sc = best_mid
-    print(f"middle tier {mid} / {mid_e}: objective {obj:.4f} {_fmt(sc)}")
-    constants["MIDDLE"], constants["MIDDLE_EMBED"] = best_mid[1], best_mid[2]
+    obj, mid, mid_e, sc, label = best_mid
+    print(f"{label} constants, middle tier {mid} / {mid_e}: objective {obj:.4f} {_fmt(sc)}")
+    constants = dict(candidates_sets[0][1] if label == "refit" else current)
+    constants["MIDDLE"], constants["MIDDLE_EMBED"] = mid, mid_e
     for k, v in constants.items():
         print(f"  {k} = {v}")
     if args.write:

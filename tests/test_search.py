@@ -60,8 +60,8 @@ def test_with_and_without_diacritics_the_same_answer(content, question, expected
     with_marks = compose(content, question, "vi")
     without = compose(content, plain, "vi")
     assert with_marks.text == without.text
-    assert [b.payload for r in with_marks.replies for b in r.all_buttons()] == [
-        b.payload for r in without.replies for b in r.all_buttons()
+    assert [b.payload for r in with_marks.replies for b in r.buttons] == [
+        b.payload for r in without.replies for b in r.buttons
     ]
 
 
@@ -125,7 +125,7 @@ def test_english_question_gets_the_english_answer(content, question, expected):
     assert answer.lang == "en"
     entry = content.knowledge.entries[expected]
     assert answer.replies[0].text.startswith(entry.en.short[:60])
-    assert "Read more" in [b.label for r in answer.replies for b in r.all_buttons()][0]
+    assert "Read more" in [b.label for r in answer.replies for b in r.buttons][0]
 
 
 def test_vietnamese_question_from_an_english_contact_gets_vietnamese(content):
