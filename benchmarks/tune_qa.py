@@ -39,7 +39,7 @@ DEV = Path(__file__).resolve().parents[1] / "tests" / "qa_dev.yaml"
 FOLDS = 4
 # What the decision is judged on: in-scope top-1 and off-topic refusal, per data set, weighted.
 SET_WEIGHT = {"variants": 1.0, "anchors": 0.5, "dev": 1.0, "even": 1.0, "even2": 1.5}
-WRONG_COST = 3.0  # a wrong answer costs this many right ones (the objective)
+WRONG_COST = 2.0  # a wrong answer costs this many right ones (the objective)
 
 
 Item = tuple[str, str, "str | None", int]  # (set, question, topic or None, fold or -1)
