@@ -423,8 +423,8 @@ against 0.92 for BM25, so it is never used alone.
 the even halves; `benchmarks/tune_qa.py`, objective: top-1 and off-topic refusal per set, a wrong
 answer costing 2 right ones): the v2 even half went from top-1 0.717 (wrong 0.083, paraphrase
 0.55, long 0.64) before this round to 0.833 (wrong 0.073, paraphrase 0.78, long 0.79) with,
-together, the per-topic situation variants written by qa (155, checked for near-copies of the tuning half
-and rewritten where close), the asking sentence weighted over the context (`CONTEXT_WEIGHT`
+together, the per-topic situation variants written by qa (155, checked for near-copies of
+the tuning half and rewritten where close), the asking sentence weighted over the context (`CONTEXT_WEIGHT`
 0.5, not ablated separately for lack of machine time), the first-asked rule for messages
 asking several things (4 more of the 21 even multi questions answered with their main topic),
 and the middle tier at `MIDDLE` = `MIDDLE_EMBED` = 0.2 (21 middle answers on the even half, 18
