@@ -192,3 +192,15 @@ class Outbox(SQLModel, table=True):
     claimed_at: datetime | None = None
     sent_at: datetime | None = None
     error: str | None = Field(default=None, max_length=255)
+
+
+class SeenInbound(SQLModel, table=True):
+    """Inbound platform events already handled, so a redelivered one is ignored. Written in the
+    transaction that handles the event: a crash before commit leaves it unseen. `key` is a digest
+    of channel, person and platform event id (no raw ids kept); rows expire after a few days."""
+
+    __tablename__ = "inbound_seen"
+
+    key: str = Field(primary_key=True, max_length=64)
+    channel: str = Field(max_length=16)
+    seen_at: datetime = Field(index=True)
