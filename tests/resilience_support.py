@@ -32,11 +32,11 @@ def conv(tg_settings, clock):
 
 
 @contextlib.asynccontextmanager
-async def running(srv, conv, settings):  # noqa: ANN001
+async def running(srv, conv, settings, **polling):  # noqa: ANN001
     """The product's Application polling `srv` for the duration of the block (a fresh updater:
     like a restarted process, it starts without a confirmed offset)."""
     application = telegram.build_application(conv, settings, outbox_interval=3600)
-    async with srv.polling(application, timeout=1):
+    async with srv.polling(application, timeout=1, **polling):
         await application.post_init(application)
         try:
             yield application
