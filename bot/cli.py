@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import logging
 import os
 import sys
 from contextlib import contextmanager
@@ -17,6 +18,8 @@ from content.texts import ContentError, Texts
 from handlers.clock import SystemClock
 
 app = typer.Typer(
+    # Typer's own tracebacks print local variables (a token among them) past the log redaction.
+    pretty_exceptions_enable=False,
     help="SXSH outreach bot of Sở Công Thương Cần Thơ: run it, chat with it, manage its data.",
     no_args_is_help=True,
     add_completion=False,
@@ -61,6 +64,8 @@ def run() -> None:
         typer.echo("SXSH_TELEGRAM_TOKEN is not set: starting the terminal chat.", err=True)
         chat(user=None)
         return
+    from telegram.error import InvalidToken
+
     from bot.app import build_conversation, setup_logging
     from bot.channels import telegram
 
@@ -70,7 +75,13 @@ def run() -> None:
     setup_logging(s)
     with friendly_errors():
         conversation = build_conversation(s)
-    telegram.run(conversation, s)
+    try:
+        telegram.run(conversation, s)
+    except InvalidToken:
+        fail("the Bot API refused SXSH_TELEGRAM_TOKEN (401): check the token", code=1)
+    except Exception as exc:  # noqa: BLE001 - logged (redacted) with its traceback, one line here
+        logging.getLogger("bot.cli").exception("the bot stopped")
+        fail(f"the bot stopped: {type(exc).__name__} (details in the log above)", code=1)
 
 
 @app.command()
