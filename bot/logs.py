@@ -10,10 +10,13 @@ import logging
 import re
 
 # A Bot API token (<bot id>:<35 characters>), wherever it appears, configured or not.
-_TOKEN = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}")
+_TOKEN = re.compile(r"(?<!\d)\d{5,}:[A-Za-z0-9_-]{30,}")
 # SQLAlchemy's "[parameters: (...)]" line in database errors (engines without hide_parameters);
 # a repr, so one line whatever the values hold.
 _SQL_PARAMETERS = re.compile(r"\[parameters: [^\n]*")
+# python-telegram-bot logs a whole update it could not parse ("Received data was: {...}"), in
+# Bot.get_updates and in its webhook server: names, texts, phone numbers. A repr: one line.
+_RECEIVED_DATA = re.compile(r"(Received data was)[^\n]*")
 MASK = "***"
 
 
@@ -21,6 +24,7 @@ def redact(text: str, secrets: list[str]) -> str:
     for secret in secrets:
         text = text.replace(secret, MASK)
     text = _TOKEN.sub(MASK, text)
+    text = _RECEIVED_DATA.sub(r"\1: [hidden]", text)
     return _SQL_PARAMETERS.sub("[parameters hidden]", text)
 
 
