@@ -156,7 +156,7 @@ def sends_slowly_to(srv, chat_id: int, seconds: float, status: int | None = None
 
 
 async def test_a_429_on_one_chat_does_not_make_another_wait(srv, conv):  # noqa: F811
-    sends_slowly_to(srv, 1001, 8, status=429)
+    sends_slowly_to(srv, 1001, 10, status=429)
     async with running(srv, conv, conv.settings):
         srv.user_sends("/help", user_id=1001)
         await srv.wait_for("sendMessage", chat_id=1001, ok=False, timeout=30)
@@ -167,7 +167,7 @@ async def test_a_429_on_one_chat_does_not_make_another_wait(srv, conv):  # noqa:
 
 
 async def test_people_are_answered_concurrently_each_in_order(srv, conv):  # noqa: F811
-    sends_slowly_to(srv, 1001, 6)
+    sends_slowly_to(srv, 1001, 8)
     async with running(srv, conv, conv.settings):
         srv.user_sends("/help", user_id=1001)
         srv.user_sends("/lang", user_id=1001)
