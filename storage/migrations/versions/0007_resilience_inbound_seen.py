@@ -1,7 +1,7 @@
 """inbound_seen: platform events already handled, so a redelivered update changes nothing
 
-Revision ID: 0006_resilience_inbound_seen
-Revises: 0005_registry_answers
+Revision ID: 0007_resilience_inbound_seen
+Revises: 0006_delivery_parts
 """
 
 from collections.abc import Sequence
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0006_resilience_inbound_seen"
-down_revision: str | None = "0005_registry_answers"
+revision: str = "0007_resilience_inbound_seen"
+down_revision: str | None = "0006_delivery_parts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
