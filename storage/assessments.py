@@ -197,3 +197,14 @@ def unlink_contact(session: Session, contact_id: int, personal_ids: set[str]) ->
         response.contact_id = None
         response.personal_consent = False
         session.add(response)
+
+
+def latest_id(session: Session, contact_id: int) -> int:
+    """Id of the contact's most recently started response (0 when none)."""
+    found = session.exec(
+        select(Response.id)
+        .where(Response.contact_id == contact_id)
+        .order_by(Response.id.desc())
+        .limit(1)
+    ).first()
+    return found or 0

@@ -239,10 +239,11 @@ async def test_one_gentle_nudge_after_24_hours_and_none_after_finishing(conversa
     assert await delivery.run_once() == {"sent": 1}
     [(user, [reply])] = recorder.sent
     assert user == "u1" and "đang làm dở (Câu 5/" in reply.text
-    assert [b.payload for b in reply.buttons] == ["as:resume", "as:later"]
+    assert [b.label for b in reply.buttons] == ["▶️ Làm tiếp", "Để sau"]
+    resume = reply.buttons[0].payload
     clock.advance(days=3)
     assert await delivery.run_once() == {}  # one nudge only
-    p.press_payload("as:resume")
+    p.press_payload(resume)
     assert "Câu 5/" in p.text
 
 
