@@ -43,6 +43,9 @@ CHOICE_TYPES = ("single_choice", "multi_choice")
 NUMBER_TYPES = ("integer", "decimal")
 YES_NO_VALUES = ("yes", "no")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
+# answers.question_id is 64 characters; a multi choice being selected is stored under
+# "_draft:" + id (handlers/assessment/flow.py), so an id may use 57 of them.
+MAX_ID_BYTES = 64 - len("_draft:")
 
 
 class QuestionnaireError(ContentError):
@@ -452,6 +455,11 @@ def check_questionnaire(q: Questionnaire, known_topics: Iterable[str] | None = N
             errors.append(f"{where}: duplicate question id")
         if not _ID.match(question.id):
             errors.append(f"{where}: id must be snake_case (a-z, 0-9, _), it is a column name")
+        if len(question.id.encode()) > MAX_ID_BYTES:
+            errors.append(
+                f"{where}: id is {len(question.id.encode())} characters, at most "
+                f"{MAX_ID_BYTES} (answers are stored under it)"
+            )
         if question.section not in section_ids:
             errors.append(f"{where}: unknown section {question.section!r}")
         _check_i18n(errors, where, "label", question.label)
