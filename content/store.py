@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from content import knowledge
-from content.forms import Questionnaire, load_and_check, load_questionnaire
+from content.forms import Questionnaire, check_texts, load_and_check, load_questionnaire
 from content.knowledge import KnowledgeBase
 from content.lexicon import Lexicon
 from content.search import SearchIndex
@@ -71,7 +71,8 @@ def check(directory: Path) -> list[str]:
     if not directory.is_dir():
         return [f"{directory}: content folder not found"]
     errors: list[str] = []
-    Texts.load(directory / "texts", errors)
+    texts = Texts.load(directory / "texts", errors)
+    errors += check_texts(texts.by_lang)
     Lexicon.load(directory / "lexicon", errors)
     kb = knowledge.load(directory, errors)
     errors += load_and_check(questionnaire_path(directory), known_topics=kb.entries.keys())

@@ -12,16 +12,13 @@ from content.forms.engine import (
     current_question,
     detect_command,
     is_complete,
-    label_for,
     previous_question,
     progress,
     prune,
-    render_intro,
-    render_question,
-    skip,
-    submit,
 )
-from content.forms.schema import Questionnaire, default_questionnaire, resolve
+from content.forms.loader import default_questionnaire, resolve
+from content.forms.schema import Questionnaire
+from tests.forms_support import label_for, render_intro, render_question, skip, submit
 
 SMALL = resolve(
     Questionnaire.model_validate(

@@ -140,7 +140,7 @@ def store(ctx: Context, response: Response, answers: dict, accepted: Accepted) -
     dropped = [k for k in answers if k not in new] + [DRAFT + accepted.question_id]
     assessments.delete_answers(ctx.session, response, dropped)
     update_enterprise(ctx, response, new, accepted.question_id)
-    echo = [Reply(text=accepted.echo)] if getattr(accepted, "echo", None) else []
+    echo = [Reply(text=accepted.echo)] if accepted.echo else []
     if current_question(q, new, personal=response.personal_consent) is None:
         return [*echo, *complete(ctx, response, new)]
     nudge.schedule(ctx, response)

@@ -24,10 +24,8 @@ def completed_replies(ctx: Context, response: Response, answers: dict) -> list[R
     q = ctx.content.questionnaire
     texts = _texts(ctx)
     previous = assessments.completed(ctx.session, ctx.contact.id, limit=1)
-    result = score(q, answers, ctx.lang, texts)
-    assessments.finish(
-        ctx.session, response, assessments.COMPLETED, ctx.now, result.model_dump(mode="json")
-    )
+    result = score(q, answers)
+    assessments.finish(ctx.session, response, assessments.COMPLETED, ctx.now, result.stored())
     replies = [
         ctx.reply("assess.completed"),
         Reply(
