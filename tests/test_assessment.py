@@ -278,15 +278,17 @@ def test_housekeeping_expires_old_assessments(conversation, clock):
     assert [r.status for r in rows(conversation, Response)] == ["expired"]
 
 
-def test_second_contact_with_same_tax_code_joins_the_enterprise(conversation):
+def test_second_contact_with_same_tax_code_claims_the_enterprise(conversation):
     for user in ("owner", "manager"):
         p = Person(conversation, user_id=user)
         begin(p)
         answer_all(p, FULL_RUN)
     [enterprise] = rows(conversation, Enterprise)
-    contacts = rows(conversation, Contact)
-    assert {c.enterprise_id for c in contacts} == {enterprise.id}
-    assert {r.enterprise_id for r in rows(conversation, Response)} == {enterprise.id}
+    links = {c.platform_id: c.enterprise_id for c in rows(conversation, Contact)}
+    assert links == {"owner": enterprise.id, "manager": None}  # until an officer confirms
+    responses = rows(conversation, Response)
+    assert {r.enterprise_id for r in responses} == {enterprise.id}
+    assert [r.enterprise_claim for r in responses] == ["verified", "pending"]
 
 
 def test_second_result_is_compared_with_the_first(conversation):

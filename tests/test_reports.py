@@ -27,7 +27,7 @@ from sqlmodel import Session
 
 from content.forms import default_questionnaire, score
 from handlers import reports
-from storage import assessments, contacts, migrate
+from storage import assessments, contacts, enterprises, migrate
 from storage.db import make_engine, session_scope
 
 BIN = Path(sys.executable).parent / "sxsh-bot"
@@ -121,9 +121,9 @@ def add(
     response.personal_consent = consent
     for question_id, value in answers.items():
         assessments.save_answer(session, response, question_id, value, at)
-    assessments.link_enterprise(session, contact, response, at, **enterprise)
+    enterprises.link(session, contact, response, at, **enterprise)
     if done:
-        result = score(Q, answers).model_dump()
+        result = score(Q, answers).stored()
         assessments.finish(session, response, assessments.COMPLETED, at, result)
     session.flush()
     return response.id

@@ -21,6 +21,7 @@ from content.forms.schema import (
 CONTENT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_QUESTIONNAIRE = CONTENT_DIR / "questionnaires" / "quick_assessment.yaml"
 DEFAULT_LOCATIONS = CONTENT_DIR / "locations.yaml"
+TEXTS_DIR = CONTENT_DIR / "texts"  # the packaged texts, for tools run without a ContentStore
 
 
 def _read_yaml(path: Path) -> Any:
