@@ -435,9 +435,12 @@ def outbox_status(
 
 # --- officers: export and report (handlers/reports.py) ----------------------------------------
 
+from bot.cli_enterprise import enterprise_app  # noqa: E402
+
 export_app = typer.Typer(help="Export answers for officers (Excel, CSV).", no_args_is_help=True)
 report_app = typer.Typer(help="Figures for officers.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
+app.add_typer(enterprise_app, name="enterprise")
 app.add_typer(report_app, name="report")
 
 _SINCE_HELP = "Only responses submitted from this day on (YYYY-MM-DD or dd/mm/yyyy, local time)."

@@ -126,3 +126,24 @@ def test_the_same_person_again_still_speaks_for_their_enterprise(conversation):
     [record] = rows(conversation, Enterprise)
     assert record.name == "Công ty TNHH Thủy sản Demo (mới)"
     assert {r.enterprise_claim for r in rows(conversation, Response)} == {"verified"}
+
+
+def test_officers_list_and_confirm_claims_on_the_command_line(conversation, settings):
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    first, second = two_people(conversation)
+    conversation.engine.dispose()
+    runner = CliRunner()
+    env = {"SXSH_DATABASE_URL": settings.database_url}
+    listed = runner.invoke(app, ["enterprise", "pending"], env=env)
+    assert listed.exit_code == 0, listed.output
+    assert f"response {second} -> enterprise" in listed.output
+    assert "claimed as “Công ty Mạo Danh”" in listed.output
+    done = runner.invoke(app, ["enterprise", "confirm", str(second), "--as", "lan"], env=env)
+    assert done.exit_code == 0 and f"response {second}: confirmed" in done.output
+    again = runner.invoke(app, ["enterprise", "confirm", str(second)], env=env)
+    assert again.exit_code == 1 and "no pending claim" in again.output
+    response = rows(conversation, Response, Response.id == second)[0]
+    assert (response.enterprise_claim, response.claim_decided_by) == ("verified", "cli:lan")
