@@ -5,7 +5,7 @@ its modules import each other directly, never the package."""
 
 from content.forms.answers import parse_answer
 from content.forms.check import check_questionnaire, check_texts, load_and_check
-from content.forms.conditions import ConditionError, evaluate, is_true, parse
+from content.forms.conditions import ConditionError, parse
 from content.forms.engine import (
     Accepted,
     Rejected,
@@ -25,6 +25,7 @@ from content.forms.engine import (
     skip,
     submit,
 )
+from content.forms.evaluation import evaluate, is_true
 from content.forms.expected import expected_text
 from content.forms.loader import (
     DEFAULT_QUESTIONNAIRE,

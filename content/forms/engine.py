@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from content.forms.answers import parse_answer
-from content.forms.conditions import is_true
+from content.forms.evaluation import is_true
 from content.forms.expected import expected_text
 from content.forms.numbers import format_number
 from content.forms.parsed import Err

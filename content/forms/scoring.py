@@ -16,8 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from content.forms.conditions import is_true
 from content.forms.engine import is_relevant
+from content.forms.evaluation import is_true
 from content.forms.numbers import format_number
 from content.forms.schema import Level, Question, Questionnaire, ScoreRule
 from content.forms.wording import text
