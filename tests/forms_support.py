@@ -18,6 +18,7 @@ DEFAULT = default_questionnaire()
 
 def parse_answer(question, raw, lang: str = "vi", **kw: Any):  # noqa: ANN001, ANN201
     kw.setdefault("words", DEFAULT.number_words)
+    kw.setdefault("answer_words", DEFAULT.answer_words)
     return _answers.parse_answer(question, raw, lang, TEXTS[lang], **kw)
 
 
@@ -47,3 +48,7 @@ def render_result(q, result, answers=None, lang: str = "vi") -> str:  # noqa: AN
 
 def render_comparison(q, prev, new, lang: str = "vi") -> str:  # noqa: ANN001
     return _scoring.render_comparison(q, prev, new, lang, TEXTS[lang])
+
+
+def detect_command(raw):  # noqa: ANN001, ANN201
+    return _engine.detect_command(raw, DEFAULT.answer_words)

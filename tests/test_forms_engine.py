@@ -10,7 +10,6 @@ from content.forms.engine import (
     apply,
     back,
     current_question,
-    detect_command,
     is_complete,
     previous_question,
     progress,
@@ -18,7 +17,14 @@ from content.forms.engine import (
 )
 from content.forms.loader import default_questionnaire, resolve
 from content.forms.schema import Questionnaire
-from tests.forms_support import label_for, render_intro, render_question, skip, submit
+from tests.forms_support import (
+    detect_command,
+    label_for,
+    render_intro,
+    render_question,
+    skip,
+    submit,
+)
 
 SMALL = resolve(
     Questionnaire.model_validate(
@@ -86,7 +92,7 @@ SMALL = resolve(
             ],
         }
     )
-)
+).model_copy(update={"answer_words": default_questionnaire().answer_words})
 
 
 def ids(questions):

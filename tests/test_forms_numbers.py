@@ -17,7 +17,13 @@ TEXTS = Texts.load(ROOT / "content" / "texts").by_lang
 
 def parse(question_id: str, raw: str, lang: str = "vi"):
     return parse_answer(
-        Q.question(question_id), raw, lang, TEXTS[lang], locations=Q.locations, words=Q.number_words
+        Q.question(question_id),
+        raw,
+        lang,
+        TEXTS[lang],
+        locations=Q.locations,
+        words=Q.number_words,
+        answer_words=Q.answer_words,
     )
 
 
@@ -189,3 +195,32 @@ def test_submit_carries_the_echo_to_the_caller():
     answers |= {"know_sxsh": "yes", "applied_sxsh": "no", "dedicated_unit": "no"}
     accepted = submit(Q, answers, "tam 8 tram trieu", "vi", TEXTS["vi"])
     assert accepted.value == 800 and "= 800.000.000 đồng/tháng" in accepted.echo
+
+
+def test_content_check_refuses_word_lists_that_read_one_word_two_ways():
+    from content.forms.check import check_answer_words, check_number_words
+    from content.forms.schema import AnswerWords, NumberWords
+
+    assert check_answer_words(Q.answer_words, "answer_words.yaml") == []
+    assert check_number_words(Q.number_words, "number_words.yaml") == []
+    words = AnswerWords(yes=["có", "ừ"], no=["không", "Có"], commands={"skip": ["bỏ qua"]})
+    assert check_answer_words(words, "answer_words.yaml") == [
+        "answer_words.yaml: answer words: 'co' is both yes and no"
+    ]
+    numbers = NumberWords(digits={5: ["năm"], 12: ["mười hai"]}, multipliers={1500: ["x"]})
+    numbers.hundreds.append("Năm")
+    assert check_number_words(numbers, "number_words.yaml") == [
+        "number_words.yaml: number words: digit 12: only 0-9",
+        "number_words.yaml: number words: multiplier 1500: must be 1000, 1000000, ...",
+        "number_words.yaml: number words: digit 12: 'mười hai': one word of letters",
+        "number_words.yaml: number words: hundreds: 'Năm' also means digit 5",
+    ]
+
+
+def test_officers_words_decide_what_yes_means():
+    from content.forms.schema import AnswerWords
+
+    words = AnswerWords(yes=["chuẩn"], no=["không"], polite_endings=["ạ"])
+    question = Q.question("know_sxsh")
+    assert parse_answer(question, "chuẩn ạ", "vi", TEXTS["vi"], answer_words=words) == Ok("yes")
+    assert isinstance(parse_answer(question, "có", "vi", TEXTS["vi"], answer_words=words), Err)

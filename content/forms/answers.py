@@ -27,29 +27,32 @@ from content.forms.numbers import (
     unit_of,
 )
 from content.forms.parsed import Err, Ok, Parsed
-from content.forms.schema import CHOICE_TYPES, NUMBER_TYPES, Locations, NumberWords, Question
+from content.forms.schema import (
+    CHOICE_TYPES,
+    NUMBER_TYPES,
+    AnswerWords,
+    Locations,
+    NumberWords,
+    Question,
+)
 from content.forms.wording import short, text
 from content.textnorm import fold_words
 
 MAX_RAW = 1000  # longer input for a non-text question is a paste accident, not an answer
 
 
-_YES = {
-    "yes", "y", "co", "c", "ok", "oke", "okay", "1", "dung", "dung roi", "co roi", "roi",
-    "da co", "vang", "u", "uh", "yep", "yeah", "true", "co a", "da", "da vang", "co chu",
-}  # fmt: skip
-_NO = {
-    "no", "n", "khong", "ko", "k", "kh", "hong", "hok", "khg", "kg", "0", "chua", "chua co",
-    "khong co", "nope", "false", "khong a", "chua a", "da khong", "da chua",
-}  # fmt: skip
-
-
-def parse_yes_no(raw: str) -> str | None:
+def parse_yes_no(raw: str, words: AnswerWords | None) -> str | None:
+    """ "yes" | "no" | None, by the answer words (content/questionnaires/answer_words.yaml)."""
+    if words is None:
+        return None
     f = fold_words(raw)
-    f = re.sub(r"\s+(?:a|nhe|nha|nhen|ha)$", "", f)
-    if f in _YES:
+    endings = {fold_words(w) for w in words.polite_endings}
+    head, _, last = f.rpartition(" ")
+    if head and last in endings:  # "có ạ", "không nhé"
+        f = head
+    if f in {fold_words(w) for w in words.yes}:
         return "yes"
-    if f in _NO:
+    if f in {fold_words(w) for w in words.no}:
         return "no"
     return None
 
@@ -135,10 +138,11 @@ def parse_answer(
     answers: Mapping[str, Any] | None = None,
     locations: Locations | None = None,
     words: NumberWords | None = None,
+    answer_words: AnswerWords | None = None,
 ) -> Parsed:
     """The value to store for `raw`, or the message to show. `texts` are the person's
     language's messages, `answers` give the park for a location question, `locations` the
-    phường/xã list, `words` the number words."""
+    phường/xã list, `words` the number words, `answer_words` yes/no and list words."""
     expected = expected_text(question, lang, texts)
     skip_hint = "" if question.required else text(texts, "error.skip_hint")
     s = clean_text(raw or "")
@@ -161,13 +165,13 @@ def parse_answer(
         s = ascii_digits(s)  # "１２０", "١٢٠" read as the 120 they show
     if t in CHOICE_TYPES:
         if t == "multi_choice":
-            return parse_multi(question, s, lang, texts)
+            return parse_multi(question, s, lang, texts, answer_words)
         kind, detail = match_choice(question, s)
         if kind == "ok":
             return Ok(detail)
         return choice_error(question, kind, detail, s, lang, texts)
     if t == "yes_no":
-        value = parse_yes_no(s)
+        value = parse_yes_no(s, answer_words)
         if value is None:
             return Err(text(texts, "error.yes_no", input=short(s), expected=expected))
         return Ok(value)

@@ -15,6 +15,7 @@ from content.forms.schema import (
     CHOICE_TYPES,
     LANGS,
     NUMBER_TYPES,
+    AnswerWords,
     I18n,
     NumberWords,
     Questionnaire,
@@ -78,6 +79,21 @@ def number_words_problems(words: NumberWords) -> list[str]:
             elif f in seen and seen[f] != name:
                 errors.append(f"{name}: {w!r} also means {seen[f]}")
             seen[f] = name
+    return errors
+
+
+def check_answer_words(words: AnswerWords | None, name: str) -> list[str]:
+    """A word that means both yes and no, or two commands, would be read one way at random."""
+    if words is None:
+        return []
+    errors = []
+    both = {fold(w) for w in words.yes} & {fold(w) for w in words.no}
+    errors += [f"{name}: answer words: {w!r} is both yes and no" for w in sorted(both)]
+    seen: dict[str, str] = {}
+    for command, listed in words.commands.items():
+        for w in listed:
+            if seen.setdefault(fold(w), command) != command:
+                errors.append(f"{name}: answer words: {w!r} is both {seen[fold(w)]} and {command}")
     return errors
 
 
@@ -241,6 +257,7 @@ def check_questionnaire(q: Questionnaire, known_topics: Iterable[str] | None = N
     if q.scoring is not None:
         errors += _check_scoring(q, name, known_topics)
     errors += check_number_words(q.number_words, q.number_words_file or name)
+    errors += check_answer_words(q.answer_words, q.answer_words_file or name)
     return errors
 
 

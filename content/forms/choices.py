@@ -11,7 +11,7 @@ from rapidfuzz import fuzz
 
 from content.forms.expected import expected_text
 from content.forms.parsed import Err, Ok, Parsed
-from content.forms.schema import Question
+from content.forms.schema import AnswerWords, Question
 from content.forms.wording import short, text
 from content.textnorm import fold, fold_words
 
@@ -103,17 +103,27 @@ def choice_error(
     )
 
 
-_SPLIT = re.compile(r"\s*(?:[,;+&\n]|/|\bva\b|\band\b|\bvoi\b|\bcung\b)\s*")
+def _splitter(words: AnswerWords | None) -> re.Pattern[str]:
+    """Commas, semicolons, "/", "+", "&", new lines and the list words ("và", "and")."""
+    joined = [re.escape(fold_words(w)) for w in (words.list_separators if words else [])]
+    alternatives = "".join(f"|\\b{w}\\b" for w in joined if w)
+    return re.compile(rf"\s*(?:[,;+&\n]|/{alternatives})\s*")
 
 
-def parse_multi(question: Question, raw: str, lang: str, texts: Mapping[str, str]) -> Parsed:
+def parse_multi(
+    question: Question,
+    raw: str,
+    lang: str,
+    texts: Mapping[str, str],
+    words: AnswerWords | None = None,
+) -> Parsed:
     if not re.search(r"\d", raw):  # a whole label may itself contain "và" or a comma
         kind, detail = match_choice(question, raw, exact_only=True)
         if kind == "ok":
             return Ok([detail])
     s = re.sub(r"(?<=\d)\.(?=\s*\d)", ",", fold(raw))
     chosen: list[str] = []
-    for part in _SPLIT.split(s):
+    for part in _splitter(words).split(s):
         part = part.strip(" .")
         if not part:
             continue

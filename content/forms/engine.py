@@ -19,7 +19,7 @@ from content.forms.evaluation import is_true
 from content.forms.expected import expected_text
 from content.forms.numbers import format_number
 from content.forms.parsed import Err
-from content.forms.schema import CHOICE_TYPES, NUMBER_TYPES, Question, Questionnaire
+from content.forms.schema import CHOICE_TYPES, NUMBER_TYPES, AnswerWords, Question, Questionnaire
 from content.forms.wording import text
 from content.textnorm import fold_words
 
@@ -120,6 +120,7 @@ def submit(
         answers=answers,
         locations=q.locations,
         words=q.number_words,
+        answer_words=q.answer_words,
     )
     if isinstance(parsed, Err):
         return Rejected(question.id, parsed.message)
@@ -283,27 +284,21 @@ def render_intro(q: Questionnaire, lang: str, texts: Mapping[str, str]) -> str:
     return text(texts, "intro", title=q.title.get(lang), intro=q.intro.get(lang), count=count)
 
 
-_COMMANDS = {
-    "skip": {"/skip", "skip", "bo qua", "bq", "pass", "bo qua cau nay"},
-    "back": {"/back", "back", "quay lai", "tro lai", "lui lai", "previous"},
-    "cancel": {"/cancel", "cancel", "huy danh gia", "dung danh gia", "thoat danh gia"},
-}
+COMMANDS = ("skip", "back", "cancel")
 
 
-def detect_command(raw: str | None) -> str | None:
-    """ "skip" | "back" | "cancel" when the person typed one of those words instead of an
-    answer ("bỏ qua", "quay lại", /cancel...). "hủy"/"dừng" alone are left to the opt-out."""
+def detect_command(raw: str | None, words: AnswerWords | None) -> str | None:
+    """ "skip" | "back" | "cancel" when the person typed /skip, /back, /cancel or one of the
+    command words of content/questionnaires/answer_words.yaml ("bỏ qua", "quay lại"...)
+    instead of an answer. "hủy"/"dừng" alone are left to the opt-out."""
     if not raw:
         return None
     stripped = raw.strip().lower()
     if stripped.startswith("/"):
-        stripped = stripped.split("@", 1)[0]
-        for name, words in _COMMANDS.items():
-            if stripped in words:
-                return name
-        return None
+        name = stripped[1:].split("@", 1)[0]
+        return name if name in COMMANDS else None
     f = fold_words(raw)
-    for name, words in _COMMANDS.items():
-        if f in words:
+    for name, listed in (words.commands if words else {}).items():
+        if f in {fold_words(w) for w in listed}:
             return name
     return None

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import ValidationError
 
 from content.forms.schema import (
+    AnswerWords,
     Choice,
     Locations,
     NumberWords,
@@ -21,6 +22,7 @@ from content.forms.schema import (
 CONTENT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_QUESTIONNAIRE = CONTENT_DIR / "questionnaires" / "quick_assessment.yaml"
 DEFAULT_LOCATIONS = CONTENT_DIR / "locations.yaml"
+M = TypeVar("M", AnswerWords, NumberWords)
 TEXTS_DIR = CONTENT_DIR / "texts"  # the packaged texts, for tools run without a ContentStore
 
 
@@ -62,10 +64,17 @@ def load_locations(path: Path | str = DEFAULT_LOCATIONS) -> Locations:
 
 
 def load_number_words(path: Path | str) -> NumberWords:
-    path = Path(path)
+    return _load_model(Path(path), NumberWords)
+
+
+def load_answer_words(path: Path | str) -> AnswerWords:
+    return _load_model(Path(path), AnswerWords)
+
+
+def _load_model(path: Path, model: type[M]) -> M:
     data = _read_yaml(path) or {}
     try:
-        return NumberWords.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise QuestionnaireError(_pydantic_errors(path.name, data, exc)) from exc
 
@@ -93,6 +102,9 @@ def load_questionnaire(
     if q.number_words is None and q.number_words_file:
         words = load_number_words((path.parent / q.number_words_file).resolve())
         q = q.model_copy(update={"number_words": words})
+    if q.answer_words is None and q.answer_words_file:
+        answer_words = load_answer_words((path.parent / q.answer_words_file).resolve())
+        q = q.model_copy(update={"answer_words": answer_words})
     return resolve(q, locations)
 
 

@@ -199,6 +199,18 @@ class NumberWords(BaseModel):
     half: list[str] = []
 
 
+class AnswerWords(BaseModel):
+    """Words people type while answering (content/questionnaires/answer_words.yaml), compared
+    after folding (no diacritics, lower case)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    yes: list[str] = []
+    no: list[str] = []
+    polite_endings: list[str] = []
+    commands: dict[Literal["skip", "back", "cancel"], list[str]] = {}
+    list_separators: list[str] = []
+
+
 class Questionnaire(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str
@@ -212,6 +224,8 @@ class Questionnaire(BaseModel):
     locations: Locations | None = None
     number_words_file: str | None = None
     number_words: NumberWords | None = None
+    answer_words_file: str | None = None
+    answer_words: AnswerWords | None = None
     source: str = ""  # file name, for error messages
 
     @cached_property

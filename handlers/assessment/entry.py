@@ -46,7 +46,7 @@ def on_text(ctx: Context, text: str) -> list[Reply] | None:
     if response is None or ctx.content.questionnaire is None:
         contacts.set_flow(ctx.session, ctx.contact, None)
         return None
-    word = detect_command(text)
+    word = detect_command(text, ctx.content.questionnaire.answer_words)
     if word == "skip":
         return flow.skip_current(ctx, response)
     if word == "back":
