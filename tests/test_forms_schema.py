@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from content.forms.check import check_questionnaire, check_texts, load_and_check
+from content.forms.check import check_questionnaire, check_texts
 from content.forms.engine import relevant_questions
 from content.forms.loader import (
     default_questionnaire,
+    load_and_check,
     load_locations,
     load_questionnaire,
     resolve,

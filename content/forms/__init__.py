@@ -4,7 +4,7 @@ loader.py: texts, locations and number words are passed in. This package only re
 its modules import each other directly, never the package."""
 
 from content.forms.answers import parse_answer
-from content.forms.check import check_questionnaire, check_texts, load_and_check
+from content.forms.check import check_questionnaire, check_texts
 from content.forms.conditions import ConditionError, parse
 from content.forms.engine import (
     Accepted,
@@ -30,6 +30,7 @@ from content.forms.expected import expected_text
 from content.forms.loader import (
     DEFAULT_QUESTIONNAIRE,
     default_questionnaire,
+    load_and_check,
     load_locations,
     load_questionnaire,
 )

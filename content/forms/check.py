@@ -6,11 +6,9 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 
 from content.forms.conditions import ConditionError, walk
 from content.forms.conditions import parse as parse_condition
-from content.forms.loader import DEFAULT_QUESTIONNAIRE, load_questionnaire
 from content.forms.schema import (
     CHOICE_TYPES,
     LANGS,
@@ -19,7 +17,6 @@ from content.forms.schema import (
     I18n,
     NumberWords,
     Questionnaire,
-    QuestionnaireError,
 )
 from content.forms.wording import TEXT_PREFIX
 from content.textnorm import fold
@@ -315,14 +312,3 @@ def _check_scoring(q: Questionnaire, name: str, known_topics: Iterable[str] | No
     if len(st.rules) + len(st.defaults) + 1 < st.min:
         errors.append(f"{name}: scoring steps: fewer rules and defaults than min {st.min}")
     return errors
-
-
-def load_and_check(
-    path: Path | str = DEFAULT_QUESTIONNAIRE, known_topics: Iterable[str] | None = None
-) -> list[str]:
-    """For `sxsh-bot content check`: load errors or semantic errors, [] when fine."""
-    try:
-        q = load_questionnaire(path)
-    except QuestionnaireError as exc:
-        return exc.errors
-    return check_questionnaire(q, known_topics)

@@ -3,6 +3,7 @@ that touches the disk). Shape errors become QuestionnaireError with "file: quest
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -10,6 +11,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import ValidationError
 
+from content.forms.check import check_questionnaire
 from content.forms.schema import (
     AnswerWords,
     Choice,
@@ -127,3 +129,14 @@ def resolve(q: Questionnaire, locations: Locations | None = None) -> Questionnai
 def default_questionnaire() -> Questionnaire:
     """The default quick assessment, loaded once per process."""
     return load_questionnaire(DEFAULT_QUESTIONNAIRE)
+
+
+def load_and_check(
+    path: Path | str = DEFAULT_QUESTIONNAIRE, known_topics: Iterable[str] | None = None
+) -> list[str]:
+    """For `sxsh-bot content check`: load errors or semantic errors, [] when fine."""
+    try:
+        q = load_questionnaire(path)
+    except QuestionnaireError as exc:
+        return exc.errors
+    return check_questionnaire(q, known_topics)
