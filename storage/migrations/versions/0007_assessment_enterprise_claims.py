@@ -1,7 +1,7 @@
 """enterprise claims: a response's claim on an enterprise, the record's source response
 
-Revision ID: 0006_assessment_claims
-Revises: 0005_registry_answers
+Revision ID: 0007_assessment_claims
+Revises: 0006_delivery_parts
 """
 
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_assessment_claims"
-down_revision: str | None = "0005_registry_answers"
+revision: str = "0007_assessment_claims"
+down_revision: str | None = "0006_delivery_parts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
