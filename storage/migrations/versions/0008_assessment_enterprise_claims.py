@@ -1,7 +1,7 @@
 """enterprise claims: a response's claim on an enterprise, the record's source response
 
-Revision ID: 0007_assessment_claims
-Revises: 0006_delivery_parts
+Revision ID: 0008_assessment_claims
+Revises: 0007_resilience_inbound_seen
 """
 
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_assessment_claims"
-down_revision: str | None = "0006_delivery_parts"
+revision: str = "0008_assessment_claims"
+down_revision: str | None = "0007_resilience_inbound_seen"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
