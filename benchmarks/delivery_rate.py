@@ -24,12 +24,12 @@ from bot.channels.telegram import TelegramSender
 from bot.delivery import Delivery, Kind, KindTable, Limits
 from bot.delivery.lanes import registered_kinds
 from bot.settings import load_settings
-from handlers import officer
 from handlers.clock import SystemClock
 from handlers.messages import Reply
-from storage import contacts, outbox, questions
+from storage import contacts, outbox
 from storage.db import session_scope
 from tests.support.telegram_server import BotApiError, FakeTelegram
+from tests.test_delivery_telegram import ask_and_answer
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -92,22 +92,7 @@ async def main_async(messages: int, rate: float, database: str | None) -> None:
             started = time.monotonic()
             drain = asyncio.create_task(delivery.drain())
             await asyncio.sleep(5)  # the broadcast is under way; then an officer answers
-            with session_scope(conv.engine) as s:
-                person, _ = contacts.touch(s, "telegram", "1001", clock.now())
-                s.flush()
-                q = questions.log_question(
-                    s,
-                    contact_id=person.id,
-                    channel="telegram",
-                    text="Hỏi cán bộ",
-                    lang="vi",
-                    topic=None,
-                    score=0.0,
-                    confident=False,
-                    alternatives=[],
-                    now=clock.now(),
-                )
-                officer.answer_question(s, q.id, "Trả lời của cán bộ", "bench", clock.now())
+            ask_and_answer(conv, clock, "Trả lời của cán bộ", user_id=1001)
             asked = time.monotonic()
             await srv.wait_for("sendMessage", chat_id=1001, timeout=120)
             reply_wait = time.monotonic() - asked

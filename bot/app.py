@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.logs import RedactingFormatter
 from bot.settings import Settings
 from content.search import Embedder, EmbeddingOptions
 from content.store import ContentStore
@@ -11,6 +12,8 @@ from handlers.clock import Clock, SystemClock
 from handlers.router import Conversation
 from storage import migrate
 from storage.db import make_engine
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def build_conversation(settings: Settings, clock: Clock | None = None) -> Conversation:
@@ -32,27 +35,9 @@ def configure_search(settings: Settings) -> None:
     )
 
 
-class _RedactingFilter(logging.Filter):
-    """Tokens appear in Bot API URLs that HTTP libraries log; never let them reach a log."""
-
-    def __init__(self, secrets: list[str]):
-        super().__init__()
-        self.secrets = [s for s in secrets if s]
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            msg = record.getMessage()
-            for secret in self.secrets:
-                msg = msg.replace(secret, "***")
-            record.msg, record.args = msg, None
-        return True
-
-
 def setup_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    """Log lines to stderr, every one (traceback included) redacted of secrets (bot/logs.py)."""
+    logging.basicConfig(level=settings.log_level.upper())
     secrets = [
         s.get_secret_value()
         for s in (
@@ -66,7 +51,7 @@ def setup_logging(settings: Settings) -> None:
         if s is not None
     ]
     for handler in logging.getLogger().handlers:
-        handler.addFilter(_RedactingFilter(secrets))
+        handler.setFormatter(RedactingFormatter(LOG_FORMAT, secrets))
     # httpx logs every request URL at INFO, and Bot API URLs contain the token; PTB and httpcore
     # log whole updates (people's messages) at DEBUG. Our own DEBUG must not switch those on.
     logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import logging
 import os
 import sys
 from contextlib import contextmanager
@@ -17,6 +18,8 @@ from content.texts import ContentError, Texts
 from handlers.clock import SystemClock
 
 app = typer.Typer(
+    # Typer's own tracebacks print local variables (a token among them) past the log redaction.
+    pretty_exceptions_enable=False,
     help="SXSH outreach bot of Sở Công Thương Cần Thơ: run it, chat with it, manage its data.",
     no_args_is_help=True,
     add_completion=False,
@@ -61,6 +64,8 @@ def run() -> None:
         typer.echo("SXSH_TELEGRAM_TOKEN is not set: starting the terminal chat.", err=True)
         chat(user=None)
         return
+    from telegram.error import InvalidToken
+
     from bot.app import build_conversation, setup_logging
     from bot.channels import telegram
 
@@ -70,7 +75,13 @@ def run() -> None:
     setup_logging(s)
     with friendly_errors():
         conversation = build_conversation(s)
-    telegram.run(conversation, s)
+    try:
+        telegram.run(conversation, s)
+    except InvalidToken:
+        fail("the Bot API refused SXSH_TELEGRAM_TOKEN (401): check the token", code=1)
+    except Exception as exc:  # noqa: BLE001 - logged (redacted) with its traceback, one line here
+        logging.getLogger("bot.cli").exception("the bot stopped")
+        fail(f"the bot stopped: {type(exc).__name__} (details in the log above)", code=1)
 
 
 @app.command()
@@ -143,6 +154,14 @@ def content_check(
         for line in errors:
             typer.echo(f"  - {line}", err=True)
         raise typer.Exit(1)
+    from content import knowledge
+
+    # Not errors: the bot leaves these out of its answers until officers fill them in.
+    todo = knowledge.officer_todo(knowledge.load(directory or s.content_dir, []))
+    if todo:
+        typer.echo(f"{len(todo)} warning(s): officers still have to fill in:", err=True)
+        for line in todo:
+            typer.echo(f"  - {line}", err=True)
     typer.echo("content OK")
 
 
@@ -419,9 +438,12 @@ def outbox_status(
 
 # --- officers: export and report (handlers/reports.py) ----------------------------------------
 
+from bot.cli_enterprise import enterprise_app  # noqa: E402
+
 export_app = typer.Typer(help="Export answers for officers (Excel, CSV).", no_args_is_help=True)
 report_app = typer.Typer(help="Figures for officers.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
+app.add_typer(enterprise_app, name="enterprise")
 app.add_typer(report_app, name="report")
 
 _SINCE_HELP = "Only responses submitted from this day on (YYYY-MM-DD or dd/mm/yyyy, local time)."

@@ -254,6 +254,22 @@ class SearchSettings(_Area):
     threads: int = Field(default=1, ge=1, le=64)
 
 
+class LimitSettings(_Area):
+    """How much one person can make the bot do, and how hard a reply is tried (bot/flood.py,
+    the Telegram channel's update processor and request limiter)."""
+
+    # A person may send `flood_burst` messages at once, then `flood_per_minute` (0: no limit).
+    # 30 lets a whole assessment be answered by quick button presses; people type < 1 a second.
+    flood_burst: int = Field(default=30, ge=0)
+    flood_per_minute: float = Field(default=60, gt=0)
+    # Different people's messages handled at the same time; one person's always in order.
+    concurrent_people: int = Field(default=16, ge=1, le=256)
+    # A reply is tried this many times on a 5xx, timeout or connection error (then dropped, logged).
+    reply_attempts: int = Field(default=3, ge=1, le=10)
+    # A 429 asking one chat to wait longer than this is not waited out for a reply.
+    reply_max_wait_seconds: float = Field(default=60, ge=0)
+
+
 AREAS: dict[str, type[_Area]] = {
     "telegram": TelegramSettings,
     "zalo_oa": ZaloOASettings,
@@ -261,6 +277,7 @@ AREAS: dict[str, type[_Area]] = {
     "web": WebSettings,
     "delivery": DeliverySettings,
     "search": SearchSettings,
+    "limits": LimitSettings,
 }
 
 
@@ -283,6 +300,7 @@ class Settings(BaseSettings):
     web: WebSettings = Field(default_factory=WebSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -16,10 +16,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ValidationError
+
+from content.faq_schema import (
+    ContactInfo,
+    Entry,
+    Intents,
+    OffTopic,
+    OffTopicGroup,
+    Programme,
+    Synonyms,
+    _Model,
+)
+from content.officer_data import render_contacts, render_programmes, render_programmes_apply
 
 LANGS = ("vi", "en")
 LANG_NAMES = {"vi": "Vietnamese (vi)", "en": "English (en)"}
@@ -51,111 +63,6 @@ WORD_KEYS = (
 
 
 # ---------------------------------------------------------------------------------------
-# Schemas
-# ---------------------------------------------------------------------------------------
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class LangText(_Model):
-    vi: str
-    en: str
-
-
-class LangList(_Model):
-    vi: list[str] = Field(default_factory=list)
-    en: list[str] = Field(default_factory=list)
-
-
-class EntryText(_Model):
-    title: str = Field(min_length=1)
-    questions: list[str] = Field(min_length=1)
-    short: str = Field(min_length=1)
-    details: str | None = None
-
-
-class Entry(_Model):
-    id: str = Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$", max_length=48)
-    related: list[str] = Field(default_factory=list)
-    sources: list[str] = Field(default_factory=list)
-    vi: EntryText
-    en: EntryText
-
-    def text(self, lang: str) -> EntryText:
-        return self.en if lang == "en" else self.vi
-
-
-def _local(value: str | LangText | None, lang: str) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    return getattr(value, lang)
-
-
-class ContactInfo(_Model):
-    id: str = Field(min_length=1)
-    name: LangText
-    role: LangText | None = None
-    phone: str | None = None
-    email: str | None = None
-    address: str | LangText | None = None
-    hours: str | LangText | None = None
-
-    @field_validator("phone", "email", mode="before")
-    @classmethod
-    def _text(cls, v: object) -> object:
-        return str(v) if isinstance(v, int) else v
-
-
-class Programme(_Model):
-    id: str = Field(min_length=1)
-    status: Literal["open", "upcoming", "closed"]
-    name: LangText
-    summary: LangText | None = None
-    who_can_apply: LangText | None = None
-    how_to_apply: LangList = Field(default_factory=LangList)
-    documents: LangList = Field(default_factory=LangList)
-    deadline: date | None = None
-    amount: str | LangText | None = None
-    contact: str | None = None
-    related_topics: list[str] = Field(default_factory=list)
-
-    @field_validator("deadline", mode="before")
-    @classmethod
-    def _deadline(cls, v: object) -> object:
-        if v is None or isinstance(v, date):
-            return v
-        if isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v.strip()):
-            try:
-                return date.fromisoformat(v.strip())
-            except ValueError:
-                pass
-        raise ValueError(f"deadline {v!r} is not a date (write YYYY-MM-DD, e.g. 2026-03-31)")
-
-    def is_open(self, today: date | None) -> bool:
-        if self.status != "open":
-            return False
-        return not (today and self.deadline and self.deadline < today)
-
-
-class Synonyms(_Model):
-    """What people type -> what it means. Keys and values are matched without diacritics."""
-
-    abbreviations: dict[str, str | list[str]] = Field(default_factory=dict)
-    synonyms: list[list[str]] = Field(default_factory=list)
-
-
-class OffTopicGroup(_Model):
-    """Examples of one kind of request the bot must not answer (land, weather, prices...)."""
-
-    label: str = Field(min_length=1)
-    examples: list[str] = Field(min_length=1)
-
-
-class OffTopic(_Model):
-    groups: list[OffTopicGroup] = Field(default_factory=list)
-
-
-# ---------------------------------------------------------------------------------------
 # Loading
 # ---------------------------------------------------------------------------------------
 @dataclass
@@ -165,17 +72,12 @@ class KnowledgeBase:
     programmes: list[Programme] = field(default_factory=list)
     synonyms: Synonyms = field(default_factory=Synonyms)
     offtopic: list[OffTopicGroup] = field(default_factory=list)
+    intents: Intents = field(default_factory=Intents)
     files: dict[str, str] = field(default_factory=dict)  # entry id -> file label
     words: dict[str, dict[str, str]] = field(default_factory=dict)  # lang -> officer-data words
-    _index: Any = field(default=None, repr=False)
-
-    @property
-    def index(self):  # noqa: ANN201 - content.search.SearchIndex, imported lazily
-        if self._index is None:
-            from content.search import SearchIndex
-
-            self._index = SearchIndex.build(self)
-        return self._index
+    # The search index (content.search.SearchIndex), built by whoever loads the content
+    # (content.store): the knowledge base itself does not depend on the matcher.
+    index: Any = field(default=None, repr=False)
 
     def get(self, entry_id: str) -> Entry | None:
         return self.entries.get(entry_id)
@@ -318,6 +220,7 @@ def load(directory: Path, errors: list[str]) -> KnowledgeBase:
     _load_words(directory, kb, errors)
     _load_officer_files(directory, kb, errors)
     _load_synonyms(directory, kb, errors)
+    _load_intents(directory, kb, errors)
     faq_dir = directory / "faq"
     for path in sorted(faq_dir.glob("*.yaml")) + sorted(faq_dir.glob("*.yml")):
         label = _label(directory, path)
@@ -384,6 +287,23 @@ def _load_synonyms(directory: Path, kb: KnowledgeBase, errors: list[str]) -> Non
         if len([g for g in group if g.strip()]) < 2:
             errors.append(f"{label}: synonyms: group {n}: needs at least two terms")
     kb.synonyms = syn
+
+
+def _load_intents(directory: Path, kb: KnowledgeBase, errors: list[str]) -> None:
+    path = directory / "intents.yaml"
+    if not path.exists():
+        return
+    label = _label(directory, path)
+    data = _read_yaml(path, label, errors)
+    if data is None:
+        return
+    intents = _validate(Intents, data, label, "intents file", errors)
+    if intents is None:
+        return
+    for name in Intents.model_fields:
+        if any(not str(w).strip() for w in getattr(intents, name)):
+            errors.append(f"{label}: {name}: empty word")
+    kb.intents = intents
 
 
 def _load_offtopic(directory: Path, kb: KnowledgeBase, errors: list[str]) -> None:
@@ -454,112 +374,28 @@ def _check_entries(kb: KnowledgeBase, errors: list[str]) -> None:
                 errors.append(f"content/programmes.yaml: {p.id}: related_topics: unknown '{topic}'")
 
 
-# ---------------------------------------------------------------------------------------
-# Rendering officer data
-# ---------------------------------------------------------------------------------------
-def format_date(d: date) -> str:
-    return d.strftime("%d/%m/%Y")
-
-
-def render_contacts(contacts: Any, lang: str, w: dict[str, str]) -> str:
-    blocks: list[str] = []
-    missing = False
-    for c in contacts:
-        lines = [f"• {c.name.vi if lang == 'vi' else c.name.en}"]
-        if c.role is not None:
-            lines[0] += f" – {_local(c.role, lang)}"
-        for key in ("phone", "email", "address", "hours"):
-            value = _local(getattr(c, key), lang)
-            if not value:
-                missing = True
-            lines.append(f"  {w[key]}: {value or w['unknown']}")
-        blocks.append("\n".join(lines))
-    if not blocks:
-        return f"{w['no_contacts']} {w['ask_officer']}"
-    if missing:
-        blocks.append(w["ask_officer"])
-    return "\n\n".join(blocks)
-
-
-def _programme_block(p: Programme, lang: str, w: dict[str, str]) -> tuple[str, bool]:
-    missing = False
-    lines = [f"• {getattr(p.name, lang)}"]
-    if p.summary is not None:
-        lines.append(f"  {getattr(p.summary, lang)}")
-    if p.who_can_apply is not None:
-        lines.append(f"  {w['who']}: {getattr(p.who_can_apply, lang)}")
-    amount = _local(p.amount, lang)
-    missing |= amount is None or p.deadline is None
-    lines.append(f"  {w['amount']}: {amount or w['unknown']}")
-    lines.append(f"  {w['deadline']}: {format_date(p.deadline) if p.deadline else w['unknown']}")
-    return "\n".join(lines), missing
-
-
-def render_programmes(
-    programmes: list[Programme], lang: str, w: dict[str, str], today: date | None = None
-) -> str:
-    blocks: list[str] = []
-    missing = False
-    open_ = [p for p in programmes if p.is_open(today)]
-    upcoming = [p for p in programmes if p.status == "upcoming"]
-    if open_:
-        blocks.append(f"{w['open']}:")
-        for p in open_:
-            text, miss = _programme_block(p, lang, w)
-            blocks.append(text)
-            missing |= miss
-    else:
-        blocks.append(w["none_open"])
-    if upcoming:
-        blocks.append(f"{w['upcoming']}:")
-        for p in upcoming:
-            text, miss = _programme_block(p, lang, w)
-            blocks.append(text)
-            missing |= miss
-    if missing or not open_:
-        blocks.append(w["ask_officer"])
-    return "\n\n".join(blocks)
-
-
-def render_programmes_apply(
-    programmes: list[Programme],
-    contacts: dict[str, ContactInfo],
-    lang: str,
-    w: dict[str, str],
-    today: date | None = None,
-) -> str:
-    blocks: list[str] = []
-    missing = False
-    for p in programmes:
-        if not (p.is_open(today) or p.status == "upcoming"):
+def officer_todo(kb: KnowledgeBase) -> list[str]:
+    """What officers still have to fill in (contacts.yaml, programmes.yaml), one line each, for
+    `content check` to list as warnings: the bot works without them but says less."""
+    todo: list[str] = []
+    for c in kb.contacts.values():
+        empty = [k for k in ("phone", "email", "address", "hours") if not getattr(c, k)]
+        if empty:
+            todo.append(f"content/contacts.yaml: {c.id}: not filled in yet: {', '.join(empty)}")
+    for p in kb.programmes:
+        if p.status == "closed":
             continue
-        state = w["open"] if p.is_open(today) else w["upcoming"]
-        lines = [f"• {getattr(p.name, lang)} ({state.lower()})"]
-        steps = getattr(p.how_to_apply, lang)
-        lines.append(f"  {w['how']}:")
-        if steps:
-            lines += [f"  {i}. {s}" for i, s in enumerate(steps, 1)]
-        else:
-            lines.append(f"  {w['unknown']}")
-            missing = True
-        docs = getattr(p.documents, lang)
-        lines.append(f"  {w['documents']}: " + ("; ".join(docs) if docs else w["unknown"]))
-        missing |= not docs
-        deadline = format_date(p.deadline) if p.deadline else w["unknown"]
-        missing |= p.deadline is None
-        lines.append(f"  {w['deadline']}: {deadline}")
-        c = contacts.get(p.contact) if p.contact else None
-        if c is None:
-            lines.append(f"  {w['contact']}: {w['unknown']}")
-            missing = True
-        else:
-            reach = ", ".join(x for x in (c.phone, c.email) if x) or w["unknown"]
-            missing |= not (c.phone and c.email)
-            lines.append(f"  {w['contact']}: {getattr(c.name, lang)} – {reach}")
-        blocks.append("\n".join(lines))
-    if not blocks:
-        blocks.append(w["none_apply"])
-        missing = True
-    if missing:
-        blocks.append(w["ask_officer"])
-    return "\n\n".join(blocks)
+        empty = [
+            name
+            for name, value in (
+                ("amount", p.amount),
+                ("deadline", p.deadline),
+                ("how_to_apply", p.how_to_apply.vi or p.how_to_apply.en),
+                ("documents", p.documents.vi or p.documents.en),
+                ("contact", p.contact),
+            )
+            if not value
+        ]
+        if empty:
+            todo.append(f"content/programmes.yaml: {p.id}: not filled in yet: {', '.join(empty)}")
+    return todo

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from content import knowledge
-from content.forms import Questionnaire, load_and_check, load_questionnaire
+from content.forms import Questionnaire, check_texts, load_and_check, load_questionnaire
 from content.knowledge import KnowledgeBase
 from content.lexicon import Lexicon
+from content.search import SearchIndex
 from content.texts import ContentError, Texts
 
 
@@ -33,7 +34,7 @@ class ContentStore:
         if errors:
             raise ContentError(errors)
         kb = knowledge.load(directory, [])
-        kb.index  # build the search index now, not on the first question  # noqa: B018
+        kb.index = SearchIndex.build(kb)  # now, not on the first question
         store = cls(
             directory=directory,
             texts=Texts.load(directory / "texts"),
@@ -70,7 +71,8 @@ def check(directory: Path) -> list[str]:
     if not directory.is_dir():
         return [f"{directory}: content folder not found"]
     errors: list[str] = []
-    Texts.load(directory / "texts", errors)
+    texts = Texts.load(directory / "texts", errors)
+    errors += check_texts(texts.by_lang)
     Lexicon.load(directory / "lexicon", errors)
     kb = knowledge.load(directory, errors)
     errors += load_and_check(questionnaire_path(directory), known_topics=kb.entries.keys())

@@ -57,6 +57,7 @@ class Answer:
     match: Match
     lang: str  # the language the answer is written in
     replies: list[Reply]
+    kind: str = "answer"  # answer | middle | not_sure | person
 
     @property
     def text(self) -> str:
@@ -139,15 +140,59 @@ def fallback_replies(
     topic (gold prices, land papers) gets no topic buttons: they would only look random."""
     kb = content.knowledge
     suffix = _suffix(lang, contact_lang)
+    redirect = None
+    if match.offtopic_group is not None and match.offtopic_group < len(kb.offtopic):
+        redirect = kb.offtopic[match.offtopic_group].redirect
     near = match.alternatives[:MAX_RELATED] if match.score >= ALTERNATIVES_FLOOR else []
+    if redirect is not None:
+        near = []  # outside the department's remit: where to ask instead, not our topics
     buttons = [
         Button(kb.entries[e].text(lang).title, f"qa:t:{e}{suffix}") for e in near if e in kb.entries
     ]
     officer = f"qa:officer:{log_id}" if log_id is not None else "m:officer"
     buttons.append(Button(_t(content, lang, "qa.officer_button"), officer))
     buttons.append(_menu(content, lang))
-    key = "qa.not_sure" if len(buttons) > 2 else "qa.not_sure_no_topics"
-    return _with_buttons([_t(content, lang, key)], buttons)
+    if redirect is not None:
+        text = _t(content, lang, "qa.elsewhere", where=getattr(redirect, lang))
+    else:
+        text = _t(content, lang, "qa.not_sure" if len(buttons) > 2 else "qa.not_sure_no_topics")
+    return _with_buttons([text], buttons)
+
+
+def middle_replies(
+    content: ContentStore,
+    match: Match,
+    lang: str,
+    today: date | None,
+    *,
+    contact_lang: str | None,
+) -> list[Reply]:
+    """Probably right: one line saying what the bot understood, the answer, and the other close
+    topics as buttons so a wrong guess is corrected in one tap."""
+    kb = content.knowledge
+    assert match.best is not None
+    title = kb.entries[match.best].text(lang).title
+    replies = entry_replies(content, match.best, lang, today, contact_lang=contact_lang)
+    replies[0].text = f"{_t(content, lang, 'qa.understood', topic=title)}\n\n{replies[0].text}"
+    suffix = _suffix(lang, contact_lang)
+    others = [
+        Button(kb.entries[e].text(lang).title, f"qa:t:{e}{suffix}")
+        for e in match.alternatives[:MAX_RELATED]
+        if e in kb.entries
+    ]
+    if others:
+        replies.append(Reply(text=_t(content, lang, "qa.understood_others"), buttons=others))
+    return replies
+
+
+def also_reply(content: ContentStore, match: Match, lang: str, contact_lang: str | None) -> Reply:
+    """The other things a message asked about, offered as buttons: never dropped silently."""
+    kb = content.knowledge
+    suffix = _suffix(lang, contact_lang)
+    topics = [e for e in match.also if e in kb.entries][:MAX_RELATED]
+    titles = ", ".join(kb.entries[e].text(lang).title for e in topics)
+    buttons = [Button(kb.entries[e].text(lang).title, f"qa:t:{e}{suffix}") for e in topics]
+    return Reply(text=_t(content, lang, "qa.also", topics=titles), buttons=buttons)
 
 
 def answer_language(match: Match, fallback: str) -> str:
@@ -167,10 +212,31 @@ def compose(
     match = match or content.knowledge.index.search(question)
     answer_lang = answer_language(match, lang)
     if match.topic is not None:
-        replies = entry_replies(content, match.topic, answer_lang, today, contact_lang=lang)
+        kind = "answer"
+        replies = entry_replies(
+            content, match.topic, answer_lang, today, contact_lang=lang
+        )
+    elif match.middle and match.best in content.knowledge.entries:
+        kind = "middle"
+        replies = middle_replies(content, match, answer_lang, today, contact_lang=lang)
     else:
+        kind = "not_sure"
         replies = fallback_replies(content, match, answer_lang, log_id, contact_lang=lang)
-    return Answer(match=match, lang=answer_lang, replies=replies)
+    if kind != "not_sure" and [e for e in match.also if e in content.knowledge.entries]:
+        replies.append(also_reply(content, match, answer_lang, lang))
+    return Answer(match=match, lang=answer_lang, replies=replies, kind=kind)
+
+
+def person_replies(ctx: Context, answer_lang: str) -> list[Reply]:
+    """The message asked for a person: it is already passed to the officers (the same list as
+    the "Gặp cán bộ" button feeds); the person may add details."""
+    more = Button(ctx.content.texts.get(answer_lang, "qa.person_more"), "m:officer")
+    return [
+        Reply(
+            text=_t(ctx.content, answer_lang, "qa.person"),
+            buttons=[more, start.menu_button(ctx)],
+        )
+    ]
 
 
 # ---------------------------------------------------------------------------------------
@@ -191,6 +257,14 @@ def on_text(ctx: Context, text: str) -> list[Reply]:
     match = ctx.content.knowledge.index.search(text)
     lang = answer_language(match, ctx.lang)
     log_id = _log(ctx, text, lang, match)
+    # A request for a person opens a request to the officers at once (issue 11's ticket inbox
+    # does not exist yet: this is the existing handoff, seen in /questions).
+    if (
+        match.person
+        and log_id is not None
+        and questions.mark_handed_off(ctx.session, log_id, ctx.contact.id) is not None
+    ):
+        return person_replies(ctx, lang)
     return compose(ctx.content, text, ctx.lang, _today(ctx), log_id=log_id, match=match).replies
 
 
@@ -204,6 +278,8 @@ def _log(ctx: Context, text: str, lang: str, match: Match) -> int | None:
                 channel=ctx.inbound.channel,
                 text=text,
                 lang=lang,
+                # A middle-tier answer is logged as not confident, with the topic it gave: it
+                # is in the officers' list of questions to review.
                 topic=match.topic if match.confident else match.best,
                 score=match.score,
                 confident=match.confident,

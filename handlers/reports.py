@@ -35,9 +35,10 @@ from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from content.forms import Question, Questionnaire, is_relevant, label_for
-from content.forms.schema import TEXTS_DIR
+from content.forms.loader import TEXTS_DIR
 from content.texts import Texts
 from storage.assessments import COMPLETED
+from storage.enterprises import PENDING
 from storage.models import Answer, Enterprise, Response
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -72,6 +73,11 @@ class _Record:
     @property
     def when(self) -> datetime:
         return self.response.completed_at or self.response.updated_at
+
+    @property
+    def record(self) -> Enterprise | None:
+        """The enterprise record, when this response speaks for it (not a pending claim)."""
+        return None if self.response.enterprise_claim == PENDING else self.enterprise
 
     @property
     def result(self) -> dict[str, Any]:
@@ -281,10 +287,8 @@ def _columns(
 
     sector_q = q.by_id.get(SECTOR_QUESTION)
 
-    def sector(rec: _Record) -> Any:
-        code = (rec.enterprise.sector if rec.enterprise else None) or rec.answers.get(
-            SECTOR_QUESTION
-        )
+    def sector(rec: _Record) -> Any:  # as answered in this response (storage/enterprises.py)
+        code = rec.answers.get(SECTOR_QUESTION) or (rec.record.sector if rec.record else None)
         if code is None or codes or sector_q is None:
             return code
         return label_for(sector_q, code, lang, atexts)
@@ -304,16 +308,14 @@ def _columns(
             "enterprise.name",
             "enterprise_name",
             lambda r: (
-                (r.enterprise.name if r.enterprise else None)
-                or _plain(r.answers.get("company_name"))
+                _plain(r.answers.get("company_name")) or (r.record.name if r.record else None)
             ),
         ),
         col(
             "enterprise.tax_code",
             "enterprise_tax_code",
             lambda r: (
-                (r.enterprise.tax_code if r.enterprise else None)
-                or _plain(r.answers.get("tax_code"))
+                _plain(r.answers.get("tax_code")) or (r.record.tax_code if r.record else None)
             ),
         ),
         col("enterprise.sector", "enterprise_sector", sector),
@@ -450,8 +452,10 @@ class SummaryRow:
         return self.shares["dedicated_unit"]
 
 
-def _who(rec: _Record) -> tuple[str, int]:
+def _who(rec: _Record) -> tuple[str, int] | None:
     r = rec.response
+    if r.enterprise_claim == PENDING:
+        return None  # a stranger's claim waits for an officer; it replaces no figures
     if r.enterprise_id is not None:
         return ("enterprise", r.enterprise_id)
     if r.contact_id is not None:
@@ -474,7 +478,8 @@ def summary(
     reports ("x % of enterprises know SXSH"); an enterprise that took the assessment again,
     say after a training, would otherwise count twice, and its latest answer is its current
     state. Responses not linked to an enterprise are grouped by contact (the same person
-    repeating it), otherwise counted on their own.
+    repeating it), otherwise counted on their own. A pending claim (someone gave an existing
+    enterprise's tax code, storage/enterprises.py) is left out until an officer confirms it.
 
     A share is of those who answered that question (yes or no), so a response given under a
     version without the question does not count as "no". The sector is the one answered in
@@ -483,13 +488,15 @@ def summary(
     ids = [SECTOR_QUESTION, *INDICATORS]
     latest: dict[tuple[str, int], _Record] = {}
     for rec in _load(session, questionnaire, since, COMPLETED, question_ids=ids):
-        latest[_who(rec)] = rec  # _load sorts oldest first: the last one wins
+        who = _who(rec)
+        if who is not None:
+            latest[who] = rec  # _load sorts oldest first: the last one wins
 
     sector_q = questionnaire.by_id.get(SECTOR_QUESTION)
     atexts = texts.by_lang.get(lang) or texts.by_lang["vi"]
     groups: dict[str, list[_Record]] = {}
     for rec in latest.values():
-        code = rec.answers.get(SECTOR_QUESTION) or (rec.enterprise.sector if rec.enterprise else "")
+        code = rec.answers.get(SECTOR_QUESTION) or (rec.record.sector if rec.record else "")
         groups.setdefault(str(code or ""), []).append(rec)
 
     def row(sector: str | None, label: str, recs: list[_Record]) -> SummaryRow:

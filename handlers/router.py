@@ -21,7 +21,7 @@ from handlers.context import MAX_TEXT, Context
 from handlers.messages import Inbound, Reply
 from handlers.ports import HandlerSettings
 from handlers.registry import REGISTRY, Registry
-from storage import app_state, contacts
+from storage import app_state, contacts, inbound_seen
 from storage.db import session_scope
 from storage.models import ContactStatus
 
@@ -56,6 +56,12 @@ class Conversation:
         now = self.clock.now()
         with session_scope(self.engine) as session:
             contacts.lock_person(session, inbound.channel, inbound.user_id)
+            if inbound.message_id is not None and not inbound_seen.first_time(
+                session, inbound.channel, inbound.user_id, inbound.message_id, now
+            ):
+                # A platform redelivered what this transaction's predecessor already handled.
+                log.info("ignored a redelivered %s event", inbound.channel)
+                return []
             self._maybe_reload(session)
             if inbound.kind == "blocked":
                 contact = contacts.get(session, inbound.channel, inbound.user_id)
@@ -154,7 +160,13 @@ class Conversation:
             run.__name__, run.every_minutes = job.name, job.every_minutes
             return run
 
-        return [bind(job) for job in self.registry.jobs]
+        # The core's own housekeeping: keys of handled platform events (storage/inbound_seen.py).
+        def forget_seen_inbound() -> int:
+            with session_scope(self.engine) as session:
+                cutoff = self.clock.now() - inbound_seen.KEEP
+                return inbound_seen.forget_older_than(session, cutoff)
+
+        return [*(bind(job) for job in self.registry.jobs), forget_seen_inbound]
 
     # -- content reload across processes ---------------------------------------------------
     def _maybe_reload(self, session) -> None:  # noqa: ANN001

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
-from storage.models import Answer, Contact, Enterprise, Response
+from storage.models import Answer, Contact, Response
 
 IN_PROGRESS, COMPLETED, CANCELLED, EXPIRED = "in_progress", "completed", "cancelled", "expired"
 
@@ -29,6 +29,7 @@ def start(
     response = Response(
         contact_id=contact.id,
         enterprise_id=contact.enterprise_id,
+        enterprise_claim="verified" if contact.enterprise_id else None,  # storage/enterprises
         questionnaire_id=questionnaire_id,
         questionnaire_version=version,
         started_at=now,
@@ -103,70 +104,6 @@ def stale(session: Session, older_than: datetime) -> list[Response]:
     )
 
 
-def link_enterprise(
-    session: Session,
-    contact: Contact,
-    response: Response,
-    now: datetime,
-    *,
-    tax_code: str | None = None,
-    **fields: Any,
-) -> Enterprise:
-    """Attach the response and contact to an enterprise; a second contact giving the same tax
-    code joins the existing enterprise instead of creating another."""
-    current = session.get(Enterprise, contact.enterprise_id) if contact.enterprise_id else None
-    enterprise = None
-    if tax_code:
-        enterprise = session.exec(select(Enterprise).where(Enterprise.tax_code == tax_code)).first()
-    other_company = bool(current and current.tax_code and tax_code and current.tax_code != tax_code)
-    if current is not None and enterprise is not None and current.id != enterprise.id:
-        if current.tax_code is None:
-            _drop_if_orphan(session, current, keep_contact=contact, keep_response=response)
-    elif current is not None and enterprise is None and not other_company:
-        enterprise = current  # keep the contact's record unless it is another company's
-    if enterprise is None:
-        enterprise = Enterprise(created_at=now, updated_at=now)
-    if tax_code:
-        enterprise.tax_code = tax_code
-    for key, value in fields.items():
-        if value is not None:
-            setattr(enterprise, key, value)
-    enterprise.updated_at = now
-    session.add(enterprise)
-    session.flush()
-    contact.enterprise_id = enterprise.id
-    response.enterprise_id = enterprise.id
-    session.add(contact)
-    session.add(response)
-    return enterprise
-
-
-def _drop_if_orphan(
-    session: Session, enterprise: Enterprise, keep_contact: Contact, keep_response: Response
-) -> None:
-    """A record made from a company name before the tax code was known, now matched to the
-    existing enterprise of that tax code: remove it when nothing else points to it."""
-    others = (
-        session.exec(
-            select(Contact.id).where(
-                Contact.enterprise_id == enterprise.id, Contact.id != keep_contact.id
-            )
-        ).first()
-        or session.exec(
-            select(Response.id).where(
-                Response.enterprise_id == enterprise.id, Response.id != keep_response.id
-            )
-        ).first()
-    )
-    if others is None:
-        keep_contact.enterprise_id = None
-        keep_response.enterprise_id = None
-        session.add(keep_contact)
-        session.add(keep_response)
-        session.flush()
-        session.delete(enterprise)
-
-
 def answers_for_contact(session: Session, contact_id: int, question_ids: set[str]) -> list[Answer]:
     """The contact's answers to the given questions, over all their responses."""
     if not question_ids:
@@ -197,3 +134,14 @@ def unlink_contact(session: Session, contact_id: int, personal_ids: set[str]) ->
         response.contact_id = None
         response.personal_consent = False
         session.add(response)
+
+
+def latest_id(session: Session, contact_id: int) -> int:
+    """Id of the contact's most recently started response (0 when none)."""
+    found = session.exec(
+        select(Response.id)
+        .where(Response.contact_id == contact_id)
+        .order_by(Response.id.desc())
+        .limit(1)
+    ).first()
+    return found or 0

@@ -124,6 +124,8 @@ class Enterprise(SQLModel, table=True):
     sector: str | None = Field(default=None, max_length=32, index=True)
     industrial_park: str | None = Field(default=None, max_length=64)
     ward: str | None = Field(default=None, max_length=128)  # phường/xã (no district level)
+    # The response whose answers the fields above were last taken from: who said it, when.
+    source_response_id: int | None = Field(default=None, index=True)
     created_at: datetime
     updated_at: datetime
 
@@ -144,6 +146,11 @@ class Response(SQLModel, table=True):
     questionnaire_version: str = Field(max_length=16)
     status: str = Field(default="in_progress", max_length=16, index=True)
     personal_consent: bool = False
+    # "verified": this response speaks for its enterprise (it made the record, its contact is
+    # linked to it, or an officer confirmed); "pending": it gave an existing enterprise's tax
+    # code and waits for an officer, changing nothing of that enterprise meanwhile.
+    enterprise_claim: str | None = Field(default=None, max_length=16)
+    claim_decided_by: str | None = Field(default=None, max_length=96)  # the officer
     started_at: datetime
     updated_at: datetime
     completed_at: datetime | None = None
@@ -192,3 +199,15 @@ class Outbox(SQLModel, table=True):
     claimed_at: datetime | None = None
     sent_at: datetime | None = None
     error: str | None = Field(default=None, max_length=255)
+
+
+class SeenInbound(SQLModel, table=True):
+    """Inbound platform events already handled, so a redelivered one is ignored. Written in the
+    transaction that handles the event: a crash before commit leaves it unseen. `key` is a digest
+    of channel, person and platform event id (no raw ids kept); rows expire after a few days."""
+
+    __tablename__ = "inbound_seen"
+
+    key: str = Field(primary_key=True, max_length=64)
+    channel: str = Field(max_length=16)
+    seen_at: datetime = Field(index=True)

@@ -239,10 +239,11 @@ async def test_one_gentle_nudge_after_24_hours_and_none_after_finishing(conversa
     assert await delivery.run_once() == {"sent": 1}
     [(user, [reply])] = recorder.sent
     assert user == "u1" and "đang làm dở (Câu 5/" in reply.text
-    assert [b.payload for b in reply.buttons] == ["as:resume", "as:later"]
+    assert [b.label for b in reply.buttons] == ["▶️ Làm tiếp", "Để sau"]
+    resume = reply.buttons[0].payload
     clock.advance(days=3)
     assert await delivery.run_once() == {}  # one nudge only
-    p.press_payload("as:resume")
+    p.press_payload(resume)
     assert "Câu 5/" in p.text
 
 
@@ -272,20 +273,22 @@ def test_housekeeping_expires_old_assessments(conversation, clock):
     p = Person(conversation)
     begin(p)
     clock.advance(days=31)
-    [job] = conversation.maintenance_jobs()
+    job = conversation.maintenance_jobs()[0]
     assert job() == 1
     assert [r.status for r in rows(conversation, Response)] == ["expired"]
 
 
-def test_second_contact_with_same_tax_code_joins_the_enterprise(conversation):
+def test_second_contact_with_same_tax_code_claims_the_enterprise(conversation):
     for user in ("owner", "manager"):
         p = Person(conversation, user_id=user)
         begin(p)
         answer_all(p, FULL_RUN)
     [enterprise] = rows(conversation, Enterprise)
-    contacts = rows(conversation, Contact)
-    assert {c.enterprise_id for c in contacts} == {enterprise.id}
-    assert {r.enterprise_id for r in rows(conversation, Response)} == {enterprise.id}
+    links = {c.platform_id: c.enterprise_id for c in rows(conversation, Contact)}
+    assert links == {"owner": enterprise.id, "manager": None}  # until an officer confirms
+    responses = rows(conversation, Response)
+    assert {r.enterprise_id for r in responses} == {enterprise.id}
+    assert [r.enterprise_claim for r in responses] == ["verified", "pending"]
 
 
 def test_second_result_is_compared_with_the_first(conversation):

@@ -186,3 +186,26 @@ async def test_officers_see_what_was_not_delivered_and_why(sqlite_url, clock, mo
     assert result.exit_code == 0, result.output
     assert "gave up after 1 attempt: render: KeyError" in result.output
     assert "broken" in result.output and "failed" in result.output
+
+
+async def test_two_workers_send_every_part_of_every_row_exactly_once(conv, db_url, clock):
+    with session_scope(conv.engine) as s:
+        for i in range(30):
+            c, _ = contacts.touch(s, "console", f"p{i}", clock.now())
+            s.flush()
+            text = f"{i}: phần 1|{i}: phần 2|{i}: phần 3"
+            outbox.enqueue(
+                s, f"answer:{i}", c.id, "answer" if i % 2 else "news", clock.now(), {"t": text}
+            )
+    other = build_conversation(make_settings(db_url), clock=clock)
+    a, b = Recorder(), Recorder()
+    first = delivery(conv, clock, a, batch=4)
+    second = Delivery(
+        other.engine, other, clock, {"console": b}, batch=4, kinds=KINDS, limits={"console": FAST}
+    )
+    await asyncio.gather(first.drain(), second.drain())
+    sent = sorted(a.sent + b.sent)
+    expected = sorted((f"p{i}", f"{i}: phần {n}") for i in range(30) for n in (1, 2, 3))
+    assert sent == expected
+    assert {v[:3] for v in rows(conv).values()} == {("sent", 1, 3)}
+    other.engine.dispose()

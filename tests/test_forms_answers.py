@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from content.forms.answers import Err, Ok, format_number, parse_answer
-from content.forms.schema import default_questionnaire
+from content.forms import Err, Ok, format_number
+from content.forms.loader import default_questionnaire
+from tests.forms_support import parse_answer
 
 Q = default_questionnaire()
 

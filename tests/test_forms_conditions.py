@@ -6,7 +6,8 @@ import builtins
 
 import pytest
 
-from content.forms.conditions import ConditionError, evaluate, is_true, parse
+from content.forms.conditions import ConditionError, parse
+from content.forms.evaluation import evaluate, is_true
 
 ANSWERS = {
     "has_boiler": "yes",

@@ -10,18 +10,21 @@ from content.forms.engine import (
     apply,
     back,
     current_question,
-    detect_command,
     is_complete,
-    label_for,
     previous_question,
     progress,
     prune,
+)
+from content.forms.loader import default_questionnaire, resolve
+from content.forms.schema import Questionnaire
+from tests.forms_support import (
+    detect_command,
+    label_for,
     render_intro,
     render_question,
     skip,
     submit,
 )
-from content.forms.schema import Questionnaire, default_questionnaire, resolve
 
 SMALL = resolve(
     Questionnaire.model_validate(
@@ -89,7 +92,7 @@ SMALL = resolve(
             ],
         }
     )
-)
+).model_copy(update={"answer_words": default_questionnaire().answer_words})
 
 
 def ids(questions):

@@ -7,17 +7,17 @@ from pathlib import Path
 
 import pytest
 
+from content.forms.check import check_questionnaire, check_texts
 from content.forms.engine import relevant_questions
-from content.forms.schema import (
-    QuestionnaireError,
-    check_questionnaire,
-    check_texts,
+from content.forms.loader import (
     default_questionnaire,
     load_and_check,
     load_locations,
     load_questionnaire,
     resolve,
 )
+from content.forms.schema import QuestionnaireError
+from tests.forms_support import TEXTS
 
 # topic ids of the Q&A content the next steps may link to (content-topics)
 KNOWN_TOPICS = {
@@ -116,7 +116,13 @@ def test_locations_list():
 
 
 def test_texts_have_both_languages_with_the_same_fields():
-    assert check_texts() == []
+    assert check_texts(TEXTS) == []
+    broken = {"vi": dict(TEXTS["vi"]), "en": dict(TEXTS["en"])}
+    broken["en"]["assessment.progress"] = "Question {number}/{total}"
+    assert check_texts(broken) == [
+        "assessment texts: assessment.progress: fields differ: vi ['n', 'total'], "
+        "en ['number', 'total']"
+    ]
 
 
 def test_texts_merge_into_the_shared_texts_loader():

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from content.forms.engine import Accepted, apply, current_question, is_complete, skip, submit
-from content.forms.schema import default_questionnaire
-from content.forms.scoring import Result, compare, render_comparison, render_result, score
+from content.forms.engine import Accepted, apply, current_question, is_complete
+from content.forms.loader import default_questionnaire
+from content.forms.scoring import Result, compare, level_label, score, step_text
+from tests.forms_support import TEXTS, render_comparison, render_result, skip, submit
 
 Q = default_questionnaire()
 
@@ -80,7 +81,7 @@ def test_full_run_through_the_default_questionnaire():
         "management": 67,  # knows, applied, no dedicated unit
     }
     assert result.overall == round((26 + 43 + 50 + 50 + 30 + 67) / 6)
-    assert result.level == "medium" and result.level_label == "trung bình"
+    assert result.level == "medium" and level_label(Q, result, "vi", TEXTS["vi"]) == "trung bình"
     topics = [s.topic for s in result.steps]
     assert 3 <= len(topics) <= 5
     assert topics[-1] == "support.consulting"
@@ -96,12 +97,12 @@ def test_full_run_through_the_default_questionnaire():
 def test_full_run_in_english_without_consent():
     script = [step for step in SEAFOOD_SCRIPT if not step[0].startswith("contact_")]
     answers = run_script(script, lang="en", personal=False)
-    result = score(Q, answers, "en")
-    assert result.level_label == "medium"
-    text = render_result(Q, result, answers)
+    result = score(Q, answers)
+    assert level_label(Q, result, "en", TEXTS["en"]) == "medium"
+    text = render_result(Q, result, answers, "en")
     assert "Cleaner production potential: MEDIUM" in text
     assert "every 5% of electricity saved is worth about 2.25 million VND/month" in text
-    assert result.steps[-1].text.startswith("Talk to an officer")
+    assert step_text(Q, result.steps[-1], "en").startswith("Talk to an officer")
 
 
 BEST = {
@@ -136,7 +137,7 @@ WORST = {
 def test_good_practice_means_low_potential():
     result = score(Q, BEST)
     assert set(result.areas.values()) == {100}
-    assert result.level == "low" and result.level_label == "thấp"
+    assert result.level == "low" and level_label(Q, result, "vi", TEXTS["vi"]) == "thấp"
     # nothing left to fix: defaults fill up to 3 steps, then the officer
     assert [s.topic for s in result.steps] == [
         "support.programmes",
@@ -148,8 +149,8 @@ def test_good_practice_means_low_potential():
 def test_little_practice_means_high_potential():
     result = score(Q, WORST)
     assert set(result.areas.values()) == {0}
-    assert result.level == "high" and result.level_label == "cao"
-    assert "không tốn tiền" in result.level_text
+    assert result.level == "high" and level_label(Q, result, "vi", TEXTS["vi"]) == "cao"
+    assert "không tốn tiền" in render_result(Q, result)
     topics = [s.topic for s in result.steps]
     assert len(topics) == 5
     assert topics == [
@@ -202,11 +203,25 @@ def test_result_round_trips_for_storage():
     result = score(Q, WORST)
     assert Result.model_validate(result.model_dump()) == result
     assert Result.model_validate_json(result.model_dump_json()) == result
+    assert Result.model_validate(result.stored()) == result
+
+
+def test_a_stored_result_keeps_ids_and_numbers_only():
+    stored = score(Q, WORST).stored()
+    assert set(stored) == {"questionnaire_id", "version", "areas", "overall", "level", "steps"}
+    assert all(set(step) == {"topic"} for step in stored["steps"])
+
+
+def test_a_result_stored_with_texts_before_still_renders_in_the_current_language():
+    old = score(Q, WORST).model_dump() | {"lang": "vi", "level_label": "cao", "level_text": "x"}
+    old["steps"] = [{"text": "Bước cũ", "topic": s.topic} for s in score(Q, WORST).steps]
+    text = render_result(Q, Result.model_validate(old), None, "en")
+    assert "Cleaner production potential: HIGH" in text and "Bước cũ" not in text
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_steps_link_to_known_topic_ids(lang):
-    topics = {s.topic for s in score(Q, WORST, lang).steps} | {
-        s.topic for s in score(Q, BEST, lang).steps
-    }
+    steps = [*score(Q, WORST).steps, *score(Q, BEST).steps]
+    topics = {s.topic for s in steps}
     assert all("." in t for t in topics)
+    assert all(step_text(Q, s, lang) != s.topic for s in steps)  # each has its text

@@ -146,10 +146,30 @@ def test_placeholders_are_filled_from_officer_files():
     assert "{programmes}" not in text
     for name in open_names:
         assert name in text
-    # Unknown values say so and point to an officer; nothing is invented.
-    assert "chưa cập nhật" in text and "Gặp cán bộ" in text
+    # What officers have not filled in is left out (no "chưa cập nhật" lines), one line says
+    # officers will complete it and points to them; nothing is invented.
+    assert "chưa cập nhật" not in text and "Mức hỗ trợ:" not in text and "Gặp cán bộ" in text
     en = kb.short("support.programmes", "en", date(2026, 1, 10))
-    assert "not yet available" in en and "Talk to an officer" in en
+    assert "not yet available" not in en and "Talk to an officer" in en
+
+
+def test_contacts_show_what_is_known_and_leave_out_the_rest(tmp_path):
+    directory = copy_content(tmp_path)
+    data = read_yaml(directory / "contacts.yaml")
+    data["contacts"][0]["phone"] = "0292 3 999 999"
+    write_yaml(directory / "contacts.yaml", data)
+    kb = ContentStore.load(directory).knowledge
+    text = kb.render("{contacts}", "vi")
+    assert "Điện thoại: 0292 3 999 999" in text
+    assert text.count("Điện thoại:") == 1  # the others have no phone yet: no line for it
+    assert "chưa cập nhật" not in text and "Email:" not in text
+    assert text.count("Gặp cán bộ") == 1  # one line at the end, not one per missing value
+    apply = kb.render("{programmes_apply}", "vi", date(2026, 1, 10))
+    assert "chưa cập nhật" not in apply
+    # And `content check` can list what officers still have to fill in.
+    todo = knowledge.officer_todo(kb)
+    assert f"content/contacts.yaml: {data['contacts'][0]['id']}: not filled in yet: " in todo[0]
+    assert "phone" not in todo[0] and "email" in todo[0]
 
 
 def test_changed_contacts_change_the_answer_after_reload(tmp_path):
@@ -196,3 +216,12 @@ def test_tone_marks_leave_other_words_alone():
     import unicodedata
 
     assert tone_marks(unicodedata.normalize("NFD", "sạch hơn")) == "sạch hơn"
+
+
+def test_content_check_lists_what_officers_still_have_to_fill_in_as_warnings(tmp_path):
+    directory = copy_content(tmp_path)
+    result = CliRunner().invoke(app, ["content", "check", "--directory", str(directory)])
+    assert result.exit_code == 0, result.output
+    assert "warning(s): officers still have to fill in:" in result.output
+    assert "content/contacts.yaml: so_cong_thuong: not filled in yet: phone, email" in result.output
+    assert "content OK" in result.output

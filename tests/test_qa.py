@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlmodel import Session, select
 
 from content.store import ContentStore
@@ -118,7 +119,8 @@ def test_menu_buttons_for_qa_and_programmes(conversation):
     p.presses("🤝 Chương trình hỗ trợ")
     kb = conversation.content.knowledge
     assert p.text.startswith(kb.entries["support.programmes"].vi.short[:60])
-    assert "chưa cập nhật" in p.text  # officer data not filled in yet says so
+    # Officer data not filled in yet is left out, and one line points to an officer.
+    assert "chưa cập nhật" not in p.text and "Gặp cán bộ" in p.text
 
 
 def test_a_failing_log_does_not_cost_the_answer(conversation, monkeypatch):
@@ -173,3 +175,117 @@ def test_unsure_but_near_a_topic_offers_the_closest_topics(conversation):
         conversation.content.knowledge.entries["sxsh.payback"].text("vi").title,
     ]
     assert [b.payload for b in reply.buttons][2] == "qa:officer:7"
+
+
+# --- requests for a person, several questions, the middle tier, refusals with a redirect -------
+PERSON_REQUESTS = [
+    "cho mình nói chuyện với nhân viên",
+    "em cần người tư vấn trực tiếp",
+    "cho toi gap can bo so cong thuong",
+    "có ai là người thật không, kết nối giúp mình với cán bộ",
+    "Can I speak to a human please?",
+    "alo, gọi lại cho tôi theo số này nhé",
+]
+NOT_PERSON_REQUESTS = [
+    "Có chuyên gia tư vấn cho doanh nghiệp không?",
+    "cán bộ nào phụ trách sản xuất sạch hơn ở thành phố",
+    "sxsh la gi",
+    "Does cleaner production need a dedicated team?",
+]
+
+
+def test_a_request_for_a_person_in_any_wording_is_recognised(conversation):
+    index = conversation.content.knowledge.index
+    assert [q for q in PERSON_REQUESTS if not index.search(q).person] == []
+    assert [q for q in NOT_PERSON_REQUESTS if index.search(q).person] == []
+
+
+def test_a_request_for_a_person_is_passed_to_the_officers_at_once(conversation):
+    p = Person(conversation)
+    p.says("cho mình nói chuyện với nhân viên")
+    assert p.text.startswith("Đã chuyển tin nhắn của anh/chị cho cán bộ Sở Công Thương.")
+    assert p.buttons == ["✍️ Viết thêm cho cán bộ", "☰ Menu chính"]
+    [row] = logs(conversation)
+    assert row.handed_off is True and row.text == "cho mình nói chuyện với nhân viên"
+    with Session(conversation.engine) as s:
+        assert [r.id for r in questions.unanswered(s)] == [row.id]
+    p.presses("✍️ Viết thêm cho cán bộ")  # the existing handoff: write more for the officer
+    p.says("bên em cần tư vấn tiết kiệm điện cho xưởng cơ khí")
+    assert [r.text for r in logs(conversation)][
+        -1
+    ] == "bên em cần tư vấn tiết kiệm điện cho xưởng cơ khí"
+    assert logs(conversation)[-1].handed_off is True
+
+
+MULTI = (
+    "cty em làm thủy sản ở Trà Nóc, 120 công nhân. bên em muốn làm sxsh thì bắt đầu từ đâu, "
+    "tốn bao nhiêu tiền, có chương trình nào hỗ trợ không"
+)
+
+
+def test_a_message_asking_several_things_answers_one_and_offers_the_others(conversation):
+    kb = conversation.content.knowledge
+    p = Person(conversation)
+    replies = p.says(MULTI)
+    main = logs(conversation)[0].topic
+    assert replies[0].text.startswith(kb.entries[main].vi.short[:40])
+    last = replies[-1]
+    assert last.text.startswith("Anh/chị cũng hỏi về: ")
+    offered = [b.payload.split(":")[2] for b in last.buttons]
+    assert offered and main not in offered and len(set(offered)) == len(offered)
+    assert all(kb.entries[e].vi.title in last.text for e in offered)
+    p.presses(kb.entries[offered[0]].vi.title)
+    assert p.text.startswith(kb.entries[offered[0]].vi.short[:40])
+
+
+def test_one_question_with_context_offers_nothing_else(conversation):
+    p = Person(conversation)
+    replies = p.says(
+        "Công ty mình ở phường Thới An Đông, làm bao bì giấy được 10 năm. Sản xuất sạch hơn là gì?"
+    )
+    assert logs(conversation)[0].topic == "sxsh.definition"
+    assert not any(r.text.startswith("Anh/chị cũng hỏi về") for r in replies)
+
+
+def test_middle_tier_answers_with_what_it_understood_and_offers_the_others(
+    conversation, monkeypatch
+):
+    from content.search import Match
+
+    kb = conversation.content.knowledge
+    guess = Match(None, "sxsh.water", 0.3, False, "vi", ["sxsh.recycling", "sector.seafood"])
+    guess.middle = True
+    monkeypatch.setattr(kb.index, "search", lambda text: guess)
+    p = Person(conversation)
+    replies = p.says("nước trong xưởng xài hoài không hết")
+    assert replies[0].text.startswith(
+        f"Tôi hiểu anh/chị hỏi về “{kb.entries['sxsh.water'].vi.title}”:"
+    )
+    assert kb.entries["sxsh.water"].vi.short[:40] in replies[0].text
+    assert replies[-1].text.startswith("Nếu chưa đúng ý")
+    assert [b.label for b in replies[-1].buttons] == [
+        kb.entries["sxsh.recycling"].vi.title,
+        kb.entries["sector.seafood"].vi.title,
+    ]
+    # Logged with the topic it gave and as not confident: officers review it in their list.
+    [row] = logs(conversation)
+    assert (row.topic, row.confident) == ("sxsh.water", False)
+    with Session(conversation.engine) as s:
+        assert [r.id for r in questions.unanswered(s)] == [row.id]
+
+
+@pytest.mark.parametrize(
+    ("question", "where"),
+    [
+        ("công ty tôi phải nộp thuế thu nhập doanh nghiệp bao nhiêu %", "cơ quan thuế"),
+        ("nồi hơi của nhà máy bao lâu phải kiểm định an toàn một lần", "kiểm định"),
+        ("giá thuê đất ở khu công nghiệp Hưng Phú hiện nay thế nào", "Ban Quản lý"),
+    ],
+)
+def test_outside_the_remit_is_refused_with_where_to_ask(conversation, question, where):
+    p = Person(conversation)
+    p.says(question)
+    assert p.text.startswith("Câu hỏi này không thuộc phạm vi của Sở Công Thương")
+    assert where in p.text
+    assert p.buttons == ["👤 Gặp cán bộ", "☰ Menu chính"]
+    assert logs(conversation)[0].confident is False

@@ -1,8 +1,11 @@
 """The questionnaire engine: questionnaires as data (schema), a safe condition evaluator,
-answer parsing, pure navigation and scoring. No storage, no channel: callers wrap it."""
+answer parsing, pure navigation and scoring. No storage, no channel, no file reading outside
+loader.py: texts, locations and number words are passed in. This package only re-exports;
+its modules import each other directly, never the package."""
 
-from content.forms.answers import Err, Ok, expected_text, format_number, parse_answer
-from content.forms.conditions import ConditionError, evaluate, is_true, parse
+from content.forms.answers import parse_answer
+from content.forms.check import check_questionnaire, check_texts
+from content.forms.conditions import ConditionError, parse
 from content.forms.engine import (
     Accepted,
     Rejected,
@@ -22,19 +25,18 @@ from content.forms.engine import (
     skip,
     submit,
 )
-from content.forms.schema import (
+from content.forms.evaluation import evaluate, is_true
+from content.forms.expected import expected_text
+from content.forms.loader import (
     DEFAULT_QUESTIONNAIRE,
-    Question,
-    Questionnaire,
-    QuestionnaireError,
-    check_questionnaire,
-    check_texts,
     default_questionnaire,
     load_and_check,
     load_locations,
     load_questionnaire,
-    load_texts,
 )
+from content.forms.numbers import format_number
+from content.forms.parsed import Err, Ok
+from content.forms.schema import Question, Questionnaire, QuestionnaireError
 from content.forms.scoring import Result, Step, compare, render_comparison, render_result, score
 
 __all__ = [
@@ -68,7 +70,6 @@ __all__ = [
     "load_and_check",
     "load_locations",
     "load_questionnaire",
-    "load_texts",
     "parse",
     "parse_answer",
     "previous_question",

@@ -14,16 +14,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from content.forms import conditions
-from content.forms.answers import expected_text, format_number, parse_answer
-from content.forms.schema import (
-    CHOICE_TYPES,
-    NUMBER_TYPES,
-    Question,
-    Questionnaire,
-    load_texts,
-    text,
-)
+from content.forms.answers import parse_answer
+from content.forms.evaluation import is_true
+from content.forms.expected import expected_text
+from content.forms.numbers import format_number
+from content.forms.parsed import Err
+from content.forms.schema import CHOICE_TYPES, NUMBER_TYPES, AnswerWords, Question, Questionnaire
+from content.forms.wording import text
 from content.textnorm import fold_words
 
 
@@ -33,6 +30,7 @@ class Accepted:
 
     question_id: str
     value: Any
+    echo: str | None = None  # how an interpreted value was read: "= 800.000.000 đồng/tháng"
 
 
 @dataclass(frozen=True)
@@ -54,10 +52,6 @@ class Rendered:
     optional: bool = False  # the channel may add its own "Bỏ qua" button
 
 
-def _texts(lang: str, texts: Mapping[str, str] | None) -> Mapping[str, str]:
-    return texts if texts is not None else load_texts(lang)
-
-
 def is_relevant(
     q: Questionnaire, question: Question, answers: Mapping[str, Any], personal: bool = True
 ) -> bool:
@@ -66,7 +60,7 @@ def is_relevant(
         return False
     if question.relevant is None:
         return True
-    return conditions.is_true(question.relevant, answers)
+    return is_true(question.relevant, answers)
 
 
 def relevant_questions(
@@ -94,7 +88,7 @@ def _check_constraint(
 ) -> str | None:
     if question.constraint is None or value is None:
         return None
-    if conditions.is_true(question.constraint, answers, current=value):
+    if is_true(question.constraint, answers, current=value):
         return None
     if question.constraint_message is not None:
         return question.constraint_message.get(lang)
@@ -105,39 +99,46 @@ def submit(
     q: Questionnaire,
     answers: Mapping[str, Any],
     raw: str | None,
-    lang: str = "vi",
-    texts: Mapping[str, str] | None = None,
+    lang: str,
+    texts: Mapping[str, str],
     *,
     question_id: str | None = None,
     personal: bool = True,
 ) -> Accepted | Rejected:
     """Parse `raw` as the answer to the current question. `question_id` (from a pressed
     button) guards against an old button of an earlier question being pressed again."""
-    texts = _texts(lang, texts)
     question = current_question(q, answers, personal=personal)
     if question is None:
         return Rejected(None, text(texts, "error.finished"))
     if question_id is not None and question_id != question.id:
         return Rejected(question.id, text(texts, "error.stale"))
-    parsed = parse_answer(question, raw, lang, texts, answers=answers, locations=q.locations)
-    if hasattr(parsed, "message"):
+    parsed = parse_answer(
+        question,
+        raw,
+        lang,
+        texts,
+        answers=answers,
+        locations=q.locations,
+        words=q.number_words,
+        answer_words=q.answer_words,
+    )
+    if isinstance(parsed, Err):
         return Rejected(question.id, parsed.message)
     message = _check_constraint(question, parsed.value, answers, lang, texts)
     if message is not None:
         return Rejected(question.id, message)
-    return Accepted(question.id, parsed.value)
+    return Accepted(question.id, parsed.value, parsed.note)
 
 
 def skip(
     q: Questionnaire,
     answers: Mapping[str, Any],
-    lang: str = "vi",
-    texts: Mapping[str, str] | None = None,
+    lang: str,
+    texts: Mapping[str, str],
     *,
     personal: bool = True,
 ) -> Accepted | Rejected:
     """Skip the current question: None for an optional one, a message for a required one."""
-    texts = _texts(lang, texts)
     question = current_question(q, answers, personal=personal)
     if question is None:
         return Rejected(None, text(texts, "error.finished"))
@@ -160,7 +161,7 @@ def prune(q: Questionnaire, answers: Mapping[str, Any]) -> dict[str, Any]:
         if (
             value is not None
             and question.constraint
-            and not conditions.is_true(question.constraint, kept, current=value)
+            and not is_true(question.constraint, kept, current=value)
         ):
             continue
         kept[question.id] = value
@@ -210,9 +211,7 @@ def progress(
     return n, total
 
 
-def label_for(
-    question: Question, value: Any, lang: str = "vi", texts: Mapping[str, str] | None = None
-) -> str:
+def label_for(question: Question, value: Any, lang: str, texts: Mapping[str, str]) -> str:
     """How an answer reads for people (exports, summaries); codes stay in storage."""
     if value is None:
         return ""
@@ -224,9 +223,7 @@ def label_for(
             labels.append(choice.label.get(lang) if choice else str(v))
         return "; ".join(labels)
     if question.type == "yes_no":
-        return (
-            text(_texts(lang, texts), f"values.{value}") if value in ("yes", "no") else str(value)
-        )
+        return text(texts, f"values.{value}") if value in ("yes", "no") else str(value)
     if question.type in NUMBER_TYPES:
         return format_number(value, lang)
     if question.type == "location" and isinstance(value, Mapping):
@@ -238,8 +235,8 @@ def render_question(
     q: Questionnaire,
     question: Question,
     answers: Mapping[str, Any],
-    lang: str = "vi",
-    texts: Mapping[str, str] | None = None,
+    lang: str,
+    texts: Mapping[str, str],
     *,
     personal: bool = True,
     numbered: bool = False,
@@ -247,7 +244,6 @@ def render_question(
     """Progress line, label, hint, unit and range or format, optional mark; buttons for
     choices and yes/no. `numbered` also lists choices as "1. ..." in the text, for channels
     that cannot show every button (Zalo shows at most 5, the console none)."""
-    texts = _texts(lang, texts)
     n, total = progress(q, answers, personal=personal)
     section = q.section(question.section)
     head = text(texts, "progress", n=n, total=total)
@@ -282,34 +278,27 @@ def render_question(
     )
 
 
-def render_intro(q: Questionnaire, lang: str = "vi", texts: Mapping[str, str] | None = None) -> str:
+def render_intro(q: Questionnaire, lang: str, texts: Mapping[str, str]) -> str:
     """Title, introduction and how many questions to expect (before any consent step)."""
-    texts = _texts(lang, texts)
     count = len(relevant_questions(q, {}, personal=False))
     return text(texts, "intro", title=q.title.get(lang), intro=q.intro.get(lang), count=count)
 
 
-_COMMANDS = {
-    "skip": {"/skip", "skip", "bo qua", "bq", "pass", "bo qua cau nay"},
-    "back": {"/back", "back", "quay lai", "tro lai", "lui lai", "previous"},
-    "cancel": {"/cancel", "cancel", "huy danh gia", "dung danh gia", "thoat danh gia"},
-}
+COMMANDS = ("skip", "back", "cancel")
 
 
-def detect_command(raw: str | None) -> str | None:
-    """ "skip" | "back" | "cancel" when the person typed one of those words instead of an
-    answer ("bỏ qua", "quay lại", /cancel...). "hủy"/"dừng" alone are left to the opt-out."""
+def detect_command(raw: str | None, words: AnswerWords | None) -> str | None:
+    """ "skip" | "back" | "cancel" when the person typed /skip, /back, /cancel or one of the
+    command words of content/questionnaires/answer_words.yaml ("bỏ qua", "quay lại"...)
+    instead of an answer. "hủy"/"dừng" alone are left to the opt-out."""
     if not raw:
         return None
     stripped = raw.strip().lower()
     if stripped.startswith("/"):
-        stripped = stripped.split("@", 1)[0]
-        for name, words in _COMMANDS.items():
-            if stripped in words:
-                return name
-        return None
+        name = stripped[1:].split("@", 1)[0]
+        return name if name in COMMANDS else None
     f = fold_words(raw)
-    for name, words in _COMMANDS.items():
-        if f in words:
+    for name, listed in (words.commands if words else {}).items():
+        if f in {fold_words(w) for w in listed}:
             return name
     return None

@@ -16,31 +16,36 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from content.forms import conditions
-from content.forms.answers import format_number
 from content.forms.engine import is_relevant
-from content.forms.schema import Question, Questionnaire, ScoreRule, load_texts, text
+from content.forms.evaluation import is_true
+from content.forms.numbers import format_number
+from content.forms.schema import Level, Question, Questionnaire, ScoreRule
+from content.forms.wording import text
 
 UNKNOWN_LEVEL = "unknown"
 
 
 class Step(BaseModel):
-    text: str
-    topic: str  # a Q&A content id, e.g. "sxsh.housekeeping"
+    topic: str  # a Q&A content id, e.g. "sxsh.housekeeping"; its text comes from the rules
+    text: str = ""  # only in results stored before 30/11/2026 (in the language of that day)
 
 
 class Result(BaseModel):
-    """Serialisable (model_dump / model_validate) so the caller can store and compare it."""
+    """Ids and numbers only, so a stored result is shown in the person's current language
+    (`stored()` to save, model_validate to read; older rows with texts still read)."""
 
     questionnaire_id: str
     version: int
-    lang: str
     areas: dict[str, int | None]  # None = not assessed
     overall: int | None
     level: str  # a level id from the questionnaire ("high", "medium", "low") or "unknown"
-    level_label: str
-    level_text: str
     steps: list[Step]
+    lang: str | None = None  # older rows: the language their texts were written in
+    level_label: str | None = None  # older rows
+    level_text: str | None = None  # older rows
+
+    def stored(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_defaults=True)
 
 
 def _fraction(question: Question, rule: ScoreRule, value: Any) -> float | None:
@@ -79,7 +84,7 @@ def area_scores(q: Questionnaire, answers: Mapping[str, Any]) -> dict[str, int |
     }
 
 
-def select_steps(q: Questionnaire, answers: Mapping[str, Any], lang: str = "vi") -> list[Step]:
+def select_steps(q: Questionnaire, answers: Mapping[str, Any]) -> list[Step]:
     """Matching rules in YAML order (one step per topic), topped up with defaults to `min`,
     capped at `max`, and always ending with the `final` step (talk to an officer)."""
     assert q.scoring is not None
@@ -92,50 +97,71 @@ def select_steps(q: Questionnaire, answers: Mapping[str, Any], lang: str = "vi")
             break
         if rule.topic in topics:
             continue
-        if rule.when is None or conditions.is_true(rule.when, answers):
-            steps.append(Step(text=rule.text.get(lang), topic=rule.topic))
+        if rule.when is None or is_true(rule.when, answers):
+            steps.append(Step(topic=rule.topic))
             topics.add(rule.topic)
     for rule in cfg.defaults:
         if len(steps) >= max(cfg.min - 1, 0) or len(steps) >= room:
             break
         if rule.topic in topics:
             continue
-        if rule.when is None or conditions.is_true(rule.when, answers):
-            steps.append(Step(text=rule.text.get(lang), topic=rule.topic))
+        if rule.when is None or is_true(rule.when, answers):
+            steps.append(Step(topic=rule.topic))
             topics.add(rule.topic)
-    steps.append(Step(text=cfg.final.text.get(lang), topic=cfg.final.topic))
+    steps.append(Step(topic=cfg.final.topic))
     return steps
 
 
-def score(
-    q: Questionnaire,
-    answers: Mapping[str, Any],
-    lang: str = "vi",
-    texts: Mapping[str, str] | None = None,
-) -> Result:
-    """The result of a (finished) assessment under `answers`."""
+def score(q: Questionnaire, answers: Mapping[str, Any]) -> Result:
+    """The result of a (finished) assessment under `answers`: ids and numbers."""
     assert q.scoring is not None, f"{q.id} has no scoring section"
-    texts = texts if texts is not None else load_texts(lang)
     areas = area_scores(q, answers)
     assessed = [v for v in areas.values() if v is not None]
     overall = round(sum(assessed) / len(assessed)) if assessed else None
-    level_id, label, level_text = UNKNOWN_LEVEL, text(texts, "result.level_unknown"), ""
+    level_id = UNKNOWN_LEVEL
     if overall is not None:
         for level in sorted(q.scoring.levels, key=lambda lv: lv.min_score, reverse=True):
             if overall >= level.min_score:
-                level_id, label, level_text = level.id, level.label.get(lang), level.text.get(lang)
+                level_id = level.id
                 break
     return Result(
         questionnaire_id=q.id,
         version=q.version,
-        lang=lang,
         areas=areas,
         overall=overall,
         level=level_id,
-        level_label=label,
-        level_text=level_text,
-        steps=select_steps(q, answers, lang),
+        steps=select_steps(q, answers),
     )
+
+
+def _level(q: Questionnaire, result: Result) -> Level | None:
+    levels = q.scoring.levels if q.scoring else []
+    return next((lv for lv in levels if lv.id == result.level), None)
+
+
+def level_label(q: Questionnaire, result: Result, lang: str, texts: Mapping[str, str]) -> str:
+    """The level's label in `lang` from the current questionnaire."""
+    level = _level(q, result)
+    if level is not None:
+        return level.label.get(lang)
+    if result.level == UNKNOWN_LEVEL:
+        return text(texts, "result.level_unknown")
+    return result.level_label or result.level  # a level officers removed since
+
+
+def _level_text(q: Questionnaire, result: Result, lang: str) -> str:
+    level = _level(q, result)
+    return level.text.get(lang) if level is not None else (result.level_text or "")
+
+
+def step_text(q: Questionnaire, step: Step, lang: str) -> str:
+    """A next step's text in `lang`, found by its topic among the current rules."""
+    if q.scoring is not None:
+        cfg = q.scoring.steps
+        for rule in (*cfg.rules, *cfg.defaults, cfg.final):
+            if rule.topic == step.topic:
+                return rule.text.get(lang)
+    return step.text or step.topic
 
 
 def compare(prev: Result, new: Result) -> dict[str, int | None]:
@@ -160,17 +186,16 @@ def _area_label(q: Questionnaire, area: str, lang: str) -> str:
 def render_result(
     q: Questionnaire,
     result: Result,
-    answers: Mapping[str, Any] | None = None,
-    lang: str | None = None,
-    texts: Mapping[str, str] | None = None,
+    answers: Mapping[str, Any] | None,
+    lang: str,
+    texts: Mapping[str, str],
 ) -> str:
-    """The result as one chat message; `answers` adds the electricity-bill line."""
-    lang = lang or result.lang
-    texts = texts if texts is not None else load_texts(lang)
+    """The result as one chat message in `lang`; `answers` adds the electricity-bill line."""
     lines = [text(texts, "result.title"), ""]
-    lines.append(text(texts, "result.potential", level=result.level_label.upper()))
-    if result.level_text:
-        lines.append(result.level_text)
+    label = level_label(q, result, lang, texts)
+    lines.append(text(texts, "result.potential", level=label.upper()))
+    if _level_text(q, result, lang):
+        lines.append(_level_text(q, result, lang))
     lines += ["", text(texts, "result.areas_title")]
     for area, value in result.areas.items():
         label = _area_label(q, area, lang)
@@ -194,7 +219,8 @@ def render_result(
         ]
     lines += ["", text(texts, "result.steps_title")]
     lines += [
-        text(texts, "result.step_line", n=i, text=s.text) for i, s in enumerate(result.steps, 1)
+        text(texts, "result.step_line", n=i, text=step_text(q, s, lang))
+        for i, s in enumerate(result.steps, 1)
     ]
     lines += ["", text(texts, "result.disclaimer")]
     return "\n".join(lines)
@@ -204,11 +230,10 @@ def render_comparison(
     q: Questionnaire,
     prev: Result,
     new: Result,
-    lang: str = "vi",
-    texts: Mapping[str, str] | None = None,
+    lang: str,
+    texts: Mapping[str, str],
 ) -> str:
     """ "Compare with an earlier result" as one message."""
-    texts = texts if texts is not None else load_texts(lang)
     deltas = compare(prev, new)
     lines = [text(texts, "compare.title")]
     for area in new.areas:
@@ -221,5 +246,6 @@ def render_comparison(
         }
         key = "compare.line" if delta is not None else "compare.line_na"
         lines.append(text(texts, key, **fields))
-    lines.append(text(texts, "compare.level", old=prev.level_label, new=new.level_label))
+    old, now = level_label(q, prev, lang, texts), level_label(q, new, lang, texts)
+    lines.append(text(texts, "compare.level", old=old, new=now))
     return "\n".join(lines)

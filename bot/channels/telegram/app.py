@@ -13,8 +13,8 @@ import logging
 from urllib.parse import urlparse
 
 from telegram import BotCommand, Update
+from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -24,11 +24,15 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
+from bot import flood
 from bot.channels.telegram.inbound import to_inbound
 from bot.channels.telegram.limits import CHANNEL
-from bot.channels.telegram.render import send_replies
+from bot.channels.telegram.render import send_each
+from bot.channels.telegram.requests import ReplyLimiter
 from bot.channels.telegram.sender import TelegramSender
+from bot.channels.telegram.updates import ALLOWED_UPDATES, PerPersonProcessor, TolerantBot
 from bot.delivery import Delivery
 from bot.scheduler import start_scheduler
 from bot.settings import Settings
@@ -42,18 +46,27 @@ def build_application(
 ) -> Application:
     assert settings.telegram.token is not None
     root = settings.telegram.api_url.rstrip("/")
+    limits = settings.limits
+    bot = TolerantBot(
+        settings.telegram.token.get_secret_value(),
+        base_url=f"{root}/bot",
+        base_file_url=f"{root}/file/bot",
+        request=HTTPXRequest(connection_pool_size=limits.concurrent_people + 8),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        rate_limiter=ReplyLimiter(
+            attempts=limits.reply_attempts, max_wait=limits.reply_max_wait_seconds
+        ),
+    )
     app = (
         ApplicationBuilder()
-        .token(settings.telegram.token.get_secret_value())
-        .base_url(f"{root}/bot")
-        .base_file_url(f"{root}/file/bot")
-        # 30 msg/s overall and 20/min per group; a 429 is waited out and retried.
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .bot(bot)
+        .concurrent_updates(PerPersonProcessor(limits.concurrent_people))
         .post_init(_post_init(conversation, settings, outbox_interval))
         .post_shutdown(_post_shutdown)
         .build()
     )
     app.bot_data["conversation"] = conversation
+    app.bot_data["flood"] = flood.FloodGuard(limits.flood_burst, limits.flood_per_minute)
 
     app.add_handler(CallbackQueryHandler(_on_update))
     app.add_handler(ChatMemberHandler(_on_update, ChatMemberHandler.MY_CHAT_MEMBER))
@@ -75,10 +88,11 @@ async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         except Exception:  # noqa: BLE001
             log.info("could not answer a callback query (probably too old)")
     conversation: Conversation = context.bot_data["conversation"]
-    replies = await asyncio.to_thread(conversation.handle, inbound)
+    guard: flood.FloodGuard = context.bot_data["flood"]
+    replies = await asyncio.to_thread(flood.handle, conversation, guard, inbound)
     if replies:
         chat_id = update.effective_chat.id if update.effective_chat else int(inbound.user_id)
-        await send_replies(context.bot, chat_id, replies)
+        await send_each(context.bot, chat_id, replies)
 
 
 async def _on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -100,7 +114,12 @@ def _post_init(conversation: Conversation, settings: Settings, outbox_interval: 
         for lang in ("vi", "en"):
             announced = conversation.registry.announced_commands(texts, lang)
             commands = [BotCommand(name, text) for name, text in announced]
-            await app.bot.set_my_commands(commands, language_code=None if lang == "vi" else lang)
+            try:
+                await app.bot.set_my_commands(
+                    commands, language_code=None if lang == "vi" else lang
+                )
+            except TelegramError as exc:  # the command menu is cosmetic: never stop the bot
+                log.warning("could not set the command menu (%s): %s", lang, type(exc).__name__)
         # Through app.bot: PTB's limiter counts these sends and the answers to people alike.
         delivery = Delivery.from_settings(
             conversation.engine,
@@ -138,8 +157,8 @@ def run(conversation: Conversation, settings: Settings) -> None:
             url_path=path,
             webhook_url=settings.telegram.webhook_url,
             secret_token=settings.telegram.webhook_secret.get_secret_value(),
-            allowed_updates=Update.ALL_TYPES,
+            allowed_updates=ALLOWED_UPDATES,
         )
     else:
         log.info("Telegram polling")
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+        app.run_polling(allowed_updates=ALLOWED_UPDATES)

@@ -11,6 +11,16 @@ from handlers.messages import Inbound
 PRIVATE = "private"
 
 
+def event_id(update: Update, local_id: str) -> str:
+    """The id the core de-duplicates on: message ids restart in a new bot's chat, so the bot's own
+    id (the token's public first part) is part of it."""
+    try:
+        bot_id = update.get_bot().token.split(":", 1)[0]
+    except RuntimeError:  # an Update built without a bot (tests)
+        bot_id = "?"
+    return f"{bot_id}:{local_id}"
+
+
 def to_inbound(update: Update) -> Inbound | None:
     """The neutral form of an update, or None for updates the bot ignores."""
     if update.my_chat_member is not None:
@@ -33,6 +43,8 @@ def to_inbound(update: Update) -> Inbound | None:
             display_name=q.from_user.first_name,
             language=q.from_user.language_code,
             kind="button",
+            # A redelivered press carries the same query id.
+            message_id=event_id(update, f"cq{q.id}"),
         )
     msg = update.message
     if msg is None or msg.from_user is None or msg.chat.type != PRIVATE:
@@ -43,7 +55,7 @@ def to_inbound(update: Update) -> Inbound | None:
         user_id=str(user.id),
         display_name=user.first_name,
         language=user.language_code,
-        message_id=str(msg.message_id),
+        message_id=event_id(update, f"m{msg.message_id}"),
     )
     # A photo or file with a caption: the caption is what the person wrote to the bot.
     text = msg.text if msg.text is not None else msg.caption

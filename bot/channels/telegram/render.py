@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+from telegram.error import Forbidden, TelegramError
 
 from bot.channels.base import split_text
 from bot.channels.telegram.limits import LIMITS
@@ -103,3 +104,16 @@ async def send_replies(bot, chat_id: int | str, replies: list[Reply]) -> None:  
     """Send neutral replies as Telegram messages, in order (see messages())."""
     for message in messages(replies):
         await send_message(bot, chat_id, message)
+
+
+async def send_each(bot, chat_id: int | str, replies: list[Reply]) -> None:  # noqa: ANN001
+    """Answer a person: a reply that cannot be sent (after the limiter's retries) does not stop
+    the next one (a lost confirmation must not hide the next assessment question). A blocked
+    chat stops them all."""
+    for reply in replies:
+        try:
+            await send_replies(bot, chat_id, [reply])
+        except Forbidden:
+            raise
+        except TelegramError as exc:
+            log.warning("a reply could not be sent, going on with the next: %s", type(exc).__name__)

@@ -1,0 +1,113 @@
+"""Every Bot API call but getUpdates goes through `ReplyLimiter` (PTB's rate-limiter hook):
+
+* 30 calls a second in all that address a chat (Telegram's bot-wide limit, Bot API FAQ);
+* a 429 pauses only the chat it was about: other chats keep going (PTB's AIORateLimiter pauses
+  every chat of the bot), and the call is tried again after `retry_after` unless that is longer
+  than `max_wait`;
+* a transient fault (5xx, timeout, connection error) is tried again with backoff, up to
+  `attempts` times; start-up calls (getMe, deleteWebhook, setWebhook, setMyCommands) get
+  `startup_attempts`, so one hiccup at start does not stop the bot;
+* 400, 401, 403, 404 are never retried: they will not get better.
+
+A caller that manages retries itself (the outbox) passes `rate_limit_args=0`: one attempt, the
+error reaches it unchanged. A retried sendMessage after a timeout may reach the person twice (the
+first may have arrived); a lost answer is worse.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from aiolimiter import AsyncLimiter
+from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+STARTUP = frozenset({"getMe", "deleteWebhook", "setWebhook", "setMyCommands", "getWebhookInfo"})
+
+
+def _seconds(value: object) -> float:
+    return float(getattr(value, "total_seconds", lambda: value)())
+
+
+class ReplyLimiter(BaseRateLimiter[int]):
+    def __init__(
+        self,
+        *,
+        attempts: int = 3,
+        startup_attempts: int = 6,
+        backoff: float = 0.5,
+        max_wait: float = 60,
+        per_second: float = 30,
+    ):
+        self.attempts = attempts
+        self.startup_attempts = startup_attempts
+        self.backoff = backoff
+        self.max_wait = max_wait
+        self._overall = AsyncLimiter(per_second, 1)
+        self._paused: dict[object, float] = {}  # chat id -> loop time it may send again
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        chat = data.get("chat_id")
+        if rate_limit_args is not None:
+            attempts = rate_limit_args + 1
+        else:
+            attempts = self.startup_attempts if endpoint in STARTUP else self.attempts
+        for attempt in range(1, attempts + 1):
+            await self._wait_for(chat)
+            try:
+                limit = self._overall if chat is not None else contextlib.nullcontext()
+                async with limit:
+                    return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                wait = _seconds(exc.retry_after)
+                if attempt == attempts or wait > self.max_wait:
+                    raise
+                # Only this chat waits; 0.1 s of margin as PTB's own limiter does.
+                self._paused[chat] = asyncio.get_running_loop().time() + wait + 0.1
+                log.info("429 on %s: this chat waits %.1f s, others go on", endpoint, wait)
+            except BadRequest:
+                raise  # a NetworkError subclass in PTB, but a 400 never gets better
+            except NetworkError as exc:  # 5xx, timeouts, connection errors
+                if attempt == attempts:
+                    raise
+                delay = self.backoff * 2 ** (attempt - 1)
+                log.warning(
+                    "%s failed (%s), try %d of %d; again in %.1f s",
+                    endpoint,
+                    type(exc).__name__,
+                    attempt,
+                    attempts,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _wait_for(self, chat: object) -> None:
+        until = self._paused.get(chat)
+        if until is None:
+            return
+        delay = until - asyncio.get_running_loop().time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if self._paused.get(chat) == until:
+            del self._paused[chat]

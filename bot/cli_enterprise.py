@@ -1,0 +1,96 @@
+"""`sxsh-bot enterprise ...`: officers decide who speaks for an enterprise (issue 8 item 8).
+
+A response that gave the tax code of an enterprise it has no link to is a pending claim
+(storage/enterprises.py); it changes no figure until an officer confirms it here."""
+
+from __future__ import annotations
+
+import getpass
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+
+enterprise_app = typer.Typer(
+    help="Enterprise records: pending claims, confirm, reject, merge.", no_args_is_help=True
+)
+
+AsOption = Annotated[
+    str | None, typer.Option("--as", help="Officer name recorded (default: the OS user).")
+]
+
+
+@contextmanager
+def _session():  # noqa: ANN202
+    from bot.cli import friendly_errors, settings
+    from storage import migrate
+    from storage.db import make_engine, session_scope
+
+    s = settings()
+    with friendly_errors():
+        migrate.upgrade(s.database_url)
+        engine = make_engine(s.database_url)
+        try:
+            with session_scope(engine) as session:
+                yield session
+        finally:
+            engine.dispose()
+
+
+def _officer(name: str | None) -> str:
+    return f"cli:{name or getpass.getuser()}"
+
+
+@enterprise_app.command("pending")
+def pending() -> None:
+    """Claims waiting for an officer: response, enterprise, tax code, both names."""
+    from storage import enterprises
+
+    with _session() as session:
+        claims = enterprises.pending(session)
+        for c in claims:
+            typer.echo(
+                f"response {c.response_id} -> enterprise {c.enterprise_id} "
+                f"(MST {c.tax_code}): record “{c.record_name or ''}”, "
+                f"claimed as “{c.claimed_name or ''}”"
+            )
+    if not claims:
+        typer.echo("no pending claims")
+
+
+def _decide(response_id: int, officer: str | None, confirm: bool) -> None:
+    from bot.cli import fail
+    from storage import enterprises
+
+    try:
+        with _session() as session:
+            enterprises.decide(session, response_id, _officer(officer), confirm=confirm)
+    except LookupError:
+        fail(f"no pending claim for response {response_id} (see `enterprise pending`)", 1)
+    typer.echo(f"response {response_id}: {'confirmed' if confirm else 'rejected'}")
+
+
+@enterprise_app.command("confirm")
+def confirm(response_id: int, officer: AsOption = None) -> None:
+    """The response speaks for the enterprise: its figures count, its contact joins it."""
+    _decide(response_id, officer, True)
+
+
+@enterprise_app.command("reject")
+def reject(response_id: int, officer: AsOption = None) -> None:
+    """The response does not belong to that enterprise: it stands alone."""
+    _decide(response_id, officer, False)
+
+
+@enterprise_app.command("merge")
+def merge(source_id: int, target_id: int) -> None:
+    """Two records of one enterprise: move everything of SOURCE_ID into TARGET_ID."""
+    from bot.cli import fail
+    from storage import enterprises
+
+    try:
+        with _session() as session:
+            moved = enterprises.merge(session, source_id, target_id)
+    except LookupError:
+        fail(f"cannot merge enterprise {source_id} into {target_id}", 1)
+    typer.echo(f"enterprise {source_id} merged into {target_id} ({moved} responses moved)")

@@ -1,0 +1,143 @@
+"""Entry points of the assessment: commands, free text while it has the floor, and buttons."""
+
+from __future__ import annotations
+
+from content.forms import detect_command, progress
+from handlers.assessment import flow, keys, nudge
+from handlers.assessment.flow import DRAFT, FLOW
+from handlers.assessment.result import result_command, start_button
+from handlers.context import Context
+from handlers.messages import Button, Reply
+from handlers.start import menu_button
+from storage import assessments, contacts
+from storage.models import Response
+
+
+def command(ctx: Context, args: str = "") -> list[Reply]:
+    """/assess and the menu item: resume an open questionnaire, or start with consent."""
+    q = ctx.content.questionnaire
+    if q is None:
+        return [ctx.reply("assess.not_available")]
+    replies: list[Reply] = []
+    response = flow.open_response(ctx, replies)
+    if response is not None:
+        answers = flow.answers_of(ctx, response)
+        n, total = progress(q, answers, personal=response.personal_consent)
+        done = len([k for k in answers if not k.startswith(DRAFT)])
+        t = flow.response_ticket(response)
+        buttons = [
+            Button(ctx.t("assess.resume"), keys.payload("r", t)),
+            Button(ctx.t("assess.restart"), keys.payload("x", t)),
+        ]
+        text = ctx.t(
+            "assess.resume_offer",
+            done=done,
+            progress=ctx.t("assessment.progress", n=n, total=total),
+        )
+        return [*replies, Reply(text=text, buttons=buttons)]
+    return [*replies, *flow.consent(ctx)]
+
+
+def on_text(ctx: Context, text: str) -> list[Reply] | None:
+    """Free text while the assessment has the floor; None when it does not."""
+    if ctx.contact.active_flow != FLOW:
+        return None
+    response = assessments.open_response(ctx.session, ctx.contact.id)
+    if response is None or ctx.content.questionnaire is None:
+        contacts.set_flow(ctx.session, ctx.contact, None)
+        return None
+    word = detect_command(text, ctx.content.questionnaire.answer_words)
+    if word == "skip":
+        return flow.skip_current(ctx, response)
+    if word == "back":
+        return flow.go_back(ctx, response)
+    if word == "cancel":
+        return cancel(ctx)
+    return flow.answer(ctx, response, text)
+
+
+def button(ctx: Context, arg: str) -> list[Reply]:
+    """Every "as:" payload (see handlers/assessment/keys.py). A payload that was not issued for
+    the current state (old, repeated or forged) changes nothing: a short message, then the
+    current question (or the way to start)."""
+    press = keys.parse(arg)
+    if press is not None and press.action == "result":
+        return result_command(ctx)
+    q = ctx.content.questionnaire
+    if q is None:
+        return [ctx.reply("assess.not_available")]
+    replies: list[Reply] = []
+    response = flow.open_response(ctx, replies)
+    if press is None:
+        return [*replies, *_refuse(ctx, response)]
+    if press.action in ("y", "n"):
+        if press.token != flow.consent_ticket(ctx):
+            return [*replies, *_refuse(ctx, response)]
+        return [*replies, *flow.start(ctx, consented=press.action == "y")]
+    if press.action in ("r", "x", "l"):
+        if response is None or press.token != flow.response_ticket(response):
+            return [*replies, *_refuse(ctx, response)]
+        if press.action == "l":
+            contacts.set_flow(ctx.session, ctx.contact, None)
+            return [*replies, ctx.reply("assess.paused", buttons=[menu_button(ctx)])]
+        if press.action == "x":
+            assessments.finish(ctx.session, response, assessments.CANCELLED, ctx.now)
+            nudge.cancel(ctx.session, response)
+            return [*replies, *flow.consent(ctx)]
+        contacts.set_flow(ctx.session, ctx.contact, FLOW)
+        return [*replies, ctx.reply("assess.resumed"), *flow.ask(ctx, response)]
+    if response is None:
+        return [*replies, *_refuse(ctx, None)]
+    answers = flow.answers_of(ctx, response)
+    if press.token != flow.step_of(response, answers):
+        return [*replies, *_refuse(ctx, response, answers)]
+    contacts.set_flow(ctx.session, ctx.contact, FLOW)
+    if press.action == "s":
+        return flow.skip_current(ctx, response, answers)
+    if press.action == "b":
+        return flow.go_back(ctx, response, answers)
+    if press.action == "t":
+        return flow.toggle(ctx, response, answers, press.key)
+    if press.action == "d":
+        return flow.multi_done(ctx, response, answers, press.key)
+    qid, value = flow.pressed_value(ctx, response, answers, press.key)
+    if not qid or not value:
+        return [flow.stale(ctx), *flow.ask(ctx, response, answers)]
+    return flow.answer(ctx, response, value, question_id=qid, answers=answers)
+
+
+def _refuse(ctx: Context, response: Response | None, answers: dict | None = None) -> list[Reply]:
+    if response is None:
+        return [
+            flow.stale(ctx),
+            ctx.reply("assess.nothing_open", buttons=[start_button(ctx)]),
+        ]
+    contacts.set_flow(ctx.session, ctx.contact, FLOW)
+    return [flow.stale(ctx), *flow.ask(ctx, response, answers)]
+
+
+def cancel(ctx: Context, args: str = "") -> list[Reply]:
+    response = assessments.open_response(ctx.session, ctx.contact.id)
+    contacts.set_flow(ctx.session, ctx.contact, None)
+    if response is None:
+        return [ctx.reply("assess.nothing_open", buttons=[start_button(ctx)])]
+    assessments.finish(ctx.session, response, assessments.CANCELLED, ctx.now)
+    nudge.cancel(ctx.session, response)
+    return [ctx.reply("assess.cancelled", buttons=[menu_button(ctx)])]
+
+
+def skip_command(ctx: Context, args: str = "") -> list[Reply]:
+    return _on_open(ctx, flow.skip_current)
+
+
+def back_command(ctx: Context, args: str = "") -> list[Reply]:
+    return _on_open(ctx, flow.go_back)
+
+
+def _on_open(ctx: Context, action) -> list[Reply]:  # noqa: ANN001
+    """/skip and /back act on the open assessment (and give it the floor again)."""
+    response = assessments.open_response(ctx.session, ctx.contact.id)
+    if response is None:
+        return [ctx.reply("assess.nothing_open", buttons=[start_button(ctx)])]
+    contacts.set_flow(ctx.session, ctx.contact, FLOW)
+    return action(ctx, response)
