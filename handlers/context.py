@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
+from content.locale import Locale
 from handlers.messages import Button, Inbound, Reply
 from storage.models import Contact
 
@@ -51,6 +52,12 @@ class Context:
         # Checked on the server against the settings of this moment, never from the message
         # nor from a role stored once (an id removed from the settings loses its rights at once).
         return self.settings.is_officer(self.contact.channel, self.contact.platform_id)
+
+    @property
+    def locale(self) -> Locale:
+        """Dates, times, numbers and amounts in the person's language and the configured time
+        zone: ctx.locale.date(moment), .weekday_date_time(moment), .money(amount)..."""
+        return Locale(self.lang, self.settings.tz, self.content.texts)
 
     def t(self, key: str, **fields: object) -> str:
         return self.content.texts.get(self.lang, key, **fields)

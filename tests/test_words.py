@@ -98,7 +98,11 @@ def test_content_check_names_a_broken_lexicon(tmp_path):
     assert "words.yaml: commands.hepl: unknown list (known: stop, menu, help)" in errors
     assert "words.yaml: greetings.words: expected a list of words" in errors
     words.write_bytes(b"commands:\n  stop: [d\xfd\xccng]\n")  # "dừng" in Windows-1258
-    assert any(e.startswith("words.yaml: not valid UTF-8 YAML") for e in store.check(content))
+    # content/files.py checks every file's encoding first, with the line and the fix.
+    assert store.check(content) == [
+        "lexicon/words.yaml: line 2: not UTF-8 (probably Windows-1258 or Latin-1); "
+        "save it as UTF-8 (in Notepad: File > Save as > Encoding: UTF-8)"
+    ]
 
 
 def test_the_packaged_lexicon_is_valid():

@@ -1,0 +1,106 @@
+"""Dates, times, numbers and amounts as people in Vietnam write them, in one place.
+
+Through babel with explicit patterns (CLDR's named styles add time-zone names or change with
+babel versions): "Thứ Sáu, 08/11/2019", "08:00", "Thứ Sáu, 08/11/2019 lúc 08:00",
+"1.234.567", "42,5 triệu đồng"; in English "Friday, 08/11/2019", "08:00",
+"Friday, 08/11/2019 at 08:00", "1,234,567", "42.5 million dong". Day before month in both
+languages: the readers are in Vietnam. The joining words ("lúc", "triệu đồng") are content
+(texts `locale.*`), so officers can change them like any other wording.
+
+Moments: an aware datetime is shown in the given time zone (from the settings); a naive one is
+taken as UTC, which is how the database stores times.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+from babel.numbers import format_decimal
+
+from content.texts import Texts
+
+DAY = "EEEE, dd/MM/yyyy"  # Thứ Sáu, 08/11/2019
+DATE = "dd/MM/yyyy"  # 08/11/2019
+TIME = "HH:mm"  # 08:00, 24-hour in both languages
+BABEL_LOCALE = {"vi": "vi_VN", "en": "en_GB"}  # en_GB: day-first habits, "Friday" not "Fri."
+MILLION, BILLION = 1_000_000, 1_000_000_000
+
+
+def _babel(lang: str) -> str:
+    return BABEL_LOCALE.get(lang, BABEL_LOCALE["vi"])
+
+
+@dataclass(frozen=True)
+class Locale:
+    """Formats for one language and time zone; `texts` gives the joining words."""
+
+    lang: str
+    tz: ZoneInfo
+    texts: Texts
+
+    def local(self, moment: datetime) -> datetime:
+        """`moment` in this time zone (a naive datetime is UTC)."""
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(self.tz)
+
+    def _day(self, moment: date | datetime) -> date:
+        return self.local(moment).date() if isinstance(moment, datetime) else moment
+
+    def weekday_date(self, moment: date | datetime) -> str:
+        """ "Thứ Sáu, 08/11/2019" / "Friday, 08/11/2019"."""
+        return format_date(self._day(moment), DAY, locale=_babel(self.lang))
+
+    def date(self, moment: date | datetime) -> str:
+        """ "08/11/2019" in both languages."""
+        return format_date(self._day(moment), DATE, locale=_babel(self.lang))
+
+    def time(self, moment: time | datetime) -> str:
+        """ "08:00" (24-hour)."""
+        value = self.local(moment).time() if isinstance(moment, datetime) else moment
+        return format_time(value, TIME, locale=_babel(self.lang))
+
+    def date_time(self, moment: datetime) -> str:
+        """ "08/11/2019 08:00": compact, for lists and tables."""
+        return f"{self.date(moment)} {self.time(moment)}"
+
+    def weekday_date_time(self, moment: datetime) -> str:
+        """ "Thứ Sáu, 08/11/2019 lúc 08:00" / "Friday, 08/11/2019 at 08:00"."""
+        return self.texts.get(
+            self.lang, "locale.day_at_time", day=self.weekday_date(moment), time=self.time(moment)
+        )
+
+    def number(self, value: float | int | Decimal, decimals: int = 2) -> str:
+        """ "1.234.567" / "1,234,567"; "42,5" / "42.5"; at most `decimals` decimals, rounded
+        half up, no trailing zeros."""
+        return format_decimal(
+            _round(value, decimals), format=_pattern(decimals), locale=_babel(self.lang)
+        )
+
+    def percent(self, value: float | int | Decimal, decimals: int = 1) -> str:
+        """ "42,5 %" / "42.5%" (CLDR's spacing for each language)."""
+        return self.texts.get(self.lang, "locale.percent", n=self.number(value, decimals))
+
+    def money(self, amount: float | int | Decimal) -> str:
+        """An amount of đồng as people say it: "800.000 đồng", "42,5 triệu đồng",
+        "1,2 tỷ đồng" (English "800,000 dong", "42.5 million dong", "1.2 billion dong")."""
+        if abs(amount) >= BILLION:
+            key, n = "locale.money_billion", self.number(Decimal(amount) / BILLION, 2)
+        elif abs(amount) >= MILLION:
+            key, n = "locale.money_million", self.number(Decimal(amount) / MILLION, 2)
+        else:
+            key, n = "locale.money", self.number(amount, 0)
+        return self.texts.get(self.lang, key, n=n)
+
+
+def _round(value: float | int | Decimal, decimals: int) -> Decimal:
+    step = Decimal(1).scaleb(-decimals)
+    return Decimal(str(value)).quantize(step, ROUND_HALF_UP)
+
+
+def _pattern(decimals: int) -> str:
+    return "#,##0" + ("." + "#" * decimals if decimals > 0 else "")
