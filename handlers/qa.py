@@ -213,9 +213,7 @@ def compose(
     answer_lang = answer_language(match, lang)
     if match.topic is not None:
         kind = "answer"
-        replies = entry_replies(
-            content, match.topic, answer_lang, today, contact_lang=lang
-        )
+        replies = entry_replies(content, match.topic, answer_lang, today, contact_lang=lang)
     elif match.middle and match.best in content.knowledge.entries:
         kind = "middle"
         replies = middle_replies(content, match, answer_lang, today, contact_lang=lang)

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.channels.telegram_updates import ALLOWED_UPDATES
+from bot.channels.telegram.updates import ALLOWED_UPDATES
 from tests.support.telegram_server import DEFAULT_TOKEN, FakeTelegram
 
 BIN = Path(sys.executable).parent / "sxsh-bot"

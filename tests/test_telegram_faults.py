@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from bot.app import build_conversation
-from bot.channels.telegram_updates import ALLOWED_UPDATES
+from bot.channels.telegram.updates import ALLOWED_UPDATES
 from tests.conftest import make_settings
 from tests.resilience_support import confirmed, running, srv  # noqa: F401
 from tests.support.telegram_server import DEFAULT_TOKEN, BotApiError
