@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from content import knowledge
+from content import events, knowledge
+from content.events import EventsConfig
 from content.forms import Questionnaire, load_and_check, load_questionnaire
 from content.knowledge import KnowledgeBase
 from content.lexicon import Lexicon
@@ -21,6 +22,7 @@ class ContentStore:
     knowledge: KnowledgeBase = field(default_factory=KnowledgeBase)  # FAQ + search index
     questionnaire: Questionnaire | None = None  # the quick assessment
     lexicon: Lexicon = field(default_factory=Lexicon)  # words people type (lexicon/*.yaml)
+    events: EventsConfig = field(default_factory=EventsConfig)  # kinds, topics, reminders
 
     @classmethod
     def load(cls, directory: Path) -> ContentStore:
@@ -41,6 +43,7 @@ class ContentStore:
             knowledge=kb,
             questionnaire=load_questionnaire(questionnaire_path(directory)),
             lexicon=Lexicon.load(directory / "lexicon"),
+            events=events.load(directory, []),
         )
         _LOADED[key[0]] = (key[1], store)
         return store
@@ -75,4 +78,5 @@ def check(directory: Path) -> list[str]:
     Lexicon.load(directory / "lexicon", errors)
     kb = knowledge.load(directory, errors)
     errors += load_and_check(questionnaire_path(directory), known_topics=kb.entries.keys())
+    events.load(directory, errors)
     return errors
