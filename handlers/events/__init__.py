@@ -46,18 +46,16 @@ def erase(session: Session, contact: Contact, content: ContentStore) -> None:
     app_state.set_value(session, f"event_draft:{contact.id}", "")
 
 
-def mark_past(engine, now: datetime, settings) -> int:  # noqa: ANN001
-    """Housekeeping: events that have ended (or started a day ago) become `past`."""
-    from storage.db import session_scope
-
-    with session_scope(engine) as session:
-        result = session.exec(
-            update(Event)
-            .where(col(Event.status).in_(store.VISIBLE), Event.starts_at < now)
-            .where((col(Event.ends_at).is_(None)) | (Event.ends_at < now))
-            .values(status=EventStatus.past, updated_at=now)
-        )
-        return result.rowcount
+def mark_past(session: Session, now: datetime, settings: object) -> int:
+    """Housekeeping: published events that have ended (or started, without an end) become
+    `past`; their cards leave every list."""
+    result = session.exec(
+        update(Event)
+        .where(col(Event.status).in_(store.VISIBLE), Event.starts_at < now)
+        .where((col(Event.ends_at).is_(None)) | (Event.ends_at < now))
+        .values(status=EventStatus.past, updated_at=now)
+    )
+    return result.rowcount
 
 
 # Reminders and announcements stop with /stop; news about the person's own registration

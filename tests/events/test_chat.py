@@ -162,3 +162,12 @@ def test_deleting_my_data_gives_my_seat_to_the_first_waiting_person(conversation
     first.presses("Có, xóa hết")
     assert [r.status for r in rows(conversation, Registration)] == ["registered"]
     assert reload(conversation).seats_taken == 1
+
+
+def test_housekeeping_marks_started_events_past_and_they_leave_the_list(conversation, clock):
+    save(conversation)
+    [job] = [j for j in conversation.maintenance_jobs() if j.__name__ == "events_past"]
+    assert job() == 0
+    clock._now = START + timedelta(minutes=1)
+    assert job() == 1
+    assert reload(conversation).status == "past"
