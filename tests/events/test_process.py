@@ -116,9 +116,9 @@ async def test_kill_9_before_due_then_restart_sends_once_or_skips_after_grace(tm
 
 
 # 2,000 registrations take minutes on a shared CI machine (the delivery sends one row per
-# transaction); the suite runs 300 by default, and the full figure is measured with
+# transaction); the suite runs 100 by default, and the full figure is measured with
 # SXSH_EVENTS_WORKER_PEOPLE=2000 (README, Events).
-PEOPLE = int(os.environ.get("SXSH_EVENTS_WORKER_PEOPLE", "300"))
+PEOPLE = int(os.environ.get("SXSH_EVENTS_WORKER_PEOPLE", "100"))
 
 
 @pytest.mark.postgres
