@@ -612,3 +612,8 @@ def report_summary(
 
 if __name__ == "__main__":
     app()
+
+
+from bot.cli_events import events_app  # noqa: E402  (a sub-app that uses the helpers above)
+
+app.add_typer(events_app, name="events")

@@ -8,7 +8,8 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from content import knowledge
+from content import events, knowledge
+from content.events import EventsConfig
 from content.files import UnreadableFile, read_text
 from content.forms import Questionnaire, check_texts, load_and_check, load_questionnaire
 from content.knowledge import KnowledgeBase
@@ -26,6 +27,7 @@ class ContentStore:
     knowledge: KnowledgeBase = field(default_factory=KnowledgeBase)  # FAQ + search index
     questionnaire: Questionnaire | None = None  # the quick assessment
     lexicon: Lexicon = field(default_factory=Lexicon)  # words people type (lexicon/*.yaml)
+    events: EventsConfig = field(default_factory=EventsConfig)  # kinds, topics, reminders
 
     @classmethod
     def load(cls, directory: Path) -> ContentStore:
@@ -47,6 +49,7 @@ class ContentStore:
                 knowledge=kb,
                 questionnaire=load_questionnaire(questionnaire_path(directory)),
                 lexicon=Lexicon.load(directory / "lexicon"),
+                events=events.load(directory, []),
             )
         except ContentError:
             raise
@@ -104,6 +107,7 @@ def check(directory: Path) -> list[str]:
         Lexicon.load(directory / "lexicon", errors)
         kb = knowledge.load(directory, errors)
         errors += load_and_check(questionnaire_path(directory), known_topics=kb.entries.keys())
+        events.load(directory, errors)
     except Exception as exc:  # noqa: BLE001 - whatever a loader trips on is a content problem
         log.exception("content check failed unexpectedly")
         errors.append(f"{directory.name}: cannot be loaded: {type(exc).__name__}: {exc}")

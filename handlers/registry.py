@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from handlers import assessment, handoff, officer, privacy, qa, start
+from handlers import assessment, events, handoff, officer, privacy, qa, start
 from handlers.capability import Capability, Command, Flow, Handler, Job, MenuItem, OutboxKind
 from handlers.messages import Reply
 
@@ -29,7 +29,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     qa.CAPABILITY,
     assessment.CAPABILITY,
     handoff.CAPABILITY,
-    start.coming_soon("events", commands=("events", "subscribe"), menu_order=30),
+    events.CAPABILITY,
     privacy.CAPABILITY,
     officer.CAPABILITY,
 )

@@ -14,7 +14,14 @@ from tests.chat import Person, rows
 from tests.conftest import make_settings
 from tests.test_assessment import Recorder
 
-OFFICER_ARGS = {"questions": "", "reply": "1 Cán bộ trả lời", "reload": ""}
+OFFICER_ARGS = {
+    "questions": "",
+    "reply": "1 Cán bộ trả lời",
+    "reload": "",
+    "newevent": "",
+    "editevent": "ws-1",
+    "eventinfo": "ws-1",
+}
 
 
 def snapshot(conversation) -> tuple:

@@ -93,7 +93,11 @@ def test_renderers_are_found_without_importing_the_capabilities():
         "print(sorted(REGISTRY.outbox)); print(REGISTRY.is_reply_kind('officer_reply'))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.stdout.split("\n")[:2] == ["['assessment_nudge', 'officer_reply']", "True"]
+    assert out.stdout.split("\n")[:2] == [
+        "['assessment_nudge', 'event_announce', 'event_cancelled', 'event_changed', "
+        "'event_promoted', 'event_reminder', 'officer_reply']",
+        "True",
+    ]
 
 
 @pytest.mark.parametrize("namespace", sorted(REGISTRY.buttons))

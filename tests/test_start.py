@@ -21,7 +21,7 @@ def test_start_shows_vietnamese_welcome_and_menu(conversation):
     assert p.buttons == [
         "❓ Hỏi đáp SXSH",
         "📋 Đánh giá nhanh",
-        "📅 Sự kiện và nhắc lịch",
+        "📅 Sự kiện sắp tới",
         "🤝 Chương trình hỗ trợ",
         "👤 Gặp cán bộ",
         "🌐 Ngôn ngữ / Language",
@@ -75,11 +75,13 @@ def test_bad_input_gets_a_clear_message(conversation):
     assert "không còn dùng được" in p.text
 
 
-def test_unbuilt_menu_items_say_so_honestly(conversation):
+def test_the_events_menu_item_is_real(conversation):
     p = Person(conversation)
     p.says("/start")
-    p.presses("📅 Sự kiện và nhắc lịch")
-    assert "đang được xây dựng" in p.text
+    p.presses("📅 Sự kiện sắp tới")
+    assert "đang được xây dựng" not in p.text
+    assert "Hiện chưa có sự kiện sắp tới" in p.text
+    assert "🔔 Nhận tin" in p.buttons
 
 
 def test_officer_only_reload_is_checked_on_the_server(conversation):

@@ -1,0 +1,145 @@
+"""`sxsh-bot events ...`: officers import events from YAML, CSV or Excel files, list, show,
+cancel them and export an event's registrations to Excel."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+events_app = typer.Typer(
+    help="Events: import (YAML, CSV, XLSX), list, show, cancel, export.", no_args_is_help=True
+)
+
+
+@contextmanager
+def _session():  # noqa: ANN202
+    """Settings, content, a migrated database and one transaction (commit on success)."""
+    from bot.cli import friendly_errors, settings
+    from content.events import load_events_content
+    from storage import migrate
+    from storage.db import make_engine, session_scope
+
+    s = settings()
+    with friendly_errors():
+        content = load_events_content(s.content_dir)
+        migrate.upgrade(s.database_url)
+        engine = make_engine(s.database_url)
+        try:
+            with session_scope(engine) as session:
+                yield s, content, session
+        finally:
+            engine.dispose()
+
+
+def _now():  # noqa: ANN202
+    from handlers.clock import SystemClock
+
+    return SystemClock().now()
+
+
+def _event(session, code: str):  # noqa: ANN001, ANN202
+    from bot.cli import fail
+    from storage import events as store
+
+    event = store.by_code(session, code)
+    if event is None:
+        fail(f"no event with code {code!r} (see `sxsh-bot events list`)", code=1)
+    return event
+
+
+@events_app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="A .yaml, .csv or .xlsx file, one event a row.")],
+) -> None:
+    """Create or change events from FILE, matched by their `code`; nothing is written when
+    any row is wrong (each problem names its line). Importing the same file again changes
+    nothing; a changed time or place tells the registrants and moves their reminders."""
+    from handlers.events import service
+    from handlers.events.importer import ImportError_, check_rows, read_rows
+
+    with _session() as (s, content, session):
+        try:
+            checked = check_rows(read_rows(file), content.events, s.tz)
+        except ImportError_ as exc:
+            typer.echo(f"{file.name}: nothing imported, {len(exc.errors)} problem(s):", err=True)
+            for line in exc.errors:
+                typer.echo(f"  - {line}", err=True)
+            raise typer.Exit(1) from None
+        now = _now()
+        tally: dict[str, int] = {}
+        for row in checked:
+            _, what = service.save(session, row.fields, row.status, content.events, s.tz, now)
+            tally[what] = tally.get(what, 0) + 1
+    summary = ", ".join(f"{n} {what}" for what, n in sorted(tally.items()))
+    typer.echo(f"{file.name}: {len(checked)} event(s): {summary}")
+
+
+@events_app.command("list")
+def list_(
+    status: Annotated[
+        str | None, typer.Option(help="draft, published, changed, cancelled or past")
+    ] = None,
+) -> None:
+    """Every event with its code, status, local start, seats taken and capacity."""
+    from handlers.events import display
+    from storage import events as store
+
+    with _session() as (s, content, session):
+        rows = store.all_events(session, status)
+        if not rows:
+            typer.echo("no events")
+        for e in rows:
+            when = display.when(content, e, s.tz, s.default_language)
+            seats = f"{e.seats_taken}/{e.capacity if e.capacity is not None else '-'}"
+            typer.echo(f"{e.code}\t{e.status}\tv{e.version}\t{when}\t{seats}\t{e.title_vi}")
+
+
+@events_app.command("show")
+def show(code: Annotated[str, typer.Argument(help="The event's code.")]) -> None:
+    """The event as enterprises see it, then registrations and reminders by state."""
+    from handlers.events import display, officer_view
+
+    with _session() as (s, content, session):
+        event = _event(session, code)
+        lang = s.default_language
+        typer.echo(f"{event.code} · {event.status} · version {event.version}")
+        typer.echo(display.card(content, event, s.tz, lang, _now()))
+        facts = officer_view.summary(session, event)
+        for group, counts in facts.items():
+            shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"
+            typer.echo(f"{group}: {shown}")
+
+
+@events_app.command("cancel")
+def cancel(code: Annotated[str, typer.Argument(help="The event's code.")]) -> None:
+    """Cancel the event: registrants are told once, pending reminders are removed."""
+    from handlers.events import service
+
+    with _session() as (s, _content, session):
+        event = _event(session, code)
+        told = service.cancel(session, event, s.tz, _now())
+    typer.echo(f"{code}: cancelled; {told} registrant(s) will be told")
+
+
+@events_app.command("export")
+def export(
+    code: Annotated[str, typer.Argument(help="The event's code.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The .xlsx file to write.")],
+) -> None:
+    """The event's registrations to Excel: who, enterprise, sector, phone (only where the
+    person consented), status, registered at (local time), attended."""
+    from handlers.events import officer_view
+    from handlers.reports import write_xlsx
+
+    with _session() as (s, content, session):
+        event = _event(session, code)
+        rows = officer_view.export_rows(session, event, s.tz)
+        lang = s.default_language
+        headers = [
+            content.texts.get(lang, f"events.export.{c}") for c in officer_view.EXPORT_COLUMNS
+        ]
+    write_xlsx(output, headers, rows, lang=lang)
+    typer.echo(f"{output}: {len(rows)} registration(s)")

@@ -1,0 +1,187 @@
+"""What enterprises see: "📅 Sự kiện sắp tới" with one-tap register / unregister, "Sự kiện của
+tôi", and topic subscriptions in two taps (/subscribe, then a topic).
+
+Buttons carry the event id and its version (`ev:r:12:3`): a tap on a card shown before the event
+moved shows the new card instead of registering for a time the person never saw."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from handlers.context import Context
+from handlers.events import calendar, display, service
+from handlers.messages import Button, Reply
+from handlers.start import menu_button
+from storage import events as store
+from storage import events_reminders as subs
+from storage.events_models import Event, Registration, RegistrationStatus
+from storage.models import ContactStatus
+
+NS = "ev"
+MAX_LISTED = 8  # cards in one answer; more would bury the chat (the nearest come first)
+
+
+def _tz(ctx: Context) -> ZoneInfo:
+    return ctx.settings.tz
+
+
+def list_command(ctx: Context, args: str = "") -> list[Reply]:
+    """/events and the menu item: the upcoming events that concern the person."""
+    events = [
+        e
+        for e in store.upcoming(ctx.session, ctx.now)
+        if store.concerns(ctx.session, e, ctx.contact)
+    ][:MAX_LISTED]
+    footer = [
+        Button(ctx.t("events.button.mine"), f"{NS}:mine"),
+        Button(ctx.t("events.button.subscribe"), f"{NS}:topics"),
+        menu_button(ctx),
+    ]
+    if not events:
+        return [Reply(text=ctx.t("events.none"), buttons=footer)]
+    replies = [Reply(text=ctx.t("events.list_title"))]
+    replies += [_card(ctx, event) for event in events]
+    replies[-1].buttons += footer
+    return replies
+
+
+def _card(ctx: Context, event: Event) -> Reply:
+    text = display.card(ctx.content, event, _tz(ctx), ctx.lang, ctx.now)
+    return Reply(text=text, buttons=_card_buttons(ctx, event))
+
+
+def _card_buttons(ctx: Context, event: Event) -> list[Button]:
+    if ctx.content.events.kind(event.kind).who != "registrants":
+        return []
+    reg = store.registration(ctx.session, event.id, ctx.contact.id)
+    ref = f"{event.id}:{event.version}"
+    if reg is not None and reg.status != RegistrationStatus.cancelled:
+        return [Button(ctx.t("events.button.unregister"), f"{NS}:u:{ref}")]
+    if display.is_closed(event, ctx.now):
+        return []
+    full = store.seats_left(event) == 0
+    label = "events.button.wait" if full else "events.button.register"
+    return [Button(ctx.t(label), f"{NS}:r:{ref}")]
+
+
+def button(ctx: Context, arg: str) -> list[Reply] | Reply:
+    """`ev:r:<id>:<version>` register, `ev:u:...` unregister, `ev:mine`, `ev:list`,
+    `ev:topics` and `ev:t:<topic>` (subscriptions)."""
+    action, _, rest = arg.partition(":")
+    if action == "list":
+        return list_command(ctx)
+    if action == "mine":
+        return mine(ctx)
+    if action == "topics":
+        return subscribe_command(ctx)
+    if action == "t":
+        return _toggle(ctx, rest)
+    if action in ("r", "u"):
+        event_id, _, version = rest.partition(":")
+        if event_id.isdigit() and version.isdigit():
+            event = store.get(ctx.session, int(event_id))
+            if action == "r":
+                return _register(ctx, event, int(version))
+            return _unregister(ctx, event)
+    return [ctx.reply("stale_button"), Reply(text=ctx.t("menu.title"))]
+
+
+def _register(ctx: Context, event: Event | None, version: int) -> list[Reply]:
+    if event is None or event.status not in store.VISIBLE or ctx.now >= event.starts_at:
+        return [ctx.reply("events.gone", buttons=[_list_button(ctx)])]
+    title = display.title(event, ctx.lang)
+    if event.version != version:
+        return [ctx.reply("events.changed_since"), _card(ctx, event)]
+    if ctx.content.events.kind(event.kind).who != "registrants":
+        return [ctx.reply("events.no_registration", title=title)]
+    existing = store.registration(ctx.session, event.id, ctx.contact.id)
+    if existing is not None and existing.status == RegistrationStatus.registered:
+        return [ctx.reply("events.already_registered", title=title)]
+    if existing is not None and existing.status == RegistrationStatus.waiting:
+        return [ctx.reply("events.already_waiting", title=title, position=_position(ctx, existing))]
+    if display.is_closed(event, ctx.now):
+        return [ctx.reply("events.registration_closed", title=title)]
+    reg = service.registered(ctx.session, event, ctx.contact, ctx.content.events, _tz(ctx), ctx.now)
+    buttons = [Button(ctx.t("events.button.unregister"), f"{NS}:u:{event.id}:{event.version}")]
+    buttons.append(Button(ctx.t("events.button.mine"), f"{NS}:mine"))
+    if reg.status == RegistrationStatus.waiting:
+        text = ctx.t("events.waiting", title=title, position=_position(ctx, reg))
+        return [Reply(text=text, buttons=buttons)]
+    when = display.when(ctx.content, event, _tz(ctx), ctx.lang)
+    ics = calendar.attachment(event, _tz(ctx), ctx.lang, ctx.now)
+    text = ctx.t("events.registered", title=title, when=when)
+    return [Reply(text=text, buttons=buttons, attachment=ics)]
+
+
+def _unregister(ctx: Context, event: Event | None) -> list[Reply]:
+    if event is None:
+        return [ctx.reply("events.gone", buttons=[_list_button(ctx)])]
+    title = display.title(event, ctx.lang)
+    reg = service.unregistered(
+        ctx.session, event, ctx.contact, ctx.content.events, _tz(ctx), ctx.now
+    )
+    if reg is None:
+        return [ctx.reply("events.not_registered", title=title)]
+    return [ctx.reply("events.unregistered", title=title, buttons=[_list_button(ctx)])]
+
+
+def _position(ctx: Context, reg: Registration) -> int:
+    waiting = store.registrations(ctx.session, reg.event_id, RegistrationStatus.waiting)
+    waiting.sort(key=lambda r: (r.updated_at, r.id))
+    return next((i for i, r in enumerate(waiting, start=1) if r.id == reg.id), len(waiting))
+
+
+def _list_button(ctx: Context) -> Button:
+    return Button(ctx.t("events.button.list"), f"{NS}:list")
+
+
+def mine(ctx: Context, args: str = "") -> list[Reply]:
+    """ "Sự kiện của tôi": registrations and waiting-list places, nearest first."""
+    rows = [
+        (r, e)
+        for r, e in store.of_contact(ctx.session, ctx.contact.id)
+        if e.status in store.VISIBLE and e.starts_at > ctx.now
+    ]
+    if not rows:
+        return [ctx.reply("events.mine_none", buttons=[_list_button(ctx), menu_button(ctx)])]
+    lines = [ctx.t("events.mine_title")]
+    buttons = []
+    for reg, event in rows:
+        lines.append(
+            ctx.t(
+                "events.mine_line",
+                status=ctx.t(f"events.status.{reg.status}"),
+                title=display.title(event, ctx.lang),
+                when=display.when(ctx.content, event, _tz(ctx), ctx.lang),
+            )
+        )
+        buttons.append(
+            Button(
+                f"{ctx.t('events.button.unregister')}: {display.title(event, ctx.lang)[:24]}",
+                f"{NS}:u:{event.id}:{event.version}",
+            )
+        )
+    return [Reply(text="\n".join(lines), buttons=[*buttons, _list_button(ctx), menu_button(ctx)])]
+
+
+# -- subscriptions ---------------------------------------------------------------------------
+def subscribe_command(ctx: Context, args: str = "") -> list[Reply]:
+    """/subscribe: what the person receives, each topic one tap to switch on or off."""
+    chosen = subs.topics_of_contact(ctx.session, ctx.contact.id)
+    topics = ctx.content.events.topics
+    names = [topics[t][ctx.lang] for t in topics if t in chosen]
+    text = ctx.t("subscribe.title", topics=", ".join(names) or ctx.t("subscribe.none"))
+    if ctx.contact.status == ContactStatus.stopped:
+        text += "\n" + ctx.t("subscribe.stopped_note")
+    buttons = []
+    for topic, name in topics.items():
+        key = "subscribe.chosen" if topic in chosen else "subscribe.not_chosen"
+        buttons.append(Button(ctx.t(key, topic=name[ctx.lang]), f"{NS}:t:{topic}"))
+    return [Reply(text=text, buttons=[*buttons, menu_button(ctx)])]
+
+
+def _toggle(ctx: Context, topic: str) -> list[Reply]:
+    if topic not in ctx.content.events.topics:
+        return [ctx.reply("subscribe.unknown"), *subscribe_command(ctx)]
+    subs.toggle(ctx.session, ctx.contact.id, topic, ctx.now)
+    return subscribe_command(ctx)

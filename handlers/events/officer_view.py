@@ -1,0 +1,84 @@
+"""What officers see of one event: registrations by state, reminders by state (skipped ones
+by reason), and the registrations as rows for an Excel export."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from storage import events as store
+from storage import events_reminders as reminders
+from storage.events_models import Event, RegistrationStatus
+from storage.models import Answer, Contact, Enterprise, Response
+
+# The questionnaire's personal questions, asked only with the person's consent.
+NAME_QUESTION, PHONE_QUESTION = "contact_name", "contact_phone"
+EXPORT_COLUMNS = (
+    "who",
+    "enterprise",
+    "sector",
+    "phone",
+    "status",
+    "registered_at",
+    "attended",
+)
+
+
+def summary(session: Session, event: Event) -> dict[str, dict[str, int]]:
+    """{"registrations": {registered, waiting, cancelled}, "reminders": {pending, sent,
+    failed, unreachable, skipped:<reason>...}}."""
+    regs = {s.value: 0 for s in RegistrationStatus}
+    for reg in store.registrations(session, event.id):
+        regs[reg.status] = regs.get(reg.status, 0) + 1
+    return {"registrations": regs, "reminders": reminders.counts(session, event.id)}
+
+
+def _consented(session: Session, contact_id: int) -> dict[str, str]:
+    """Name and phone from the person's latest assessment given with personal-data consent."""
+    response = session.exec(
+        select(Response)
+        .where(Response.contact_id == contact_id, Response.personal_consent == True)  # noqa: E712
+        .order_by(col(Response.updated_at).desc())
+    ).first()
+    if response is None:
+        return {}
+    rows = session.exec(
+        select(Answer).where(
+            Answer.response_id == response.id,
+            col(Answer.question_id).in_([NAME_QUESTION, PHONE_QUESTION]),
+        )
+    ).all()
+    return {a.question_id: json.loads(a.value) for a in rows if json.loads(a.value)}
+
+
+def export_rows(session: Session, event: Event, tz: ZoneInfo) -> list[list[object]]:
+    """One row per registration (cancelled ones too), in EXPORT_COLUMNS order; times local."""
+    out: list[list[object]] = []
+    for reg in store.registrations(session, event.id):
+        contact = session.get(Contact, reg.contact_id)
+        enterprise = (
+            session.get(Enterprise, contact.enterprise_id)
+            if contact and contact.enterprise_id
+            else None
+        )
+        personal = _consented(session, reg.contact_id)
+        who = personal.get(NAME_QUESTION) or f"{contact.channel} #{contact.id}" if contact else ""
+        out.append(
+            [
+                who,
+                enterprise.name if enterprise else "",
+                enterprise.sector if enterprise else "",
+                personal.get(PHONE_QUESTION, ""),
+                reg.status,
+                _local(reg.registered_at, tz),
+                reg.attended,
+            ]
+        )
+    return out
+
+
+def _local(moment: datetime, tz: ZoneInfo) -> datetime:
+    return moment.astimezone(tz).replace(tzinfo=None)  # Excel has no time zones

@@ -1,0 +1,173 @@
+"""`sxsh-bot events import|list|show|cancel|export` as an officer uses them: line-precise
+errors and nothing written, idempotent re-import, YAML, CSV and an XLSX made with openpyxl."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
+
+from bot.cli import app
+
+GOOD_YAML = """\
+events:
+  - code: ws-2027-energy
+    kind: workshop
+    status: published
+    title_vi: Hội thảo tiết kiệm năng lượng
+    title_en: Energy saving workshop
+    start: 2027-03-05 08:00
+    end: 2027-03-05 11:30
+    place: Hội trường Sở Công Thương, 1 Lê Lợi
+    organiser: Phòng Kỹ thuật an toàn - Môi trường
+    capacity: 40
+    registration_deadline: 2027-03-03 17:00
+    topics: workshops
+    sectors: seafood, rice
+  - code: deadline-khuyen-cong-2027
+    kind: programme_deadline
+    status: published
+    title_vi: Hạn nộp hồ sơ khuyến công 2027
+    start: 2027-04-15
+"""
+
+
+@pytest.fixture
+def cli(sqlite_url, monkeypatch):
+    monkeypatch.setenv("SXSH_DATABASE_URL", sqlite_url)
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(app, list(args), catch_exceptions=False)
+
+    invoke.url = sqlite_url
+    return invoke
+
+
+def count(url: str, table: str) -> int:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        n = conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+    engine.dispose()
+    return n
+
+
+def test_a_good_yaml_file_imports_and_a_second_import_changes_nothing(cli, tmp_path: Path):
+    path = tmp_path / "events.yaml"
+    path.write_text(GOOD_YAML, encoding="utf-8")
+    first = cli("events", "import", str(path))
+    assert first.exit_code == 0, first.output
+    assert "2 event(s)" in first.output and "2 published" in first.output
+    second = cli("events", "import", str(path))
+    assert second.exit_code == 0, second.output
+    assert "2 unchanged" in second.output
+    assert count(cli.url, "events") == 2
+    listed = cli("events", "list")
+    assert "ws-2027-energy\tpublished\tv1\tThứ Sáu, 05/03/2027 lúc 08:00\t0/40" in listed.output
+    assert "deadline-khuyen-cong-2027\tpublished\tv1\tThứ Năm, 15/04/2027" in listed.output
+
+
+def test_errors_name_the_line_and_nothing_is_written(cli, tmp_path: Path):
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "code,kind,title_vi,start,place,capacity\n"
+        "ok-1,workshop,Hội thảo A,2027-03-05 08:00,Hội trường,30\n"
+        "bad-2,party,Tiệc,2027-03-06 08:00,Nhà hàng,10\n"
+        "bad-3,training,Tập huấn,05/03/2027,Hội trường,-2\n"
+        "ok-1,workshop,Trùng mã,2027-03-07 08:00,Hội trường,\n",
+        encoding="utf-8",
+    )
+    result = cli("events", "import", str(path))
+    assert result.exit_code == 1
+    err = result.output
+    assert "nothing imported" in err
+    assert "line 3: kind: 'party' is not one of" in err
+    assert "line 4: start: '05/03/2027' is not YYYY-MM-DD HH:MM" in err
+    assert "line 4: capacity: a whole number of seats" in err
+    assert "line 5: code: 'ok-1' is already used on line 2" in err
+    assert count(cli.url, "events") == 0
+
+
+def test_an_xlsx_made_with_openpyxl_imports(cli, tmp_path: Path):
+    from datetime import datetime
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["code", "kind", "title_vi", "title_en", "start", "place", "capacity", "status"])
+    ws.append(
+        [
+            "tr-1",
+            "training",
+            "Tập huấn SXSH",
+            "CP training",
+            datetime(2027, 5, 6, 13, 30),
+            "Trà Nóc",
+            25,
+            "draft",
+        ]
+    )
+    ws.append(
+        [
+            "trip-1",
+            "field_trip",
+            "Tham quan mô hình",
+            "",
+            "2027-05-20 07:00",
+            "KCN Trà Nóc",
+            None,
+            "published",
+        ]
+    )
+    path = tmp_path / "events.xlsx"
+    wb.save(path)
+    result = cli("events", "import", str(path))
+    assert result.exit_code == 0, result.output
+    show = cli("events", "show", "tr-1")
+    assert "Thứ Năm, 06/05/2027 lúc 13:30" in show.output
+    assert "Còn 25 chỗ." in show.output
+    assert "registrations: cancelled 0, registered 0, waiting 0" in show.output
+
+    bad = Workbook()
+    bad.active.append(["code", "kind", "title_vi", "start", "place"])
+    bad.active.append(["x-1", "workshop", "", "2027-05-06 08:00", "Hội trường"])
+    bad_path = tmp_path / "bad.xlsx"
+    bad.save(bad_path)
+    result = cli("events", "import", str(bad_path))
+    assert result.exit_code == 1
+    assert "line 2: title_vi: required" in result.output
+
+
+def test_yaml_errors_name_the_yaml_line(cli, tmp_path: Path):
+    path = tmp_path / "events.yaml"
+    path.write_text(GOOD_YAML.replace("start: 2027-04-15", "start: 15 April"), encoding="utf-8")
+    result = cli("events", "import", str(path))
+    assert result.exit_code == 1
+    assert "line 19: start: '15 April'" in result.output  # the line of that event's start
+    assert count(cli.url, "events") == 0
+
+
+def test_cancel_and_export(cli, tmp_path: Path, conversation_factory=None):
+    path = tmp_path / "events.yaml"
+    path.write_text(GOOD_YAML, encoding="utf-8")
+    cli("events", "import", str(path))
+    out = tmp_path / "reg.xlsx"
+    result = cli("events", "export", "ws-2027-energy", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    header = [c.value for c in next(load_workbook(out).active.iter_rows())]
+    assert header == [
+        "Người đăng ký",
+        "Doanh nghiệp",
+        "Ngành",
+        "Điện thoại",
+        "Trạng thái",
+        "Thời điểm đăng ký",
+        "Có tham dự",
+    ]
+    result = cli("events", "cancel", "ws-2027-energy")
+    assert "cancelled" in result.output
+    assert "ws-2027-energy\tcancelled" in cli("events", "list").output
+    missing = cli("events", "show", "nope")
+    assert missing.exit_code == 1 and "no event with code 'nope'" in missing.output

@@ -1,0 +1,244 @@
+"""Reminders derived from the event, with an injected clock: at the right times, moved with
+the event (never for the old time), removed on cancel, none for an event moved into the past,
+a grace window after downtime, /stop honoured, and a reminder beside an open assessment."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from bot.delivery import Delivery
+from storage.events_models import EventReminder
+from storage.models import Outbox
+from tests.chat import Person, rows
+from tests.events.conftest import START, save
+
+
+class Inbox:
+    """A channel that records what each person received (text and attachments)."""
+
+    def __init__(self):
+        self.got: list[tuple[str, str, str | None]] = []
+
+    async def send(self, platform_id, replies):
+        await asyncio.sleep(0)
+        for r in replies:
+            name = r.attachment.filename if r.attachment else None
+            self.got.append((platform_id, r.text, name))
+
+    def texts(self, who: str = "dn1") -> list[str]:
+        return [t for p, t, _ in self.got if p == who]
+
+
+@pytest.fixture
+def inbox() -> Inbox:
+    return Inbox()
+
+
+@pytest.fixture
+def deliver(conversation, clock, inbox):
+    delivery = Delivery(conversation.engine, conversation, clock, {"console": inbox})
+
+    def at(moment) -> dict:
+        clock._now = moment
+        return asyncio.run(delivery.run_once())
+
+    return at
+
+
+def registered(conversation, user="dn1") -> Person:
+    p = Person(conversation, user_id=user)
+    p.says("/events")
+    p.presses("✅ Đăng ký")
+    assert "Đã đăng ký" in p.text
+    return p
+
+
+def reminders_of(texts: list[str]) -> list[str]:
+    return [t for t in texts if t.startswith("⏰")]
+
+
+def test_registrants_are_reminded_one_day_and_two_hours_before(conversation, deliver, inbox):
+    save(conversation)
+    registered(conversation)
+    assert deliver(START - timedelta(days=1, minutes=1)) == {}
+    assert deliver(START - timedelta(days=1)) == {"sent": 1}
+    assert deliver(START - timedelta(hours=2)) == {"sent": 1}
+    assert deliver(START + timedelta(hours=1)) == {}
+    assert (
+        reminders_of(inbox.texts())
+        == [
+            '⏰ Nhắc lịch: "Hội thảo tiết kiệm năng lượng" bắt đầu Thứ Sáu, 04/12/2026 lúc 08:00.\n'
+            "📍 Hội trường Sở Công Thương"
+        ]
+        * 2
+    )
+
+
+def test_moving_the_event_moves_its_reminders_and_tells_registrants_once(
+    conversation, deliver, inbox
+):
+    save(conversation)
+    registered(conversation)
+    later = START + timedelta(days=2)
+    save(conversation, starts_at=later)
+    save(conversation, starts_at=later)  # saving the same again changes nothing
+    assert deliver(conversation.clock.now()) == {"sent": 1}
+    [(_, notice, ics)] = inbox.got
+    assert notice.startswith('🔄 Sự kiện "Hội thảo tiết kiệm năng lượng" đã thay đổi.')
+    assert "Chủ Nhật, 06/12/2026 lúc 08:00" in notice and ics == "ws-1.ics"
+    assert deliver(START - timedelta(days=1)) == {}  # the old time: nothing, ever
+    assert deliver(START - timedelta(hours=2)) == {}
+    assert deliver(later - timedelta(days=1)) == {"sent": 1}
+    assert deliver(later - timedelta(hours=2)) == {"sent": 1}
+    assert len(reminders_of(inbox.texts())) == 2
+    assert all("Chủ Nhật, 06/12/2026" in t for t in reminders_of(inbox.texts()))
+    versions = {r.event_version for r in rows(conversation, EventReminder)}
+    assert versions == {2}
+
+
+def test_a_reminder_already_sent_is_re_armed_when_the_event_moves_later(
+    conversation, deliver, inbox
+):
+    save(conversation)
+    registered(conversation)
+    assert deliver(START - timedelta(days=1)) == {"sent": 1}
+    later = START + timedelta(days=3)
+    save(conversation, now=START - timedelta(hours=20), starts_at=later)
+    deliver(START - timedelta(hours=20))  # the change notice
+    assert deliver(START - timedelta(hours=2)) == {}
+    assert deliver(later - timedelta(days=1)) == {"sent": 1}
+    assert len(reminders_of(inbox.texts())) == 2
+
+
+def test_cancelling_tells_registrants_once_and_nothing_more_arrives(conversation, deliver, inbox):
+    from sqlmodel import Session
+
+    from handlers.events import service
+    from storage import events as store
+
+    save(conversation)
+    registered(conversation)
+    registered(conversation, "dn2")
+    for _ in range(2):
+        with Session(conversation.engine) as s:
+            event = store.by_code(s, "ws-1")
+            service.cancel(s, event, conversation.settings.tz, conversation.clock.now())
+            s.commit()
+    assert deliver(conversation.clock.now()) == {"sent": 2}
+    assert all("đã bị hủy" in t for _, t, _ in inbox.got)
+    assert deliver(START - timedelta(days=1)) == {}
+    assert deliver(START - timedelta(hours=2)) == {}
+    assert len(inbox.got) == 2
+
+
+def test_an_event_moved_into_the_past_reminds_nobody(conversation, deliver, inbox, clock):
+    save(conversation)
+    registered(conversation)
+    save(conversation, starts_at=clock.now() - timedelta(hours=1))
+    for moment in (clock.now(), START - timedelta(days=1), START - timedelta(hours=2)):
+        assert deliver(moment) == {}
+    assert inbox.got == []
+    assert rows(conversation, EventReminder, EventReminder.status == "pending") == []
+
+
+def test_after_downtime_a_reminder_goes_out_late_only_within_its_grace_window(
+    conversation, deliver, inbox
+):
+    save(conversation)
+    registered(conversation)
+    # Down from before the 1-day reminder until 5 h 59 min after it: still sent (grace 6 h).
+    assert deliver(START - timedelta(days=1) + timedelta(hours=5, minutes=59)) == {"sent": 1}
+    # Down again over the 2-hour reminder for 31 minutes: too late (grace 30 min), recorded.
+    assert deliver(START - timedelta(hours=2) + timedelta(minutes=31)) == {"cancelled": 1}
+    [skipped] = rows(conversation, EventReminder, EventReminder.status == "skipped")
+    assert (skipped.offset_minutes, skipped.reason) == (120, "too_late")
+    assert len(reminders_of(inbox.texts())) == 1
+
+
+def test_never_after_the_start(conversation, deliver, inbox):
+    save(conversation, starts_at=START)
+    registered(conversation)
+    assert deliver(START + timedelta(minutes=1)) == {"cancelled": 2}
+    reasons = sorted(r.reason for r in rows(conversation, EventReminder))
+    assert reasons == ["started", "started"]
+    assert inbox.got == []
+
+
+def test_stop_stops_reminders_but_news_about_the_registration_still_arrives(
+    conversation, deliver, inbox
+):
+    save(conversation)
+    p = registered(conversation)
+    p.says("/stop")
+    assert deliver(START - timedelta(days=1)) == {"unreachable": 1}
+    save(conversation, now=START - timedelta(hours=23), starts_at=START + timedelta(hours=1))
+    assert deliver(START - timedelta(hours=23)) == {"sent": 1}
+    assert inbox.texts()[0].startswith("🔄")
+    assert deliver(START - timedelta(hours=1)) == {"unreachable": 1}
+    assert reminders_of(inbox.texts()) == []
+
+
+def test_a_reminder_arrives_beside_an_open_assessment_without_breaking_it(
+    conversation, deliver, inbox
+):
+    save(conversation)
+    p = registered(conversation)
+    p.says("/assess")
+    p.presses("✅ Đồng ý")
+    assert "Câu 1/" in p.text
+    assert deliver(START - timedelta(days=1)).get("sent", 0) >= 1  # the reminder (and a nudge)
+    assert len(reminders_of(inbox.texts())) == 1
+    p.says("Công ty TNHH Thủy sản Demo")  # the answer to question 1 is still taken
+    assert "Câu 2/" in p.text
+
+
+def test_a_programme_deadline_reminds_subscribers_7_days_and_1_day_before_at_8(
+    conversation, deliver, inbox, clock
+):
+    from datetime import UTC, date, datetime
+
+    p = Person(conversation, user_id="dn1")
+    p.says("/subscribe")
+    p.presses("⬜ Chương trình hỗ trợ")
+    day = date(2026, 12, 20)
+    start = datetime(2026, 12, 19, 17, 0, tzinfo=UTC)  # local midnight of the 20th
+    save(
+        conversation,
+        code="kc-2027",
+        kind="programme_deadline",
+        title_vi="Hạn nộp hồ sơ khuyến công",
+        starts_at=start,
+        date_only=True,
+        deadline_on=day,
+        place="",
+        topics='["programmes"]',
+    )
+    assert deliver(clock.now()) == {"sent": 1}  # the announcement to the subscriber
+    assert inbox.texts()[0].startswith("📢 Sự kiện mới: Hạn nộp hồ sơ chương trình hỗ trợ")
+    seven = datetime(2026, 12, 13, 1, 0, tzinfo=UTC)  # 08:00 in Cần Thơ
+    assert deliver(seven - timedelta(minutes=1)) == {}
+    assert deliver(seven) == {"sent": 1}
+    assert deliver(seven + timedelta(days=6)) == {"sent": 1}
+    assert (
+        reminders_of(inbox.texts())
+        == ['⏰ Sắp đến hạn: "Hạn nộp hồ sơ khuyến công" – hạn chót Chủ Nhật, 20/12/2026.'] * 2
+    )
+
+
+def test_publishing_tells_subscribers_in_its_audience_once(conversation, deliver, inbox):
+    fan, other = Person(conversation, user_id="dn1"), Person(conversation, user_id="dn2")
+    fan.says("/subscribe")
+    fan.presses("⬜ Hội thảo, hội nghị")
+    other.says("/subscribe")
+    other.presses("⬜ Tập huấn")
+    save(conversation, status="draft")
+    assert deliver(conversation.clock.now()) == {}
+    save(conversation)  # published now
+    save(conversation)  # again: nobody told twice
+    assert deliver(conversation.clock.now()) == {"sent": 1}
+    [(who, text, _)] = inbox.got
+    assert who == "dn1" and text.startswith("📢 Sự kiện mới: Hội thảo: Hội thảo tiết kiệm")
+    assert len(rows(conversation, Outbox, Outbox.kind == "event_announce")) == 1
