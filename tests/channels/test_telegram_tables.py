@@ -8,7 +8,7 @@ import logging
 from typing import Any
 
 import pytest
-from telegram import Update
+from telegram import Bot, Update
 
 from bot.channels import telegram
 from bot.channels.errors import Blocked, Permanent, Retryable, Throttled, Unreachable
@@ -61,7 +61,12 @@ def member_update(chat: dict, old: str, new: str) -> dict:
     }
 
 
-def said(text: str | None = None, message_id: str = "10", **fields: Any) -> Inbound:
+# Updates arrive for one bot; its id (the token's first part) is part of every de-duplication key,
+# because message ids start again in a new bot's chats.
+TABLE_BOT = Bot("123456789:" + "A" * 35)
+
+
+def said(text: str | None = None, message_id: str = "123456789:m10", **fields: Any) -> Inbound:
     return Inbound(
         channel="telegram",
         user_id="1001",
@@ -87,7 +92,7 @@ IN = [
                           "text": "Anh/chị muốn làm gì?"},
               "data": "m:assess"}},
           Inbound(channel="telegram", user_id="1001", payload="m:assess", display_name="Lan",
-                  language="vi", kind="button")),
+                  language="vi", kind="button", message_id="123456789:cq4382bfdwdsb323b2d9")),
     InRow("photo with caption: the caption is the text",
           {"update_id": 4, "message": message(10, photo=PHOTO,
                                               caption="Lò hơi này có tiết kiệm không?")},
@@ -223,7 +228,7 @@ class TelegramUnderTest:
         self.srv, self.bot = srv, bot
 
     def inbound(self, raw: dict) -> Inbound | None:
-        return telegram.to_inbound(Update.de_json(raw, None))
+        return telegram.to_inbound(Update.de_json(raw, TABLE_BOT))
 
     async def send(self, replies: list[Reply]) -> list[Request]:
         mark = len(self.srv.calls)
