@@ -6,15 +6,14 @@ import getpass
 import logging
 import os
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.exc import OperationalError
 
-from bot.settings import Settings, SettingsError, load_settings
-from content.texts import ContentError, Texts
+from bot.cli_common import fail, friendly_errors, settings
+from bot.settings import Settings
+from content.texts import Texts
 from handlers.clock import SystemClock
 
 app = typer.Typer(
@@ -28,32 +27,6 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 content_app = typer.Typer(help="Curated content: check and reload.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(content_app, name="content")
-
-
-def fail(message: str, code: int = 2) -> None:
-    typer.echo(f"sxsh-bot: {message}", err=True)
-    raise typer.Exit(code)
-
-
-@contextmanager
-def friendly_errors():
-    """Known failures become one clear line, not a traceback."""
-    try:
-        yield
-    except SettingsError as exc:
-        fail(f"configuration error: {exc}")
-    except ContentError as exc:
-        typer.echo("sxsh-bot: content is invalid:", err=True)
-        for line in exc.errors:
-            typer.echo(f"  - {line}", err=True)
-        raise typer.Exit(1) from None
-    except OperationalError as exc:
-        fail(f"cannot use the database (SXSH_DATABASE_URL): {str(exc.orig).splitlines()[0]}")
-
-
-def settings() -> Settings:
-    with friendly_errors():
-        return load_settings()
 
 
 @app.command()

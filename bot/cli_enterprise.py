@@ -22,7 +22,7 @@ AsOption = Annotated[
 
 @contextmanager
 def _session():  # noqa: ANN202
-    from bot.cli import friendly_errors, settings
+    from bot.cli_common import friendly_errors, settings
     from storage import migrate
     from storage.db import make_engine, session_scope
 
@@ -59,7 +59,7 @@ def pending() -> None:
 
 
 def _decide(response_id: int, officer: str | None, confirm: bool) -> None:
-    from bot.cli import fail
+    from bot.cli_common import fail
     from storage import enterprises
 
     try:
@@ -85,7 +85,7 @@ def reject(response_id: int, officer: AsOption = None) -> None:
 @enterprise_app.command("merge")
 def merge(source_id: int, target_id: int) -> None:
     """Two records of one enterprise: move everything of SOURCE_ID into TARGET_ID."""
-    from bot.cli import fail
+    from bot.cli_common import fail
     from storage import enterprises
 
     try:

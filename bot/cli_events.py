@@ -17,7 +17,7 @@ events_app = typer.Typer(
 @contextmanager
 def _session():  # noqa: ANN202
     """Settings, content, a migrated database and one transaction (commit on success)."""
-    from bot.cli import friendly_errors, settings
+    from bot.cli_common import friendly_errors, settings
     from content.events import load_events_content
     from storage import migrate
     from storage.db import make_engine, session_scope
@@ -41,7 +41,7 @@ def _now():  # noqa: ANN202
 
 
 def _event(session, code: str):  # noqa: ANN001, ANN202
-    from bot.cli import fail
+    from bot.cli_common import fail
     from storage import events as store
 
     event = store.by_code(session, code)

@@ -3,10 +3,9 @@ programmes, the synonym list and the off-topic examples (content/offtopic.yaml);
 validated and rendered per language.
 
 Every problem is reported as one line with its file, its entry id and what is wrong, so an
-officer who edits a file can fix it without reading Python. Answers may contain the
-placeholders {contacts}, {programmes} and {programmes_apply}: they are filled from
-contacts.yaml and programmes.yaml when the answer is shown, so an officer's change is live
-after a reload and no phone number or amount is ever written in an answer by hand.
+officer who edits a file can fix it without reading Python. Placeholders {contacts},
+{programmes} and {programmes_apply} are filled from contacts.yaml and programmes.yaml when the
+answer is shown: an officer's change is live after a reload, no number is written by hand.
 """
 
 from __future__ import annotations

@@ -16,8 +16,7 @@ from storage.models import Contact
 if TYPE_CHECKING:
     from content.store import ContentStore
     from handlers.clock import Clock
-    from handlers.ports import HandlerSettings
-    from handlers.registry import Registry
+    from handlers.ports import CapabilityView, HandlerSettings
 
 
 # The longest message the bot reads (Telegram's own limit; a person cannot send more there).
@@ -33,7 +32,7 @@ class Context:
     content: ContentStore
     settings: HandlerSettings
     clock: Clock
-    registry: Registry
+    registry: CapabilityView  # the registry (handlers/registry.py), seen through what handlers use
     is_new: bool = False
     _now: datetime | None = field(default=None, repr=False)
 

@@ -3,7 +3,7 @@ layer (bot.settings satisfies it; tests may pass any object with these members).
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 
@@ -18,3 +18,14 @@ class HandlerSettings(Protocol):
     def is_officer(self, channel: str, user_id: str) -> bool:
         """Whether (channel, platform id) is an officer now, per the current settings."""
         ...
+
+
+class CapabilityView(Protocol):
+    """What a handler reads of the capability registry (handlers/registry.Registry satisfies
+    it): the declarations (/mydata, /deletedata walk them) and the main menu. A protocol, so the
+    context does not import the registry that imports every capability (no import cycle)."""
+
+    capabilities: tuple[Any, ...]  # handlers.capability.Capability
+    menu: list[Any]  # handlers.capability.MenuItem, in menu order
+
+    def menu_item(self, key: str) -> Any: ...  # MenuItem | None
