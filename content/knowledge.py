@@ -267,17 +267,24 @@ def _load_officer_files(directory: Path, kb: KnowledgeBase, errors: list[str]) -
             kb.programmes.append(p)
 
 
-def _load_synonyms(directory: Path, kb: KnowledgeBase, errors: list[str]) -> None:
-    path = directory / "synonyms.yaml"
+def _load_optional(directory: Path, name: str, model: Any, what: str, errors: list[str]) -> Any:
+    """(label, model) of an optional file; None when absent or invalid (then `errors` says why)."""
+    path = directory / name
     if not path.exists():
-        return
+        return None
     label = _label(directory, path)
     data = _read_yaml(path, label, errors)
     if data is None:
+        return None
+    value = _validate(model, data, label, what, errors)
+    return None if value is None else (label, value)
+
+
+def _load_synonyms(directory: Path, kb: KnowledgeBase, errors: list[str]) -> None:
+    loaded = _load_optional(directory, "synonyms.yaml", Synonyms, "synonyms file", errors)
+    if loaded is None:
         return
-    syn = _validate(Synonyms, data, label, "synonyms file", errors)
-    if syn is None:
-        return
+    label, syn = loaded
     for key, value in syn.abbreviations.items():
         values = [value] if isinstance(value, str) else value
         if not str(key).strip() or not values or not all(v.strip() for v in values):
@@ -289,16 +296,10 @@ def _load_synonyms(directory: Path, kb: KnowledgeBase, errors: list[str]) -> Non
 
 
 def _load_intents(directory: Path, kb: KnowledgeBase, errors: list[str]) -> None:
-    path = directory / "intents.yaml"
-    if not path.exists():
+    loaded = _load_optional(directory, "intents.yaml", Intents, "intents file", errors)
+    if loaded is None:
         return
-    label = _label(directory, path)
-    data = _read_yaml(path, label, errors)
-    if data is None:
-        return
-    intents = _validate(Intents, data, label, "intents file", errors)
-    if intents is None:
-        return
+    label, intents = loaded
     for name in Intents.model_fields:
         if any(not str(w).strip() for w in getattr(intents, name)):
             errors.append(f"{label}: {name}: empty word")
