@@ -33,7 +33,6 @@ from content.faq_schema import (
 from content.officer_data import render_contacts, render_programmes, render_programmes_apply
 
 LANGS = ("vi", "en")
-LANG_NAMES = {"vi": "Vietnamese (vi)", "en": "English (en)"}
 PLACEHOLDERS = ("contacts", "programmes", "programmes_apply")
 _PLACEHOLDER = re.compile(r"\{([^{}\s]*)\}")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
@@ -163,7 +162,7 @@ def _describe(loc: tuple[Any, ...], err: dict[str, Any]) -> str:
     kind = err["type"]
     parts = [str(p) for p in loc]
     if len(parts) == 1 and parts[0] in LANGS and kind == "missing":
-        return f"missing {LANG_NAMES[parts[0]]} answer"
+        return f"missing {dict(vi='Vietnamese', en='English')[parts[0]]} ({parts[0]}) answer"
     if len(parts) == 2 and parts[0] in LANGS and parts[1] in _FIELD_NAMES:
         name = _FIELD_NAMES[parts[1]]
         if kind == "missing" or kind in ("too_short", "string_too_short"):
