@@ -157,6 +157,9 @@ def content_reload() -> None:
         migrate.upgrade(s.database_url)
         with session_scope(make_engine(s.database_url)) as session:
             generation = app_state.bump(session, app_state.CONTENT_GENERATION)
+    from bot.cli_officers import audit_cli
+
+    audit_cli("content.reload", "content", generation)
     typer.echo(f"content generation {generation}: running bots reload on their next message")
 
 
@@ -234,7 +237,7 @@ def _parse_day(value: str | None):  # noqa: ANN202
 
 @app.command()
 def reply(
-    question_id: Annotated[str, typer.Argument(help="The question's number (see `questions`).")],
+    question_id: Annotated[str, typer.Argument(help="The ticket's number (see /inbox).")],
     text: Annotated[str, typer.Argument(help="The answer the person receives in the chat.")],
     force: Annotated[
         bool, typer.Option("--force", help="Send even though the question was answered before.")
@@ -246,16 +249,16 @@ def reply(
         ),
     ] = None,
 ) -> None:
-    """Answer a question the bot could not: the running bot sends it to the person."""
+    """Answer a ticket: the running bot sends the answer to the person (audited)."""
     import getpass
 
-    from handlers.officer import AnswerError, answer_question, parse_question_number
+    from handlers.tickets.inbox import AnswerError, answer_ticket, parse_number
     from storage import migrate
     from storage.db import make_engine, session_scope
 
     s = settings()
     texts = Texts.load(s.content_dir / "texts")
-    number = parse_question_number(question_id)
+    number = parse_number(question_id)
     if number is None:
         fail(texts.get(s.default_language, "officer.reply_usage"))
     name = (as_ if as_ is not None else getpass.getuser()).strip()
@@ -267,7 +270,7 @@ def reply(
         engine = make_engine(s.database_url)
         try:
             with session_scope(engine) as session:
-                answer_question(session, number, text, officer, SystemClock().now(), force=force)
+                answer_ticket(session, number, text, officer, SystemClock().now(), force=force)
         except AnswerError as exc:
             message = texts.get(s.default_language, exc.key, **{**exc.fields, "id": question_id})
             if exc.key == "officer.reply_already":
@@ -275,7 +278,7 @@ def reply(
             fail(message, code=1)
         finally:
             engine.dispose()
-    typer.echo(f"Đã xếp trả lời câu hỏi #{number} để gửi (bot đang chạy sẽ gửi đi).")
+    typer.echo(f"Đã xếp trả lời phiếu #{number} để gửi (bot đang chạy sẽ gửi đi).")
 
 
 @app.command()
@@ -412,12 +415,15 @@ def outbox_status(
 # --- officers: export and report (handlers/reports.py) ----------------------------------------
 
 from bot.cli_enterprise import enterprise_app  # noqa: E402
+from bot.cli_officers import audit, officers_app  # noqa: E402
 
 export_app = typer.Typer(help="Export answers for officers (Excel, CSV).", no_args_is_help=True)
 report_app = typer.Typer(help="Figures for officers.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 app.add_typer(enterprise_app, name="enterprise")
 app.add_typer(report_app, name="report")
+app.add_typer(officers_app, name="officers")
+app.command("audit")(audit)
 
 _SINCE_HELP = "Only responses submitted from this day on (YYYY-MM-DD or dd/mm/yyyy, local time)."
 
@@ -531,6 +537,10 @@ def export_responses(
                 reports.write_csv(output, headers, rows, progress=step)
         except OSError as exc:
             fail(f"cannot write {output}: {exc.strerror or exc}")
+    from bot.cli_officers import audit_cli
+
+    detail = f"{len(rows)} rows, {kind}" + (", personal data" if include_personal else "")
+    audit_cli("export.responses", "export", output.name, detail)
     typer.echo(texts.get("vi", "reports.exported", n=len(rows), file=output))
 
 

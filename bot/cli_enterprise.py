@@ -65,6 +65,13 @@ def _decide(response_id: int, officer: str | None, confirm: bool) -> None:
     try:
         with _session() as session:
             enterprises.decide(session, response_id, _officer(officer), confirm=confirm)
+            from handlers.clock import SystemClock
+            from storage import audit
+
+            action = "enterprise.confirm" if confirm else "enterprise.reject"
+            audit.record(
+                session, _officer(officer), action, SystemClock().now(), "response", response_id
+            )
     except LookupError:
         fail(f"no pending claim for response {response_id} (see `enterprise pending`)", 1)
     typer.echo(f"response {response_id}: {'confirmed' if confirm else 'rejected'}")

@@ -34,6 +34,12 @@ def _session():  # noqa: ANN202
             engine.dispose()
 
 
+def _actor() -> str:
+    import getpass
+
+    return f"cli:{getpass.getuser()}"
+
+
 def _now():  # noqa: ANN202
     from handlers.clock import SystemClock
 
@@ -68,11 +74,14 @@ def import_(
             for line in exc.errors:
                 typer.echo(f"  - {line}", err=True)
             raise typer.Exit(1) from None
+        from storage import audit
+
         now = _now()
         tally: dict[str, int] = {}
         for row in checked:
-            _, what = service.save(session, row.fields, row.status, content.events, s.tz, now)
+            event, what = service.save(session, row.fields, row.status, content.events, s.tz, now)
             tally[what] = tally.get(what, 0) + 1
+            audit.record(session, _actor(), "event.import", now, "event", event.code, what)
     summary = ", ".join(f"{n} {what}" for what, n in sorted(tally.items()))
     typer.echo(f"{file.name}: {len(checked)} event(s): {summary}")
 
@@ -120,7 +129,11 @@ def cancel(code: Annotated[str, typer.Argument(help="The event's code.")]) -> No
 
     with _session() as (s, _content, session):
         event = _event(session, code)
-        told = service.cancel(session, event, s.tz, _now())
+        from storage import audit
+
+        now = _now()
+        told = service.cancel(session, event, s.tz, now)
+        audit.record(session, _actor(), "event.cancel", now, "event", code, f"{told} told")
     typer.echo(f"{code}: cancelled; {told} registrant(s) will be told")
 
 
@@ -142,4 +155,7 @@ def export(
             content.texts.get(lang, f"events.export.{c}") for c in officer_view.EXPORT_COLUMNS
         ]
     write_xlsx(output, headers, rows, lang=lang)
+    from bot.cli_officers import audit_cli
+
+    audit_cli("export.event", "event", code, f"{len(rows)} registrations")
     typer.echo(f"{output}: {len(rows)} registration(s)")

@@ -21,7 +21,9 @@ from handlers.capability import Capability, MenuItem, PersonalData
 from handlers.context import Context
 from handlers.messages import Button, Reply
 from handlers.payload import row_id
+from handlers.tickets import intake
 from storage import questions
+from storage.tickets_models import TicketSource
 
 log = logging.getLogger(__name__)
 
@@ -255,15 +257,22 @@ def on_text(ctx: Context, text: str) -> list[Reply]:
     match = ctx.content.knowledge.index.search(text)
     lang = answer_language(match, ctx.lang)
     log_id = _log(ctx, text, lang, match)
-    # A request for a person opens a request to the officers at once (issue 11's ticket inbox
-    # does not exist yet: this is the existing handoff, seen in /questions).
+    # A request for a person opens (or joins) a ticket for the officers at once.
     if (
         match.person
         and log_id is not None
         and questions.mark_handed_off(ctx.session, log_id, ctx.contact.id) is not None
     ):
-        return person_replies(ctx, lang)
-    return compose(ctx.content, text, ctx.lang, _today(ctx), log_id=log_id, match=match).replies
+        _, told = intake.request(ctx, text, TicketSource.person, log_id)
+        return person_replies(ctx, lang) + told
+    answer = compose(ctx.content, text, ctx.lang, _today(ctx), log_id=log_id, match=match)
+    if answer.kind == "not_sure" and match.offtopic_group is None:
+        # The bot could not answer: a ticket (a question outside the remit is not one: the
+        # person was told where to ask).
+        _, told = intake.request(ctx, text, TicketSource.unanswered, log_id)
+    else:
+        told = intake.follow_up(ctx, text)  # joins (or reopens) the person's ticket, if any
+    return answer.replies + told
 
 
 def _log(ctx: Context, text: str, lang: str, match: Match) -> int | None:
@@ -311,6 +320,7 @@ def button(ctx: Context, arg: str) -> list[Reply]:
     if question_id is not None:
         row = questions.mark_handed_off(ctx.session, question_id, ctx.contact.id)
         if row is not None:
+            intake.asked_for_person(ctx, row.id, row.text)
             return [Reply(text=ctx.t("qa.handed_off"), buttons=[start.menu_button(ctx)])]
     return [ctx.reply("stale_button"), start.menu(ctx)]
 
