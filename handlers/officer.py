@@ -69,7 +69,7 @@ def unanswered_command(ctx: Context, args: str = "") -> list[Reply]:
     """/unanswered: what the bot could not answer confidently in the last 90 days, grouped."""
     since = ctx.now - timedelta(days=UNANSWERED_DAYS)
     texts = questions.unconfident_texts(ctx.session, since, UNANSWERED_ROWS)
-    top = most_unanswered(texts)
+    top = most_unanswered(texts[::-1])  # oldest first: a group shows its first wording
     if not top:
         return [ctx.reply("officer.unanswered_none", days=UNANSWERED_DAYS)]
     lines = [ctx.t("officer.unanswered_title", days=UNANSWERED_DAYS, count=len(texts))]

@@ -142,9 +142,7 @@ def fallback_replies(
     topic (gold prices, land papers) gets no topic buttons: they would only look random."""
     kb = content.knowledge
     suffix = _suffix(lang, contact_lang)
-    redirect = None
-    if match.offtopic_group is not None and match.offtopic_group < len(kb.offtopic):
-        redirect = kb.offtopic[match.offtopic_group].redirect
+    redirect = _redirect(content, match)
     near = match.alternatives[:MAX_RELATED] if match.score >= ALTERNATIVES_FLOOR else []
     if redirect is not None:
         near = []  # outside the department's remit: where to ask instead, not our topics
@@ -159,6 +157,12 @@ def fallback_replies(
     else:
         text = _t(content, lang, "qa.not_sure" if len(buttons) > 2 else "qa.not_sure_no_topics")
     return _with_buttons([text], buttons)
+
+
+def _redirect(content: ContentStore, match: Match) -> object | None:
+    """Where to ask instead, for a question outside the department's remit (offtopic.yaml)."""
+    group, offtopic = match.offtopic_group, content.knowledge.offtopic
+    return offtopic[group].redirect if group is not None and group < len(offtopic) else None
 
 
 def middle_replies(
@@ -266,7 +270,7 @@ def on_text(ctx: Context, text: str) -> list[Reply]:
         _, told = intake.request(ctx, text, TicketSource.person, log_id)
         return person_replies(ctx, lang) + told
     answer = compose(ctx.content, text, ctx.lang, _today(ctx), log_id=log_id, match=match)
-    if answer.kind == "not_sure" and match.offtopic_group is None:
+    if answer.kind == "not_sure" and _redirect(ctx.content, match) is None:
         # The bot could not answer: a ticket (a question outside the remit is not one: the
         # person was told where to ask).
         _, told = intake.request(ctx, text, TicketSource.unanswered, log_id)

@@ -120,7 +120,11 @@ def _continue_after(bind: sa.engine.Connection, table: str, highest: str) -> Non
     top = bind.execute(sa.text(highest)).scalar() or 0
     if bind.dialect.name == "postgresql":
         old = "question_log" if table == "tickets" else "officer_answers"
-        seq = bind.execute(sa.text(f"SELECT last_value FROM {old}_id_seq")).scalar() or 0
+        # A sequence never used has last_value 1 with is_called false: nothing given yet.
+        seq = bind.execute(
+            sa.text(f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {old}_id_seq")
+        ).scalar()
+        seq = seq or 0
         top = max(top, seq, bind.execute(sa.text(f"SELECT max(id) FROM {table}")).scalar() or 0)
         if top:
             bind.execute(sa.text(f"SELECT setval('{table}_id_seq', {int(top)})"))
