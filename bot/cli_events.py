@@ -34,10 +34,10 @@ def _session():  # noqa: ANN202
             engine.dispose()
 
 
-def _now():  # noqa: ANN202
-    from handlers.clock import SystemClock
+def _now(s):  # noqa: ANN001, ANN202
+    from handlers.clock import clock_starting
 
-    return SystemClock().now()
+    return clock_starting(s.clock_start).now()
 
 
 def _event(session, code: str):  # noqa: ANN001, ANN202
@@ -68,7 +68,7 @@ def import_(
             for line in exc.errors:
                 typer.echo(f"  - {line}", err=True)
             raise typer.Exit(1) from None
-        now = _now()
+        now = _now(s)
         tally: dict[str, int] = {}
         for row in checked:
             _, what = service.save(session, row.fields, row.status, content.events, s.tz, now)
@@ -106,7 +106,7 @@ def show(code: Annotated[str, typer.Argument(help="The event's code.")]) -> None
         event = _event(session, code)
         lang = s.default_language
         typer.echo(f"{event.code} · {event.status} · version {event.version}")
-        typer.echo(display.card(content, event, s.tz, lang, _now()))
+        typer.echo(display.card(content, event, s.tz, lang, _now(s)))
         facts = officer_view.summary(session, event)
         for group, counts in facts.items():
             shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"
@@ -120,7 +120,7 @@ def cancel(code: Annotated[str, typer.Argument(help="The event's code.")]) -> No
 
     with _session() as (s, _content, session):
         event = _event(session, code)
-        told = service.cancel(session, event, s.tz, _now())
+        told = service.cancel(session, event, s.tz, _now(s))
     typer.echo(f"{code}: cancelled; {told} registrant(s) will be told")
 
 
