@@ -40,10 +40,10 @@ def _actor() -> str:
     return f"cli:{getpass.getuser()}"
 
 
-def _now():  # noqa: ANN202
-    from handlers.clock import SystemClock
+def _now(s):  # noqa: ANN001, ANN202
+    from handlers.clock import clock_starting
 
-    return SystemClock().now()
+    return clock_starting(s.clock_start).now()
 
 
 def _event(session, code: str):  # noqa: ANN001, ANN202
@@ -76,7 +76,7 @@ def import_(
             raise typer.Exit(1) from None
         from storage import audit
 
-        now = _now()
+        now = _now(s)
         tally: dict[str, int] = {}
         for row in checked:
             event, what = service.save(session, row.fields, row.status, content.events, s.tz, now)
@@ -115,7 +115,7 @@ def show(code: Annotated[str, typer.Argument(help="The event's code.")]) -> None
         event = _event(session, code)
         lang = s.default_language
         typer.echo(f"{event.code} · {event.status} · version {event.version}")
-        typer.echo(display.card(content, event, s.tz, lang, _now()))
+        typer.echo(display.card(content, event, s.tz, lang, _now(s)))
         facts = officer_view.summary(session, event)
         for group, counts in facts.items():
             shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"
@@ -131,7 +131,7 @@ def cancel(code: Annotated[str, typer.Argument(help="The event's code.")]) -> No
         event = _event(session, code)
         from storage import audit
 
-        now = _now()
+        now = _now(s)
         told = service.cancel(session, event, s.tz, now)
         audit.record(session, _actor(), "event.cancel", now, "event", code, f"{told} told")
     typer.echo(f"{code}: cancelled; {told} registrant(s) will be told")

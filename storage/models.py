@@ -91,7 +91,7 @@ class QuestionLog(SQLModel, table=True):
     alternatives: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON list
     handed_off: bool = False  # the person asked for an officer
     created_at: datetime = Field(index=True)
-    answered_at: datetime | None = None  # before migration 0010; tickets hold answers now
+    answered_at: datetime | None = None  # before migration 0011; tickets hold answers now
 
 
 class Enterprise(SQLModel, table=True):

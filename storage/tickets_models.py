@@ -63,7 +63,7 @@ class TicketSource(StrEnum):
 
 class Ticket(SQLModel, table=True):
     """Its id is the number officers act on (`/reply 12`): never reused (AUTOINCREMENT; the
-    numbers of the old question list were carried over by migration 0010)."""
+    numbers of the old question list were carried over by migration 0011)."""
 
     __tablename__ = "tickets"
     __table_args__ = {"sqlite_autoincrement": True}

@@ -1,4 +1,4 @@
-"""Migration 0010: the officers' question list becomes tickets under the same numbers, answers
+"""Migration 0011: the officers' question list becomes tickets under the same numbers, answers
 become ticket messages under the same ids (a queued answer still finds its text), new numbers
 come after every question number given, and a downgrade brings the answers back."""
 
@@ -15,7 +15,7 @@ NOW = datetime(2026, 11, 1, 8, 0, tzinfo=UTC).isoformat(sep=" ")
 
 
 def test_questions_and_answers_become_tickets_and_numbers_stay_unique(db_url):
-    migrate.upgrade(db_url, "0009_events")
+    migrate.upgrade(db_url, "0010_zalo_oa")
     engine = make_engine(db_url)
     with engine.begin() as conn:
         conn.execute(
@@ -80,7 +80,7 @@ def test_questions_and_answers_become_tickets_and_numbers_stay_unique(db_url):
     engine.dispose()
     assert new_id == 5  # after question #4, deleted before the upgrade
     assert new_message == 2
-    migrate.downgrade(db_url, "0009_events")
+    migrate.downgrade(db_url, "0010_zalo_oa")
     engine = make_engine(db_url)
     with engine.begin() as conn:
         back = conn.execute(text("SELECT question_id, officer, text FROM officer_answers"))

@@ -13,18 +13,17 @@ from storage.tickets_models import AuditEntry, Ticket
 from tests.conftest import make_settings
 from tests.resilience_support import running, srv  # noqa: F401
 from tests.support.telegram_server import DEFAULT_TOKEN
-from tests.test_telegram_channel import buttons
 
 ENTERPRISE, MAI, AN = 1001, 2001, 2002
 
 
-async def deliver(srv, conv, clock) -> dict:
+async def deliver(srv, conv, clock) -> dict:  # noqa: F811
     async with srv.make_bot() as bot:
         delivery = Delivery(conv.engine, conv, clock, {"telegram": telegram.TelegramSender(bot)})
         return await delivery.run_once()
 
 
-async def test_ticket_round_trip_through_telegram(srv, sqlite_url, clock):
+async def test_ticket_round_trip_through_telegram(srv, sqlite_url, clock):  # noqa: F811
     from bot.app import build_conversation
 
     settings = make_settings(

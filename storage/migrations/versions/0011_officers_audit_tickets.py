@@ -6,8 +6,8 @@ pending outbox row `officer_reply:<answer id>` still finds its answer), and offi
 goes. New ticket numbers continue after every question number ever given, so no number an
 officer has seen comes back.
 
-Revision ID: 0010_officers_audit_tickets
-Revises: 0009_events
+Revision ID: 0011_officers_audit_tickets
+Revises: 0010_zalo_oa
 """
 
 from collections.abc import Sequence
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0010_officers_audit_tickets"
-down_revision: str | None = "0009_events"
+revision: str = "0011_officers_audit_tickets"
+down_revision: str | None = "0010_zalo_oa"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
