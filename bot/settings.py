@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -104,6 +105,9 @@ class Settings(BaseSettings):
     assessment_expiry_days: int = Field(default=30, ge=1, le=365)
     assessment_nudge_hours: int = Field(default=24, ge=1, le=720)
     log_level: str = "INFO"
+    # What the bot's clock reads when a process starts (ISO 8601 with its offset); it then runs
+    # at normal speed. For trying reminders in the terminal, and for tests; unset in production.
+    clock_start: datetime | None = None
 
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     zalo_oa: ZaloOASettings = Field(default_factory=ZaloOASettings)
@@ -149,6 +153,13 @@ class Settings(BaseSettings):
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError("unknown time zone, e.g. Asia/Ho_Chi_Minh") from None
+        return v
+
+    @field_validator("clock_start")
+    @classmethod
+    def _clock(cls, v: datetime | None) -> datetime | None:
+        if v is not None and v.tzinfo is None:
+            raise ValueError("needs its UTC offset, e.g. 2026-12-03T08:00+07:00")
         return v
 
     @property

@@ -83,10 +83,11 @@ def parse_day(value: str | None, s: Settings, option: str = "--since") -> dateti
     return None
 
 
-def now() -> datetime:
-    from handlers.clock import SystemClock
+def now(s: Settings) -> datetime:
+    """The moment, by the process's clock (SXSH_CLOCK_START when set, else the system's)."""
+    from handlers.clock import clock_starting
 
-    return SystemClock().now()
+    return clock_starting(s.clock_start).now()
 
 
 def texts(s: Settings):  # noqa: ANN201 - content.texts.Texts, imported late (start-up time)

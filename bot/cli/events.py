@@ -55,7 +55,7 @@ def import_(
             for line in exc.errors:
                 typer.echo(f"  - {line}", err=True)
             raise typer.Exit(1) from None
-        moment = now()
+        moment = now(s)
         tally: dict[str, int] = {}
         for row in checked:
             _, what = service.save(session, row.fields, row.status, content.events, s.tz, moment)
@@ -93,7 +93,7 @@ def show(code: Annotated[str, typer.Argument(help="The event's code.")]) -> None
         event = _event(session, code)
         lang = s.default_language
         typer.echo(f"{event.code} · {event.status} · version {event.version}")
-        typer.echo(display.card(content, event, s.tz, lang, now()))
+        typer.echo(display.card(content, event, s.tz, lang, now(s)))
         facts = officer_view.summary(session, event)
         for group, counts in facts.items():
             shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"
@@ -107,7 +107,7 @@ def cancel(code: Annotated[str, typer.Argument(help="The event's code.")]) -> No
 
     with _session() as (s, _content, session):
         event = _event(session, code)
-        told = service.cancel(session, event, s.tz, now())
+        told = service.cancel(session, event, s.tz, now(s))
     typer.echo(f"{code}: cancelled; {told} registrant(s) will be told")
 
 

@@ -37,7 +37,7 @@ def reply(
         fail("--as: the officer's name, 1 to 80 printable characters")
     try:
         with open_session(s) as session:
-            answer_question(session, number, text, f"cli:{name}", now(), force=force)
+            answer_question(session, number, text, f"cli:{name}", now(s), force=force)
     except AnswerError as exc:
         message = words.get(s.default_language, exc.key, **{**exc.fields, "id": question_id})
         if exc.key == "officer.reply_already":
