@@ -11,6 +11,15 @@ import typer
 from bot.cli.common import SINCE_HELP, fail, locale, now, open_session, parse_day, settings, texts
 
 
+def _table(title: str, columns: tuple[str, ...]):  # noqa: ANN202 - rich.table.Table
+    from rich.table import Table
+
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col, overflow="fold")
+    return table
+
+
 def reply(
     question_id: Annotated[str, typer.Argument(help="The question's number (see `questions`).")],
     text: Annotated[str, typer.Argument(help="The answer the person receives in the chat.")],
@@ -58,7 +67,6 @@ def questions(
 ) -> None:
     """List the questions people asked, newest first: the officers' work list."""
     from rich.console import Console
-    from rich.table import Table
 
     from storage import questions as qlog
 
@@ -71,22 +79,13 @@ def questions(
             rows = qlog.recent(session, since=start, limit=limit)
     loc = locale(s)
     title = "Unanswered questions" if unanswered else "Questions"
-    table = Table(title=f"{title} ({len(rows)})", show_lines=False)
     columns = ("id", "time", "channel", "contact", "question", "topic", "score", "sure", "officer")
-    for col in columns:
-        table.add_column(col, overflow="fold")
+    table = _table(f"{title} ({len(rows)})", columns)
     for r in rows:
-        table.add_row(
-            str(r.id),
-            loc.date_time(r.created_at),
-            r.channel,
-            str(r.contact_id or ""),
-            r.text,
-            r.topic or "-",
-            f"{r.score:.2f}",
-            "yes" if r.confident else "no",
-            "asked" if r.handed_off else "",
-        )
+        when, sure = loc.date_time(r.created_at), "yes" if r.confident else "no"
+        asked = "asked" if r.handed_off else ""
+        cells = (r.id, when, r.channel, r.contact_id or "", r.text, r.topic or "-")
+        table.add_row(*map(str, cells), f"{r.score:.2f}", sure, asked)
     Console(width=160).print(table)
 
 
@@ -112,17 +111,9 @@ def outbox_status(
     console = Console(width=160)
     console.print(table)
     loc = locale(s)
-    problems = Table(title=f"Not delivered ({len(rows)})")
-    for col in ("id", "due", "kind", "contact", "attempts", "state", "reason"):
-        problems.add_column(col, overflow="fold")
+    columns = ("id", "due", "kind", "contact", "attempts", "state", "reason")
+    problems = _table(f"Not delivered ({len(rows)})", columns)
     for r in rows:
-        problems.add_row(
-            str(r.id),
-            loc.date_time(r.due_at),
-            r.kind,
-            str(r.contact_id),
-            str(r.attempts),
-            r.status,
-            r.error or "",
-        )
+        cells = (r.id, loc.date_time(r.due_at), r.kind, r.contact_id, r.attempts, r.status)
+        problems.add_row(*map(str, cells), r.error or "")
     console.print(problems)
