@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_decimal
 
 from content.texts import Texts
@@ -28,6 +28,19 @@ DATE = "dd/MM/yyyy"  # 08/11/2019
 TIME = "HH:mm"  # 08:00, 24-hour in both languages
 BABEL_LOCALE = {"vi": "vi_VN", "en": "en_GB"}  # en_GB: day-first habits, "Friday" not "Fri."
 MILLION, BILLION = 1_000_000, 1_000_000_000
+
+
+def in_zone(moment: datetime, tz: ZoneInfo) -> datetime:
+    """`moment` in the time zone `tz` (a naive datetime is UTC, as the database stores it)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(tz)
+
+
+def wall_clock(moment: datetime) -> str:
+    """A local time as it stands, no zone conversion: "08/11/2019 08:00" (CSV cells, whose
+    naive local datetimes are already in the officers' zone)."""
+    return format_datetime(moment.replace(tzinfo=None), f"{DATE} {TIME}", locale="vi_VN")
 
 
 def _babel(lang: str) -> str:
@@ -44,9 +57,7 @@ class Locale:
 
     def local(self, moment: datetime) -> datetime:
         """`moment` in this time zone (a naive datetime is UTC)."""
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(self.tz)
+        return in_zone(moment, self.tz)
 
     def _day(self, moment: date | datetime) -> date:
         return self.local(moment).date() if isinstance(moment, datetime) else moment
@@ -74,11 +85,11 @@ class Locale:
             self.lang, "locale.day_at_time", day=self.weekday_date(moment), time=self.time(moment)
         )
 
-    def number(self, value: float | int | Decimal, decimals: int = 2) -> str:
+    def number(self, value: float | int | Decimal, decimals: int = 2, fixed: bool = False) -> str:
         """ "1.234.567" / "1,234,567"; "42,5" / "42.5"; at most `decimals` decimals, rounded
-        half up, no trailing zeros."""
+        half up, no trailing zeros; with `fixed` exactly `decimals` ("70,0": table columns)."""
         return format_decimal(
-            _round(value, decimals), format=_pattern(decimals), locale=_babel(self.lang)
+            _round(value, decimals), format=_pattern(decimals, fixed), locale=_babel(self.lang)
         )
 
     def percent(self, value: float | int | Decimal, decimals: int = 1) -> str:
@@ -102,5 +113,5 @@ def _round(value: float | int | Decimal, decimals: int) -> Decimal:
     return Decimal(str(value)).quantize(step, ROUND_HALF_UP)
 
 
-def _pattern(decimals: int) -> str:
-    return "#,##0" + ("." + "#" * decimals if decimals > 0 else "")
+def _pattern(decimals: int, fixed: bool = False) -> str:
+    return "#,##0" + ("." + ("0" if fixed else "#") * decimals if decimals > 0 else "")
