@@ -95,10 +95,9 @@ def list_command(ctx: Context, args: str = "") -> list[Reply]:
     work = questions.work_page(ctx.session, page, PAGE_SIZE, PER_CONTACT)
     if not work.rows:
         return [ctx.reply("officer.none")]
-    tz = ctx.settings.tz
     lines = [ctx.t("officer.list_title", count=work.total, page=work.page, pages=work.pages)]
     for row in work.rows:
-        when = row.created_at.astimezone(tz).strftime("%d/%m %H:%M")
+        when = ctx.locale.short_date_time(row.created_at)
         mark = "👤 " if row.handed_off else ""
         line = f"#{row.id} · {when} · {mark}{flatten(row.text)}"
         if row.id in work.more:
