@@ -74,12 +74,11 @@ def edit_command(ctx: Context, args: str = "") -> list[Reply]:
     event = store.by_code(ctx.session, args.strip()) if args.strip() else None
     if event is None:
         return [ctx.reply("events.officer.which", codes=_codes(ctx))]
-    tz = ctx.settings.tz
     fields = {
         "kind": event.kind,
         "title_vi": event.title_vi,
         "title_en": event.title_en,
-        "start": event.starts_at.astimezone(tz).strftime(TIME_FORMATS[0]),
+        "start": ctx.locale.date_time(event.starts_at),  # as TIME_FORMATS[0] reads it back
         "place": event.place,
         "capacity": event.capacity,
     }

@@ -156,10 +156,10 @@ def inbox_line(ticket: Ticket, lang: str, content: ContentStore, tz) -> str:  # 
     """One line of /inbox and the digest: number, opened, status, who has it, the question."""
     t = content.texts
     mark = "👤 " if ticket.source == TicketSource.person else ""
-    when = Locale(lang, tz, content.texts).date_time(ticket.opened_at)
+    when = Locale(lang, tz, content.texts).short_date_time(ticket.opened_at)
     status = t.get(lang, f"tickets.status.{ticket.status}")
-    who = f" · {ticket.claimed_by}" if ticket.claimed_by else ""
-    return f"#{ticket.id} · {when} · {status}{who} · {mark}{flatten(ticket.question, 200)}"
+    who = f", {ticket.claimed_by}" if ticket.claimed_by else ""
+    return f"#{ticket.id} · {when} · {mark}{flatten(ticket.question, 200)} ({status}{who})"
 
 
 def render_answer(
