@@ -15,7 +15,6 @@ from sqlmodel import Session
 from storage import audit, officers, outbox
 
 if TYPE_CHECKING:
-    from handlers.context import Context
     from handlers.ports import HandlerSettings
     from storage.models import Contact
 
@@ -62,8 +61,9 @@ def notify_officers(
 
 
 def record(
-    ctx: Context, action: str, target_kind: str | None = None, target_id: object = None,
+    ctx, action: str, target_kind: str | None = None, target_id: object = None,  # noqa: ANN001
     detail: str | None = None,
 ) -> None:  # fmt: skip
-    """Write the officer's action in this message's transaction (storage/audit.py)."""
+    """Write the officer's action in this message's transaction (storage/audit.py). `ctx` is
+    the handler Context (not imported: the context imports this module for the rights)."""
     audit.record(ctx.session, label(ctx.contact), action, ctx.now, target_kind, target_id, detail)

@@ -46,6 +46,11 @@ def test_an_unanswered_question_opens_a_ticket_and_the_person_is_told_once(conve
     assert "phiếu #" not in p.text  # told once per opening
     [ticket] = rows(conversation, Ticket)
     assert (ticket.status, ticket.source, ticket.question) == ("open", "unanswered", UNKNOWN)
+    p.says("/mydata")
+    assert (
+        "Phiếu gửi cán bộ Sở Công Thương (câu hỏi, tin nhắn và câu trả lời của cán bộ): 1."
+        in p.text
+    )
     said = rows(conversation, TicketMessage)
     assert [m.text for m in said] == [
         "sản xuất sạch hơn là gì",

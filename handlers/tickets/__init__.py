@@ -10,9 +10,16 @@ from __future__ import annotations
 from content.store import ContentStore
 from handlers import roles
 from handlers.capability import Capability, Command, Flow, Job, OutboxKind, PersonalData
+from handlers.context import Context
 from handlers.tickets import cards, inbox, intake, jobs
 from storage import tickets
 from storage.models import Contact
+
+
+def describe(ctx: Context) -> list[str]:
+    """/mydata: how many tickets the person has (their texts go with /deletedata)."""
+    count = tickets.count_for_contact(ctx.session, ctx.contact.id)
+    return [ctx.t("privacy.tickets", count=count)] if count else []
 
 
 def erase(session, contact: Contact, content: ContentStore) -> None:  # noqa: ANN001
@@ -44,5 +51,5 @@ CAPABILITY = Capability(
         Job("ticket_reminders", jobs.remind_unclaimed, every_minutes=15),
         Job("ticket_digest", jobs.daily_digest, every_minutes=15),
     ),
-    personal=PersonalData(tables=("tickets", "ticket_messages"), erase=erase),
+    personal=PersonalData(tables=("tickets", "ticket_messages"), erase=erase, describe=describe),
 )
