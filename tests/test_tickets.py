@@ -322,3 +322,21 @@ async def test_the_card_names_the_enterprise_from_its_profile(conversation, cloc
     [(_, [card])] = recorder.sent
     company_line = card.text.splitlines()[1]
     assert company_line == "Công ty TNHH Thủy sản Mekong · Chế biến thủy sản · KCN Trà Nóc I"
+
+
+async def test_the_officer_holding_a_ticket_hears_of_the_persons_new_message(conversation, clock):
+    officer = Person(conversation, user_id="officer")
+    officer.says("/start")
+    p = Person(conversation, user_id="lan")
+    p.says("/officer Cần tư vấn thay đèn tiết kiệm điện")
+    officer.says("/reply 1 Anh/chị dùng bao nhiêu bóng đèn?")
+    recorder = Recorder()
+    delivery = Delivery(conversation.engine, conversation, clock, {"console": recorder})
+    await delivery.run_once()  # the first card and the answer
+    recorder.sent.clear()
+    p.says("Khoảng 300 bóng huỳnh quang")  # joins ticket #1: the officers' turn again
+    assert rows(conversation, Ticket)[0].status == "open"
+    assert await delivery.run_once() == {"sent": 1}
+    [(user, [card])] = recorder.sent
+    assert user == "officer" and card.text.startswith("🎫 #1")
+    assert "«Khoảng 300 bóng huỳnh quang»" in card.text
