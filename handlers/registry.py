@@ -13,7 +13,17 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from handlers import assessment, events, handoff, officer, privacy, qa, start, tickets
+from handlers import (
+    assessment,
+    broadcasts,
+    events,
+    handoff,
+    officer,
+    privacy,
+    qa,
+    start,
+    tickets,
+)
 from handlers.capability import Capability, Command, Flow, Handler, Job, MenuItem, OutboxKind
 from handlers.messages import Reply
 
@@ -33,6 +43,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     privacy.CAPABILITY,
     officer.CAPABILITY,
     tickets.CAPABILITY,
+    broadcasts.CAPABILITY,
 )
 
 
