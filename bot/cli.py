@@ -590,3 +590,8 @@ if __name__ == "__main__":
 from bot.cli_events import events_app  # noqa: E402  (a sub-app that uses the helpers above)
 
 app.add_typer(events_app, name="events")
+
+from bot.cli_zalo import serve, zalo_app  # noqa: E402
+
+app.command("serve")(serve)
+app.add_typer(zalo_app, name="zalo")

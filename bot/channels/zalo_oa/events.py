@@ -66,6 +66,9 @@ class EventHandler:
             # and a person who withdrew cannot be written to.
             await asyncio.to_thread(self.conversation.handle, inbound)
             return
+        if await asyncio.to_thread(self._seen, inbound):
+            log.info("ignored a redelivered zalo_oa event")
+            return
         at = event_time(event, self.conversation.clock.now())
         inbound = await asyncio.to_thread(self._typed_number, inbound)
         replies = await asyncio.to_thread(flood.handle, self.conversation, self.guard, inbound)
@@ -77,6 +80,14 @@ class EventHandler:
             await self.sender.send(inbound.user_id, replies)
         except SendError as exc:
             log.warning("a zalo_oa answer could not be sent: %s", exc.reason)
+
+    def _seen(self, inbound: Inbound) -> bool:
+        """Handled before (the core checks again, atomically; this keeps a duplicate from
+        touching the numbered choices its first delivery showed)."""
+        if inbound.message_id is None:
+            return False
+        with session_scope(self.engine) as session:
+            return inbound_seen.seen(session, CHANNEL, inbound.user_id, inbound.message_id)
 
     def _typed_number(self, inbound: Inbound) -> Inbound:
         """ "2" typed under numbered choices presses the second; any message makes the choices
