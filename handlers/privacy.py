@@ -18,7 +18,7 @@ from storage.models import ConsentRecord, Contact, Outbox
 
 
 def show(ctx: Context, args: str = "") -> list[Reply]:
-    c, tz, t = ctx.contact, ctx.settings.tz, ctx.t
+    c, t = ctx.contact, ctx.t
     lines = [
         t("privacy.title"),
         t(
@@ -27,8 +27,8 @@ def show(ctx: Context, args: str = "") -> list[Reply]:
             user_id=c.platform_id,
             language=c.language,
             status=t(f"privacy.status.{c.status}"),
-            first_seen=c.first_seen.astimezone(tz).strftime("%d/%m/%Y %H:%M"),
-            last_seen=c.last_seen.astimezone(tz).strftime("%d/%m/%Y %H:%M"),
+            first_seen=ctx.locale.date_time(c.first_seen),
+            last_seen=ctx.locale.date_time(c.last_seen),
         ),
     ]
     for cap in ctx.registry.capabilities:
@@ -40,7 +40,7 @@ def show(ctx: Context, args: str = "") -> list[Reply]:
 
 
 def describe_consents(ctx: Context) -> list[str]:
-    tz, t = ctx.settings.tz, ctx.t
+    t = ctx.t
     consents = ctx.session.exec(
         select(ConsentRecord)
         .where(ConsentRecord.contact_id == ctx.contact.id)
@@ -57,7 +57,7 @@ def describe_consents(ctx: Context) -> list[str]:
             t(
                 "privacy.consent_line",
                 purpose=t(f"privacy.purpose.{rec.purpose}"),
-                when=rec.given_at.astimezone(tz).strftime("%d/%m/%Y %H:%M"),
+                when=ctx.locale.date_time(rec.given_at),
                 version=rec.wording_version,
                 state=t(f"privacy.consent_state.{state}"),
             )

@@ -40,7 +40,7 @@ from storage.db import session_scope
 from storage.models import Contact, ContactStatus, Outbox, OutboxStatus
 
 if TYPE_CHECKING:
-    from bot.settings import DeliverySettings
+    from bot.settings_areas import DeliverySettings
 
 log = logging.getLogger(__name__)
 
