@@ -16,7 +16,7 @@ def serve() -> None:
     also delivers the outbox. Put it behind a reverse proxy with TLS (README, Zalo)."""
     from bot import serve as server
     from bot.app import build_conversation, setup_logging
-    from bot.cli_common import friendly_errors, settings
+    from bot.cli.common import friendly_errors, settings
 
     s = settings()
     setup_logging(s)
@@ -50,7 +50,7 @@ def authorize(
     """Take the OA's first tokens (or new ones after "needs re-authorisation") and store them."""
     from bot.channels.zalo_oa.tokens import RefreshRefused
     from bot.channels.zalo_oa.tokens import authorize as take
-    from bot.cli_common import fail, friendly_errors, settings
+    from bot.cli.common import fail, friendly_errors, settings
     from handlers.clock import clock_starting
     from storage import migrate
     from storage.db import make_engine
@@ -85,7 +85,7 @@ def authorize(
 def status() -> None:
     """The OA channel's state: tokens (never shown), expiry, the last alert, waiting events."""
     from bot.channels.zalo_oa.app import state
-    from bot.cli_common import friendly_errors, settings
+    from bot.cli.common import friendly_errors, settings
     from storage import migrate
     from storage.db import make_engine
 
