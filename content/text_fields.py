@@ -93,6 +93,7 @@ FIELDS: dict[str, frozenset[str]] = {
         "privacy.consent_line": {"purpose", "state", "version", "when"},
         "privacy.contact": {"channel", "first_seen", "language", "last_seen", "status", "user_id"},
         "privacy.questions": {"count"},
+        "privacy.tickets": {"count"},
         "qa.also": {"topics"},
         "qa.elsewhere": {"where"},
         "qa.sources": {"sources"},

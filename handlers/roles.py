@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from storage import audit, officers, outbox
+from storage import audit, contacts, officers, outbox
 
 if TYPE_CHECKING:
-    from handlers.context import Context
     from handlers.ports import HandlerSettings
     from storage.models import Contact
 
@@ -30,6 +29,15 @@ def is_officer(session: Session, settings: HandlerSettings, channel: str, platfo
 def label(contact: Contact) -> str:
     """How an officer in chat is recorded: "telegram:123"."""
     return f"{contact.channel}:{contact.platform_id}"
+
+
+def contact_of(session: Session, officer: str | None) -> Contact | None:
+    """The contact of an officer recorded as "channel:platform id" (None for "cli:NAME", for
+    nobody, or for someone the bot never talked to)."""
+    channel, _, platform_id = (officer or "").partition(":")
+    if not platform_id or channel == "cli":
+        return None
+    return contacts.get(session, channel, platform_id)
 
 
 def officer_contacts(session: Session, settings: HandlerSettings) -> list[Contact]:
@@ -62,8 +70,9 @@ def notify_officers(
 
 
 def record(
-    ctx: Context, action: str, target_kind: str | None = None, target_id: object = None,
+    ctx, action: str, target_kind: str | None = None, target_id: object = None,  # noqa: ANN001
     detail: str | None = None,
 ) -> None:  # fmt: skip
-    """Write the officer's action in this message's transaction (storage/audit.py)."""
+    """Write the officer's action in this message's transaction (storage/audit.py). `ctx` is
+    the handler Context (not imported: the context imports this module for the rights)."""
     audit.record(ctx.session, label(ctx.contact), action, ctx.now, target_kind, target_id, detail)

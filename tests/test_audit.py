@@ -7,28 +7,15 @@ from __future__ import annotations
 import getpass
 
 import pytest
-from typer.testing import CliRunner
 
 from bot.app import build_conversation
-from bot.cli import app
 from storage.tickets_models import AuditEntry, Officer
 from tests.chat import Person, rows
 from tests.conftest import make_settings
-from tests.events.test_import import GOOD_YAML
+from tests.events.test_import import GOOD_YAML, cli  # noqa: F401  (the CLI runner fixture)
 from tests.events.test_officer import create
 
 ME = f"cli:{getpass.getuser()}"
-
-
-@pytest.fixture
-def cli(sqlite_url, monkeypatch):
-    monkeypatch.setenv("SXSH_DATABASE_URL", sqlite_url)
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(app, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 @pytest.fixture
@@ -39,7 +26,7 @@ def plain(sqlite_url, clock):
     conv.engine.dispose()
 
 
-def test_officers_added_and_removed_on_the_command_line(cli, plain):
+def test_officers_added_and_removed_on_the_command_line(cli, plain):  # noqa: F811
     mai = Person(plain, user_id="mai")
     mai.says("/inbox")
     assert "Bot chưa hiểu lệnh /inbox" in mai.text
@@ -68,7 +55,7 @@ def test_officers_added_and_removed_on_the_command_line(cli, plain):
     assert "officer.add" in shown.output and "officer.remove" in shown.output
 
 
-def test_event_import_cancel_export_and_content_reload_are_audited(cli, plain, tmp_path):
+def test_event_import_cancel_export_and_content_reload_are_audited(cli, plain, tmp_path):  # noqa: F811
     path = tmp_path / "events.yaml"
     path.write_text(GOOD_YAML, encoding="utf-8")
     assert cli("events", "import", str(path)).exit_code == 0

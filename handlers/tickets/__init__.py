@@ -10,9 +10,16 @@ from __future__ import annotations
 from content.store import ContentStore
 from handlers import roles
 from handlers.capability import Capability, Command, Flow, Job, OutboxKind, PersonalData
+from handlers.context import Context
 from handlers.tickets import cards, inbox, intake, jobs
 from storage import tickets
 from storage.models import Contact
+
+
+def describe(ctx: Context) -> list[str]:
+    """/mydata: how many tickets the person has (their texts go with /deletedata)."""
+    count = tickets.count_for_contact(ctx.session, ctx.contact.id)
+    return [ctx.t("privacy.tickets", count=count)] if count else []
 
 
 def erase(session, contact: Contact, content: ContentStore) -> None:  # noqa: ANN001
@@ -34,15 +41,17 @@ CAPABILITY = Capability(
     buttons={cards.NS: inbox.button},
     officer_buttons=frozenset({cards.NS}),
     flow=Flow(inbox.FLOW, inbox.on_text, namespace=cards.NS),
+    # Officers' work messages go in the reply lane: never behind a broadcast, and an officer's
+    # /stop (announcements) does not stop them.
     outbox=(
-        OutboxKind(intake.CARD, cards.render_card),
-        OutboxKind(jobs.REMINDER, cards.render_reminder),
-        OutboxKind(jobs.DIGEST, cards.render_digest),
+        OutboxKind(intake.CARD, cards.render_card, lane="reply"),
+        OutboxKind(jobs.REMINDER, cards.render_reminder, lane="reply"),
+        OutboxKind(jobs.DIGEST, cards.render_digest, lane="reply"),
         OutboxKind(inbox.ANSWER, cards.render_answer, reply=True),
     ),
     jobs=(
         Job("ticket_reminders", jobs.remind_unclaimed, every_minutes=15),
         Job("ticket_digest", jobs.daily_digest, every_minutes=15),
     ),
-    personal=PersonalData(tables=("tickets", "ticket_messages"), erase=erase),
+    personal=PersonalData(tables=("tickets", "ticket_messages"), erase=erase, describe=describe),
 )

@@ -13,6 +13,7 @@ from content.forms.engine import label_for
 from content.locale import Locale
 from content.store import ContentStore
 from handlers.messages import Button, Reply
+from handlers.officer import flatten  # one rule for every officer list
 from storage import tickets
 from storage.models import Contact, Enterprise
 from storage.tickets_models import Ticket, TicketSource, TicketStatus
@@ -25,12 +26,6 @@ DEFAULT_TZ = "Asia/Ho_Chi_Minh"
 
 def _lang(contact: Contact) -> str:
     return contact.language if contact.language in ("vi", "en") else "vi"
-
-
-def flatten(text: str, limit: int) -> str:
-    from handlers.officer import flatten as one_line  # one rule for every officer list
-
-    return one_line(text, limit)
 
 
 def enterprise_line(session: Session, content: ContentStore, ticket: Ticket, lang: str) -> str:
