@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from handlers import assessment, events, handoff, officer, privacy, qa, start
+from handlers import assessment, events, handoff, officer, privacy, qa, start, stats
 from handlers.capability import Capability, Command, Flow, Handler, Job, MenuItem, OutboxKind
 from handlers.messages import Reply
 
@@ -32,6 +32,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     events.CAPABILITY,
     privacy.CAPABILITY,
     officer.CAPABILITY,
+    stats.CAPABILITY,
 )
 
 

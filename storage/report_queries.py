@@ -14,7 +14,8 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
 from storage.enterprises import PENDING
-from storage.models import Answer, Enterprise, Response
+from storage.events_models import Event, EventStatus, Registration
+from storage.models import Answer, Contact, Enterprise, QuestionLog, Response
 
 
 @dataclass
@@ -107,3 +108,66 @@ def response_counts(
     if since is not None:
         query = query.where(Response.started_at >= since)
     return {status: n for status, n in session.exec(query.group_by(Response.status))}
+
+
+def contact_counts(session: Session) -> dict[tuple[str, str], int]:
+    """Contacts per (channel, status): active, stopped (opted out), blocked (blocked the bot)."""
+    query = select(Contact.channel, Contact.status, func.count()).group_by(
+        Contact.channel, Contact.status
+    )
+    return {(channel, status): n for channel, status, n in session.exec(query)}
+
+
+@dataclass(frozen=True)
+class EventCounts:
+    """One event that was published (drafts are left out) and its registrations by state."""
+
+    event: Event
+    registered: int
+    waiting: int
+    cancelled: int
+    attended: int
+
+
+def event_counts(session: Session, since: datetime | None = None) -> list[EventCounts]:
+    """Published, changed, past and cancelled events starting from `since` (aware), by start,
+    with their registrations: registered, waiting, cancelled, attended (marked by officers)."""
+    query = select(Event).where(Event.status != EventStatus.draft)
+    if since is not None:
+        query = query.where(Event.starts_at >= since)
+    events = list(session.exec(query.order_by(Event.starts_at, Event.id)))
+    tally: dict[tuple[int, str], int] = {}
+    attended: dict[int, int] = {}
+    if events:
+        ids = [e.id for e in events]
+        rows = session.exec(
+            select(Registration.event_id, Registration.status, Registration.attended, func.count())
+            .where(Registration.event_id.in_(ids))
+            .group_by(Registration.event_id, Registration.status, Registration.attended)
+        )
+        for event_id, status, came, n in rows:
+            tally[(event_id, status)] = tally.get((event_id, status), 0) + n
+            if came:
+                attended[event_id] = attended.get(event_id, 0) + n
+    return [
+        EventCounts(
+            e,
+            tally.get((e.id, "registered"), 0),
+            tally.get((e.id, "waiting"), 0),
+            tally.get((e.id, "cancelled"), 0),
+            attended.get(e.id, 0),
+        )
+        for e in events
+    ]
+
+
+def open_question_counts(session: Session) -> tuple[int, int]:
+    """(open, asked for an officer): questions not answered confidently or passed to an
+    officer, with no officer answer yet (the officers' work list, storage/questions.py)."""
+    unanswered = QuestionLog.answered_at.is_(None)
+    waiting = or_(QuestionLog.confident.is_(False), QuestionLog.handed_off.is_(True))
+    total = session.exec(select(func.count()).where(unanswered, waiting)).one()
+    asked = session.exec(
+        select(func.count()).where(unanswered, QuestionLog.handed_off.is_(True))
+    ).one()
+    return int(total), int(asked)
