@@ -34,6 +34,7 @@ from bot.settings_areas import (
     LimitSettings,
     SearchSettings,
     TelegramSettings,
+    TicketSettings,
     WebSettings,
     ZaloBotSettings,
     ZaloOASettings,
@@ -116,6 +117,7 @@ class Settings(BaseSettings):
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    tickets: TicketSettings = Field(default_factory=TicketSettings)
 
     @classmethod
     def settings_customise_sources(

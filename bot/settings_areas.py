@@ -6,6 +6,7 @@ from `SXSH_<AREA>_<FIELD>`. Validators raise ValueError with a message that neve
 from __future__ import annotations
 
 import re
+from datetime import time
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
@@ -192,6 +193,26 @@ class LimitSettings(_Area):
     reply_max_wait_seconds: float = Field(default=60, ge=0)
 
 
+class TicketSettings(_Area):
+    """Tickets (handlers/tickets): reopening, reminders to officers and their working hours."""
+
+    # A message within this many days after a ticket closed reopens it (0: never).
+    reopen_days: int = Field(default=3, ge=0, le=60)
+    # Officers are reminded of a ticket nobody claimed after this many working hours.
+    remind_after_hours: float = Field(default=4, gt=0, le=200)
+    # Working hours in the settings' time zone, Monday to the `work_days`th day (5: Mon–Fri).
+    work_start: time = time(7, 30)
+    work_end: time = time(17, 0)
+    work_days: int = Field(default=5, ge=1, le=7)
+    digest_at: time = time(7, 30)  # the daily digest, on working days
+
+    @model_validator(mode="after")
+    def _hours_in_order(self) -> TicketSettings:
+        if self.work_end <= self.work_start:
+            raise ValueError("SXSH_TICKETS_WORK_END must be later than SXSH_TICKETS_WORK_START")
+        return self
+
+
 AREAS: dict[str, type[_Area]] = {
     "telegram": TelegramSettings,
     "zalo_oa": ZaloOASettings,
@@ -200,4 +221,5 @@ AREAS: dict[str, type[_Area]] = {
     "delivery": DeliverySettings,
     "search": SearchSettings,
     "limits": LimitSettings,
+    "tickets": TicketSettings,
 }

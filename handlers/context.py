@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from content.locale import Locale
 from handlers.messages import Button, Inbound, Reply
+from handlers.roles import is_officer
 from storage.models import Contact
 
 if TYPE_CHECKING:
@@ -49,9 +50,11 @@ class Context:
 
     @property
     def is_officer(self) -> bool:
-        # Checked on the server against the settings of this moment, never from the message
-        # nor from a role stored once (an id removed from the settings loses its rights at once).
-        return self.settings.is_officer(self.contact.channel, self.contact.platform_id)
+        # Checked on the server at every message against the settings and the officers table,
+        # never from the message nor a role stored once: a removal takes effect at once.
+        return is_officer(
+            self.session, self.settings, self.contact.channel, self.contact.platform_id
+        )
 
     @property
     def locale(self) -> Locale:

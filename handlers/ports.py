@@ -11,6 +11,8 @@ class HandlerSettings(Protocol):
     default_language: str  # "vi" or "en"
     assessment_expiry_days: int
     assessment_nudge_hours: int
+    officer_ids: list[str]  # "telegram:123", as in SXSH_OFFICER_IDS
+    tickets: Any  # bot.settings.TicketSettings: reopen_days, remind_after_hours, work hours
 
     @property
     def tz(self) -> ZoneInfo: ...

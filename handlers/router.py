@@ -21,6 +21,7 @@ from handlers.context import MAX_TEXT, Context
 from handlers.messages import Inbound, Reply
 from handlers.ports import HandlerSettings, ReportFiles
 from handlers.registry import REGISTRY, Registry
+from handlers.tickets import inbox
 from storage import app_state, contacts, inbound_seen
 from storage.db import session_scope
 from storage.models import ContactStatus
@@ -104,7 +105,10 @@ class Conversation:
             return (flow.on_text(ctx, "") if flow else None) or ctx.reply("unsupported")
         if inbound.payload is not None:
             ns, _, arg = inbound.payload.partition(":")
-            handler = self.registry.buttons.get(ns)
+            # Officer namespaces (ticket cards) do not exist for others: rights at each press.
+            handler = self.registry.button(
+                ns, ns in self.registry.officer_buttons and ctx.is_officer
+            )
             if handler is None:
                 return [ctx.reply("stale_button"), start.menu(ctx)]
             return handler(ctx, arg)
@@ -131,7 +135,12 @@ class Conversation:
         return self.on_text(ctx, text)
 
     def on_text(self, ctx: Context, text: str) -> list[Reply] | Reply:
-        """Free text that no open flow took: a question for the knowledge base."""
+        """Free text that no open flow took: an officer's reply to a ticket card, or a
+        question for the knowledge base."""
+        if ctx.inbound.reply_to:
+            answered = inbox.on_card_reply(ctx, text)
+            if answered is not None:
+                return answered
         return qa.on_text(ctx, text)
 
     def _pause_flow_if_left(self, ctx: Context) -> list[Reply]:

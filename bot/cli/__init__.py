@@ -8,6 +8,7 @@ import typer
 from bot.cli import ask, maintenance, questions, reports, run
 from bot.cli.enterprise import enterprise_app
 from bot.cli.events import events_app
+from bot.cli.officers import audit, officers_app
 
 app = typer.Typer(
     # Typer's own tracebacks print local variables (a token among them) past the log redaction.
@@ -29,3 +30,5 @@ app.add_typer(reports.export_app, name="export")
 app.add_typer(enterprise_app, name="enterprise")
 app.add_typer(reports.report_app, name="report")
 app.add_typer(events_app, name="events")
+app.add_typer(officers_app, name="officers")
+app.command("audit")(audit)

@@ -11,6 +11,8 @@ from typing import Annotated
 import typer
 
 from bot.cli.common import fail, open_session
+from bot.cli.common import now as clock_now
+from bot.cli.common import settings as read_settings
 
 enterprise_app = typer.Typer(
     help="Enterprise records: pending claims, confirm, reject, merge.", no_args_is_help=True
@@ -48,6 +50,17 @@ def _decide(response_id: int, officer: str | None, confirm: bool) -> None:
     try:
         with open_session() as session:
             enterprises.decide(session, response_id, _officer(officer), confirm=confirm)
+            from storage import audit
+
+            action = "enterprise.confirm" if confirm else "enterprise.reject"
+            audit.record(
+                session,
+                _officer(officer),
+                action,
+                clock_now(read_settings()),
+                "response",
+                response_id,
+            )
     except LookupError:
         fail(f"no pending claim for response {response_id} (see `enterprise pending`)", 1)
     typer.echo(f"response {response_id}: {'confirmed' if confirm else 'rejected'}")

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.common import fail, friendly_errors, now, open_session, settings
+from bot.cli.officers import cli_actor
 
 events_app = typer.Typer(
     help="Events: import (YAML, CSV, XLSX), list, show, cancel, export.", no_args_is_help=True
@@ -46,6 +47,7 @@ def import_(
     nothing; a changed time or place tells the registrants and moves their reminders."""
     from handlers.events import service
     from handlers.events.importer import ImportError_, check_rows, read_rows
+    from storage import audit
 
     with _session() as (s, content, session):
         try:
@@ -58,8 +60,11 @@ def import_(
         moment = now(s)
         tally: dict[str, int] = {}
         for row in checked:
-            _, what = service.save(session, row.fields, row.status, content.events, s.tz, moment)
+            event, what = service.save(
+                session, row.fields, row.status, content.events, s.tz, moment
+            )
             tally[what] = tally.get(what, 0) + 1
+            audit.record(session, cli_actor(), "event.import", moment, "event", event.code, what)
     summary = ", ".join(f"{n} {what}" for what, n in sorted(tally.items()))
     typer.echo(f"{file.name}: {len(checked)} event(s): {summary}")
 
@@ -104,10 +109,13 @@ def show(code: Annotated[str, typer.Argument(help="The event's code.")]) -> None
 def cancel(code: Annotated[str, typer.Argument(help="The event's code.")]) -> None:
     """Cancel the event: registrants are told once, pending reminders are removed."""
     from handlers.events import service
+    from storage import audit
 
     with _session() as (s, _content, session):
         event = _event(session, code)
-        told = service.cancel(session, event, s.tz, now(s))
+        moment = now(s)
+        told = service.cancel(session, event, s.tz, moment)
+        audit.record(session, cli_actor(), "event.cancel", moment, "event", code, f"{told} told")
     typer.echo(f"{code}: cancelled; {told} registrant(s) will be told")
 
 
@@ -120,6 +128,7 @@ def export(
     person consented), status, registered at (local time), attended."""
     from bot.exports.xlsx import write_xlsx
     from handlers.events import officer_view
+    from storage import audit
 
     with _session() as (s, content, session):
         event = _event(session, code)
@@ -129,4 +138,8 @@ def export(
             content.texts.get(lang, f"events.export.{c}") for c in officer_view.EXPORT_COLUMNS
         ]
     write_xlsx(output, headers, rows, lang=lang)
+    with open_session(s) as session:
+        audit.record(
+            session, cli_actor(), "export.event", now(s), "event", code, f"{len(rows)} rows"
+        )
     typer.echo(f"{output}: {len(rows)} registration(s)")

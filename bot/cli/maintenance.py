@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import friendly_errors, open_session, settings
+from bot.cli.common import friendly_errors, now, open_session, settings
+from bot.cli.officers import cli_actor
 
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 content_app = typer.Typer(help="Curated content: check and reload.", no_args_is_help=True)
@@ -88,6 +89,9 @@ def content_reload() -> None:
         for line in errors:
             typer.echo(f"  - {line}", err=True)
         raise typer.Exit(1)
+    from storage import audit
+
     with open_session(s) as session:
         generation = app_state.bump(session, app_state.CONTENT_GENERATION)
+        audit.record(session, cli_actor(), "content.reload", now(s), "content", generation)
     typer.echo(f"content generation {generation}: running bots reload on their next message")

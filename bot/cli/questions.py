@@ -21,7 +21,7 @@ def _table(title: str, columns: tuple[str, ...]):  # noqa: ANN202 - rich.table.T
 
 
 def reply(
-    question_id: Annotated[str, typer.Argument(help="The question's number (see `questions`).")],
+    question_id: Annotated[str, typer.Argument(help="The ticket's number (see /inbox).")],
     text: Annotated[str, typer.Argument(help="The answer the person receives in the chat.")],
     force: Annotated[
         bool, typer.Option("--force", help="Send even though the question was answered before.")
@@ -33,12 +33,12 @@ def reply(
         ),
     ] = None,
 ) -> None:
-    """Answer a question the bot could not: the running bot sends it to the person."""
-    from handlers.officer import AnswerError, answer_question, parse_question_number
+    """Answer a ticket: the running bot sends the answer to the person (audited)."""
+    from handlers.tickets.inbox import AnswerError, answer_ticket, parse_number
 
     s = settings()
     words = texts(s)
-    number = parse_question_number(question_id)
+    number = parse_number(question_id)
     if number is None:
         fail(words.get(s.default_language, "officer.reply_usage"))
     name = (as_ if as_ is not None else getpass.getuser()).strip()
@@ -46,13 +46,13 @@ def reply(
         fail("--as: the officer's name, 1 to 80 printable characters")
     try:
         with open_session(s) as session:
-            answer_question(session, number, text, f"cli:{name}", now(s), force=force)
+            answer_ticket(session, number, text, f"cli:{name}", now(s), force=force)
     except AnswerError as exc:
         message = words.get(s.default_language, exc.key, **{**exc.fields, "id": question_id})
         if exc.key == "officer.reply_already":
             message += " (sxsh-bot reply --force)"
         fail(message, code=1)
-    typer.echo(f"Đã xếp trả lời câu hỏi #{number} để gửi (bot đang chạy sẽ gửi đi).")
+    typer.echo(f"Đã xếp trả lời phiếu #{number} để gửi (bot đang chạy sẽ gửi đi).")
 
 
 def questions(

@@ -8,8 +8,9 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import SINCE_HELP, fail, friendly_errors, locale, open_session, parse_day
+from bot.cli.common import SINCE_HELP, fail, friendly_errors, locale, now, open_session, parse_day
 from bot.cli.common import settings as read_settings
+from bot.cli.officers import cli_actor
 from bot.settings import Settings
 
 export_app = typer.Typer(help="Export answers for officers (Excel, CSV).", no_args_is_help=True)
@@ -119,6 +120,13 @@ def export_responses(
                 csvfile.write_csv(output, headers, rows, progress=step)
         except OSError as exc:
             fail(f"cannot write {output}: {exc.strerror or exc}")
+    from storage import audit
+
+    detail = f"{len(rows)} rows, {kind}" + (", personal data" if include_personal else "")
+    with open_session(s) as session:
+        audit.record(
+            session, cli_actor(), "export.responses", now(s), "export", output.name, detail
+        )
     typer.echo(texts.get("vi", "reports.exported", n=len(rows), file=output))
 
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from handlers import roles
 from handlers.context import Context
 from handlers.events import display, officer_view, service
 from handlers.messages import Button, Reply
@@ -274,6 +275,8 @@ def _save(ctx: Context, draft: dict, *, publish: bool) -> list[Reply]:
         ctx.session, fields, status, ctx.content.events, ctx.settings.tz, ctx.now
     )
     _store(ctx, None)
+    action = "event.create" if existing is None else "event.change"
+    roles.record(ctx, action, "event", event.code, f"{what}, {event.status}")
     key = "events.officer.saved_draft"
     if what == "moved" and was_visible:
         key = "events.officer.moved"
