@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from handlers import roles
 from handlers.capability import Capability, Command
 from handlers.context import Context
 from handlers.messages import Attachment, Reply
@@ -72,6 +73,7 @@ def export_command(ctx: Context, args: str = "") -> list[Reply]:
     )
     day = ctx.locale.local(ctx.now).date().isoformat()
     file = Attachment(f"sxsh-phieu-{day}.xlsx", data, XLSX)
+    roles.record(ctx, "export.responses", "export", file.filename, f"{len(rows)} rows, chat")
     when = ctx.locale.date(since) if since else None
     label = ctx.t("stats.since", date=when) if when else ctx.t("stats.all_time")
     return [Reply(text=ctx.t("stats.export_caption", n=len(rows), period=label), attachment=file)]

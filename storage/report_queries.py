@@ -15,7 +15,8 @@ from sqlmodel import Session, select
 
 from storage.enterprises import PENDING
 from storage.events_models import Event, EventStatus, Registration
-from storage.models import Answer, Contact, Enterprise, QuestionLog, Response
+from storage.models import Answer, Contact, Enterprise, Response
+from storage.tickets_models import Ticket
 
 
 @dataclass
@@ -161,13 +162,12 @@ def event_counts(session: Session, since: datetime | None = None) -> list[EventC
     ]
 
 
-def open_question_counts(session: Session) -> tuple[int, int]:
-    """(open, asked for an officer): questions not answered confidently or passed to an
-    officer, with no officer answer yet (the officers' work list, storage/questions.py)."""
-    unanswered = QuestionLog.answered_at.is_(None)
-    waiting = or_(QuestionLog.confident.is_(False), QuestionLog.handed_off.is_(True))
-    total = session.exec(select(func.count()).where(unanswered, waiting)).one()
-    asked = session.exec(
-        select(func.count()).where(unanswered, QuestionLog.handed_off.is_(True))
-    ).one()
-    return int(total), int(asked)
+def first_reply_delays(session: Session, since: datetime | None = None) -> list[float]:
+    """Seconds from opening to the first officer answer of each answered ticket opened since
+    `since` (aware), in no order."""
+    query = select(Ticket.opened_at, Ticket.first_reply_at).where(
+        Ticket.first_reply_at.is_not(None)
+    )
+    if since is not None:
+        query = query.where(Ticket.opened_at >= since)
+    return [(replied - opened).total_seconds() for opened, replied in session.exec(query)]

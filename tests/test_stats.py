@@ -5,7 +5,7 @@ function, checked against what the database holds; to anyone else the commands d
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import openpyxl
 import pytest
@@ -22,8 +22,10 @@ from handlers.reports.figures import figures
 from storage import contacts, events
 from storage.db import make_engine, session_scope
 from storage.events_models import EventStatus
-from storage.models import ContactStatus, QuestionLog
+from storage.models import ContactStatus
+from storage.tickets_models import AuditEntry, Ticket
 from tests.chat import Person
+from tests.chat import rows as rows_of
 from tests.test_reports import VN, populate
 
 Q = default_questionnaire()
@@ -33,7 +35,8 @@ NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)  # the FrozenClock's moment: 09:0
 def add_the_rest(url: str) -> None:
     """Besides populate()'s assessments (4 enterprises, 6 responses, 5 completed): a stopped
     and a blocked person, an event with 2 registered (1 attended) and 1 waiting, a draft event
-    (not counted), and two open questions, one of them for an officer."""
+    (not counted), and tickets: 2 open (1 unclaimed), 1 pending answered after 2 hours, 1
+    closed answered after 4 hours."""
     engine = make_engine(url)
     with session_scope(engine) as s:
         d = contacts.get(s, "telegram", "d")
@@ -58,11 +61,17 @@ def add_the_rest(url: str) -> None:
         s.add(first)
         draft = {**fields, "code": "ws-draft", "title_vi": "Nháp"}
         events.upsert(s, draft, NOW)
-        for handed_off in (True, False):
+        hour = timedelta(hours=1)
+        for status, claimed, replied in (
+            ("open", None, None),
+            ("open", "telegram:9", None),
+            ("pending", "telegram:9", NOW + 2 * hour),
+            ("closed", "telegram:9", NOW + 4 * hour),
+        ):
             s.add(
-                QuestionLog(
-                    channel="telegram", text="?", lang="vi", confident=False,
-                    handed_off=handed_off, created_at=NOW,
+                Ticket(
+                    channel="telegram", question="?", status=status, claimed_by=claimed,
+                    opened_at=NOW, first_reply_at=replied, updated_at=NOW,
                 )
             )  # fmt: skip
     engine.dispose()
@@ -97,7 +106,8 @@ def test_one_function_returns_what_the_database_holds(filled):
     assert sum(found.levels_by_sector[-1].counts.values()) == 4
     [event] = found.events  # the draft is not counted
     assert (event.code, event.registered, event.waiting, event.attended) == ("ws-1", 2, 1, 1)
-    assert (found.open_questions, found.asked_officer) == (2, 1)
+    assert found.tickets == {"open": 2, "pending": 1, "closed": 1, "unclaimed": 1}
+    assert found.median_first_reply == 3 * 3600
     assert found.baseline == {"know_sxsh": 70.0, "applied_sxsh": 45.0, "dedicated_unit": 30.0}
 
 
@@ -115,7 +125,10 @@ def test_an_officer_sees_the_figures_as_text_and_as_a_chart_photo(filled):
     assert "• Đồ uống (1 DN): 100 % / 100 % / –" in lines
     assert "• KCN Trà Nóc I (3 DN): 100 % / 66,7 % / 0 %" in lines
     assert "• 04/12/2026 · Hội thảo tiết kiệm năng lượng: 2 trên 2 chỗ / 1 / 1" in lines
-    assert lines[-1] == "Câu hỏi chờ cán bộ trả lời: 2 (trong đó 1 người muốn gặp cán bộ)."
+    assert lines[-2:] == [
+        "Phiếu hỏi cán bộ: 2 chờ cán bộ, 1 chờ doanh nghiệp, 1 chưa ai nhận, 1 đã đóng.",
+        "Thời gian đến câu trả lời đầu tiên của cán bộ (trung vị): 3 giờ.",
+    ]
     assert photo.attachment.is_image and photo.attachment.filename.endswith(".png")
     image = Image.open(io.BytesIO(photo.attachment.data))
     assert (image.format, image.size) == ("PNG", (1200, 1500))
@@ -162,6 +175,13 @@ def test_an_officer_receives_the_assessment_export_as_a_document(filled):
     assert "Nguyễn Văn An" not in cells and "0912345678" not in cells  # no personal data
     summary = list(wb["Tóm tắt"].iter_rows(values_only=True))
     assert summary[4] == ("Tổng cộng", 4, 75, 50, 33.3)
+    [entry] = rows_of(filled, AuditEntry)  # who took the export, and when
+    assert (entry.actor, entry.action, entry.target_id) == (
+        "console:officer",
+        "export.responses",
+        "sxsh-phieu-2026-11-28.xlsx",
+    )
+    assert entry.at.replace(tzinfo=UTC) == NOW
 
 
 @pytest.mark.parametrize("command", ["/stats", "/export", "/stats 05/03/2026", "/export x"])
@@ -173,6 +193,7 @@ def test_to_anyone_else_the_figures_do_not_exist(filled, command):
         f"Bot chưa hiểu lệnh {name}. Gõ /help để xem các lệnh."
     ]
     assert all(r.attachment is None for r in stranger.last)
+    assert rows_of(filled, AuditEntry) == []
 
 
 def test_report_writes_the_workbook_and_charts_with_the_database_figures(
@@ -197,7 +218,8 @@ def test_report_writes_the_workbook_and_charts_with_the_database_figures(
     assert overview["Lượt tự đánh giá hoàn thành"] == 5
     assert overview["Biết về SXSH (%)"] == 75
     assert overview["Biết về SXSH (%) – Khảo sát 2019 (%)"] == 70
-    assert overview["Câu hỏi chờ cán bộ trả lời"] == 2
+    assert overview["Phiếu chờ cán bộ"] == 2 and overview["Phiếu chưa ai nhận"] == 1
+    assert overview["Thời gian đến câu trả lời đầu tiên, trung vị (giờ)"] == 3
     sectors = list(wb["Theo ngành"].iter_rows(values_only=True))
     assert sectors[1:] == [
         ("Chế biến thủy sản", 2, 100, 50, 0),
@@ -216,6 +238,10 @@ def test_report_writes_the_workbook_and_charts_with_the_database_figures(
         datetime(2026, 12, 4, 8),
     )
     assert events_sheet[1][5:] == (2, 1, 1)
+
+    [entry] = rows_of(filled, AuditEntry)
+    assert (entry.action, entry.target_id, entry.detail) == ("export.figures", "bao-cao", str(out))
+    assert entry.actor.startswith("cli:")
 
     since = CliRunner().invoke(app, ["report", "-o", str(out), "--since", "05/03/2026"])
     assert since.exit_code == 0, since.output

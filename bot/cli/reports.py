@@ -165,6 +165,11 @@ def report(
         written = [book, *charts.write_charts(found, texts, output)]
     except OSError as exc:
         fail(f"cannot write in {output}: {exc.strerror or exc}")
+    from storage import audit
+
+    with open_session(s) as session:
+        where = str(output.resolve())
+        audit.record(session, cli_actor(), "export.figures", now(s), "report", output.name, where)
     for path in written:
         typer.echo(str(path))
 

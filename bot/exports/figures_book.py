@@ -45,9 +45,13 @@ def figures_workbook(figures: Figures, texts: Texts, tz: ZoneInfo) -> Workbook:
     overview: list[list[Any]] = [
         [c("started"), figures.started],
         [c("completed"), figures.completed],
-        [c("open_questions"), figures.open_questions],
-        [c("asked_officer"), figures.asked_officer],
+        [c("tickets_open"), figures.tickets["open"]],
+        [c("tickets_pending"), figures.tickets["pending"]],
+        [c("tickets_unclaimed"), figures.tickets["unclaimed"]],
     ]
+    if figures.median_first_reply is not None:
+        overview.append([c("first_reply_hours"), round(figures.median_first_reply / 3600, 1)])
+    overview += []
     for key, name in zip(INDICATORS, ("know", "applied", "dedicated"), strict=True):
         overview.append([t(f"reports.summary.{name}"), total.shares[key]])
         overview.append(

@@ -3,6 +3,7 @@ workbook and its charts all come from `figures()`, so they cannot disagree."""
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -21,14 +22,17 @@ from handlers.reports.summary import (
     shares_by,
 )
 from storage import report_queries as queries
+from storage import tickets
 from storage.assessments import COMPLETED
 from storage.models import ContactStatus
+from storage.tickets_models import TicketStatus
 
 # Cần Thơ's survey (Báo Cần Thơ, "Vì mục tiêu sản xuất sạch hơn", 08/11/2019; DOMAIN.md): about
 # 70 % of facilities knew SXSH, 45 % had applied it, 30 % had a dedicated unit. A fixed fact of
 # that year, the line today's shares are compared with.
 BASELINE_2019: dict[str, float] = {"know_sxsh": 70.0, "applied_sxsh": 45.0, "dedicated_unit": 30.0}
 CONTACT_STATES = tuple(s.value for s in ContactStatus)  # active, stopped, blocked
+TICKET_STATES = (*(s.value for s in TicketStatus), "unclaimed")
 
 
 @dataclass(frozen=True)
@@ -69,8 +73,8 @@ class Figures:
     levels: list[tuple[str, str]]  # (level id, label), low to high, then "unknown"
     levels_by_sector: list[LevelRow]  # then the total row
     events: list[EventRow]
-    open_questions: int  # waiting for an officer's answer
-    asked_officer: int  # of which the person asked for an officer
+    tickets: dict[str, int]  # open (waiting for an officer), pending, closed, unclaimed
+    median_first_reply: float | None  # seconds, tickets opened since `since`; None: none yet
     baseline: dict[str, float]  # BASELINE_2019
 
     @property
@@ -88,8 +92,9 @@ def figures(
     texts: Texts | None = None,
 ) -> Figures:
     """The figures from the database now. `since` (a naive one is a day in `tz`, the settings'
-    time zone) limits assessments (completed or started since), events (starting since);
-    contacts and open questions are counted as they are now."""
+    time zone) limits assessments (completed or started since), events (starting since) and
+    the first-reply time (tickets opened since); contacts and tickets are counted as they are
+    now."""
     texts = texts or default_texts()
     start = aware(since, tz)
     contacts: dict[str, dict[str, int]] = {}
@@ -126,7 +131,8 @@ def figures(
         )
         for c in queries.event_counts(session, start)
     ]
-    open_questions, asked = queries.open_question_counts(session)
+    delays = queries.first_reply_delays(session, start)
+    ticket_counts = {state: 0 for state in TICKET_STATES} | tickets.counts(session)
     return Figures(
         lang=lang,
         since=start,
@@ -138,7 +144,7 @@ def figures(
         levels=levels,
         levels_by_sector=levels_by_sector,
         events=events,
-        open_questions=open_questions,
-        asked_officer=asked,
+        tickets=ticket_counts,
+        median_first_reply=statistics.median(delays) if delays else None,
         baseline=dict(BASELINE_2019),
     )

@@ -76,6 +76,9 @@ def figures_text(figures: Figures, locale: Locale) -> str:
         )
     if not figures.events:
         lines.append(t("no_events"))
-    open_ = locale.number(figures.open_questions)
-    lines += ["", t("questions", open=open_, asked=locale.number(figures.asked_officer))]
+    counts = {state: locale.number(n) for state, n in figures.tickets.items()}
+    lines += ["", t("tickets", **counts)]
+    if figures.median_first_reply is not None:
+        hours = locale.number(figures.median_first_reply / 3600, 1)
+        lines.append(t("first_reply", hours=hours))
     return "\n".join(lines)
