@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from storage import audit, officers, outbox
+from storage import audit, contacts, officers, outbox
 
 if TYPE_CHECKING:
     from handlers.ports import HandlerSettings
@@ -29,6 +29,15 @@ def is_officer(session: Session, settings: HandlerSettings, channel: str, platfo
 def label(contact: Contact) -> str:
     """How an officer in chat is recorded: "telegram:123"."""
     return f"{contact.channel}:{contact.platform_id}"
+
+
+def contact_of(session: Session, officer: str | None) -> Contact | None:
+    """The contact of an officer recorded as "channel:platform id" (None for "cli:NAME", for
+    nobody, or for someone the bot never talked to)."""
+    channel, _, platform_id = (officer or "").partition(":")
+    if not platform_id or channel == "cli":
+        return None
+    return contacts.get(session, channel, platform_id)
 
 
 def officer_contacts(session: Session, settings: HandlerSettings) -> list[Contact]:

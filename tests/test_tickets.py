@@ -10,6 +10,7 @@ from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlmodel import select
 
 from bot.app import build_conversation
 from bot.delivery import Delivery
@@ -65,6 +66,7 @@ def test_an_unanswered_question_opens_a_ticket_and_the_person_is_told_once(conve
 async def test_cards_reach_each_officer_once_and_show_the_enterprise(conversation, clock):
     officer = Person(conversation, user_id="officer")
     officer.says("/start")
+    officer.says("/stop")  # no announcements: work messages about tickets still come
     p = Person(conversation, user_id="lan")
     p.says("/officer Xin tư vấn tiết kiệm năng lượng cho xưởng")
     p.says("/officer Bổ sung: xưởng 200 công nhân")  # joins: no second card
@@ -287,3 +289,54 @@ def test_an_officers_note_is_a_ticket_they_hold(conversation):
         ("ticket.note", "1"),
         ("ticket.close", "1"),
     ]
+
+
+def test_reminders_and_digest_are_scheduled_jobs_of_the_capability(conversation):
+    names = [job.__name__ for job in conversation.maintenance_jobs()]
+    assert {"ticket_reminders", "ticket_digest"} <= set(names)
+
+
+async def test_the_card_names_the_enterprise_from_its_profile(conversation, clock):
+    from storage.models import Enterprise
+
+    Person(conversation, user_id="officer").says("/start")
+    p = Person(conversation, user_id="lan")
+    p.says("/start")
+    with session_scope(conversation.engine) as s:
+        company = Enterprise(
+            name="Công ty TNHH Thủy sản Mekong",
+            sector="seafood",
+            industrial_park="tra_noc_1",
+            created_at=clock.now(),
+            updated_at=clock.now(),
+        )
+        s.add(company)
+        s.flush()
+        [contact] = s.exec(select(Contact).where(Contact.platform_id == "lan")).all()
+        contact.enterprise_id = company.id
+        s.add(contact)
+    p.says("/officer Xin tư vấn xử lý nước thải")
+    recorder = Recorder()
+    delivery = Delivery(conversation.engine, conversation, clock, {"console": recorder})
+    await delivery.run_once()
+    [(_, [card])] = recorder.sent
+    company_line = card.text.splitlines()[1]
+    assert company_line == "Công ty TNHH Thủy sản Mekong · Chế biến thủy sản · KCN Trà Nóc I"
+
+
+async def test_the_officer_holding_a_ticket_hears_of_the_persons_new_message(conversation, clock):
+    officer = Person(conversation, user_id="officer")
+    officer.says("/start")
+    p = Person(conversation, user_id="lan")
+    p.says("/officer Cần tư vấn thay đèn tiết kiệm điện")
+    officer.says("/reply 1 Anh/chị dùng bao nhiêu bóng đèn?")
+    recorder = Recorder()
+    delivery = Delivery(conversation.engine, conversation, clock, {"console": recorder})
+    await delivery.run_once()  # the first card and the answer
+    recorder.sent.clear()
+    p.says("Khoảng 300 bóng huỳnh quang")  # joins ticket #1: the officers' turn again
+    assert rows(conversation, Ticket)[0].status == "open"
+    assert await delivery.run_once() == {"sent": 1}
+    [(user, [card])] = recorder.sent
+    assert user == "officer" and card.text.startswith("🎫 #1")
+    assert "«Khoảng 300 bóng huỳnh quang»" in card.text

@@ -1,5 +1,5 @@
-"""`sxsh-bot questions`, `reply` and `outbox`: the officers' work list, their answers, and
-what the outbox did with the bot's proactive messages."""
+"""`sxsh-bot questions`, `reply` and `outbox`: the questions people asked, officers' answers to
+tickets, and what the outbox did with the bot's proactive messages."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def questions(
     since: Annotated[str | None, typer.Option(help=SINCE_HELP)] = None,
     limit: Annotated[int, typer.Option(help="At most this many rows.")] = 200,
 ) -> None:
-    """List the questions people asked, newest first: the officers' work list."""
+    """List the questions people asked, newest first (the tickets officers answer: /inbox)."""
     from rich.console import Console
 
     from storage import questions as qlog

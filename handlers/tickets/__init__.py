@@ -41,10 +41,12 @@ CAPABILITY = Capability(
     buttons={cards.NS: inbox.button},
     officer_buttons=frozenset({cards.NS}),
     flow=Flow(inbox.FLOW, inbox.on_text, namespace=cards.NS),
+    # Officers' work messages go in the reply lane: never behind a broadcast, and an officer's
+    # /stop (announcements) does not stop them.
     outbox=(
-        OutboxKind(intake.CARD, cards.render_card),
-        OutboxKind(jobs.REMINDER, cards.render_reminder),
-        OutboxKind(jobs.DIGEST, cards.render_digest),
+        OutboxKind(intake.CARD, cards.render_card, lane="reply"),
+        OutboxKind(jobs.REMINDER, cards.render_reminder, lane="reply"),
+        OutboxKind(jobs.DIGEST, cards.render_digest, lane="reply"),
         OutboxKind(inbox.ANSWER, cards.render_answer, reply=True),
     ),
     jobs=(

@@ -10,7 +10,7 @@ from datetime import timedelta
 from handlers import roles
 from handlers.context import Context
 from handlers.messages import Reply
-from storage import tickets
+from storage import outbox, tickets
 from storage.tickets_models import Ticket, TicketSource
 
 CARD = "ticket_card"
@@ -27,6 +27,19 @@ def notify(ctx: Context, ticket: Ticket) -> None:
         ctx.now,
         skip=ctx.contact.id,
     )
+
+
+def _joined(ctx: Context, ticket: Ticket, text: str) -> None:
+    """The person wrote more on their ticket: it joins, and the officer who holds it gets the
+    card again (with the new message) — once per message. An unclaimed ticket's news reaches
+    officers through the reminders and the digest."""
+    message = tickets.add_message(ctx.session, ticket, text, ctx.now)
+    holder = roles.contact_of(ctx.session, ticket.claimed_by)
+    if holder is None or holder.id == ctx.contact.id:
+        return
+    payload = {"ticket_id": ticket.id, "opening": ticket.opening, "tz": str(ctx.settings.tz)}
+    key = f"{CARD}:{ticket.id}:{ticket.opening}:m{message.id}:{holder.id}"
+    outbox.enqueue(ctx.session, key, holder.id, CARD, ctx.now, payload)
 
 
 def _told(ctx: Context, ticket: Ticket) -> list[Reply]:
@@ -54,7 +67,9 @@ def follow_up(ctx: Context, text: str) -> list[Reply]:
             return []
         tickets.reopen(ctx.session, ticket, ctx.now)
         notify(ctx, ticket)
-    tickets.add_message(ctx.session, ticket, text, ctx.now)
+        tickets.add_message(ctx.session, ticket, text, ctx.now)
+    else:
+        _joined(ctx, ticket, text)
     return _told(ctx, ticket)
 
 
@@ -65,7 +80,7 @@ def request(
     the open ticket, reopens a recent one, or opens a new ticket with a card to officers."""
     ticket = tickets.current_for(ctx.session, ctx.contact.id)
     if ticket is not None:
-        tickets.add_message(ctx.session, ticket, text, ctx.now)
+        _joined(ctx, ticket, text)
         _raise_source(ctx, ticket, source)
         return ticket, _told(ctx, ticket)
     ticket = _reopenable(ctx)
