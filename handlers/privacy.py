@@ -15,6 +15,7 @@ from handlers.messages import Button, Reply
 from handlers.start import menu_button
 from storage import erasure
 from storage.models import ConsentRecord, Contact, Outbox
+from storage.zalo_oa_models import ZaloOAContact
 
 
 def show(ctx: Context, args: str = "") -> list[Reply]:
@@ -84,6 +85,8 @@ def button(ctx: Context, arg: str) -> list[Reply]:
 def erase_own(session, contact: Contact, content) -> None:  # noqa: ANN001
     session.exec(delete(ConsentRecord).where(ConsentRecord.contact_id == contact.id))
     session.exec(delete(Outbox).where(Outbox.contact_id == contact.id))
+    # The Zalo reply window (last message id and time) is channel state about the person.
+    session.exec(delete(ZaloOAContact).where(ZaloOAContact.contact_id == contact.id))
 
 
 def _delete(ctx: Context) -> list[Reply]:
@@ -103,7 +106,7 @@ CAPABILITY = Capability(
     commands=(Command("mydata", show), Command("deletedata", ask_delete)),
     buttons={"pv": button},
     personal=PersonalData(
-        tables=("consent_records", "outbox", "contacts"),
+        tables=("consent_records", "outbox", "contacts", "zalo_oa_contacts"),
         erase=erase_own,
         describe=describe_consents,
     ),

@@ -29,6 +29,8 @@ OFFICER_ARGS = {
     "newevent": "",
     "editevent": "ws-1",
     "eventinfo": "ws-1",
+    "stats": "",
+    "export": "",
 }
 
 
