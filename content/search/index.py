@@ -42,6 +42,11 @@ _EMBED_DROP = frozenset(
 )
 
 
+def _squeeze(text: str) -> str:
+    """The message on one line, runs of spaces as one (what the model reads of it)."""
+    return " ".join(bounded(text).split())
+
+
 class SearchIndex(Analyser, Decider):
     def __init__(self) -> None:
         self.abbrev: dict[tuple[str, ...], list[list[str]]] = {}
@@ -295,6 +300,13 @@ class SearchIndex(Analyser, Decider):
             import numpy as np
 
             q = self.embedder.query(self.embed_text(a))
+            if len(a.words) > params.EMBED_MAX_WORDS and params.WHOLE_SHARE > 0:
+                # A long message: the cut text above keeps its asking words; the model also
+                # reads the whole message as typed (its context disambiguates), and the two
+                # cosines are averaged (measured on the even half: long 0.85 -> 0.88 ranked
+                # first; benchmarks/report.md).
+                whole = self.embedder.query(_squeeze(question)[: params.EMBED_MAX_CHARS])
+                q = (1 - params.WHOLE_SHARE) * q + params.WHOLE_SHARE * whole
             # einsum, not a BLAS product: BLAS threads left spinning after a call slow down the
             # model's own threads on the next question (measured: 3x the latency on 2 cores).
             sims = np.einsum("ij,j->i", self.emb_vectors, q)
