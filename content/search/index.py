@@ -120,6 +120,7 @@ class SearchIndex(Analyser, Decider):
         self.cues = Cues.from_lists(
             question_words=i.question_words,
             question_ends=i.question_ends,
+            clause_joins=i.clause_joins,
             person_phrases=i.person_phrases,
             person_nouns=i.person_nouns,
             person_asks=i.person_asks,
@@ -255,12 +256,13 @@ class SearchIndex(Analyser, Decider):
             pm = self._decide(self.candidates(part, cascade=False, embed=False), embed=False)
             if pm.best and pm.score >= params.ALSO_MIN and pm.best not in {f.best for f in found}:
                 found.append(pm)
-        first = found[0] if found else None
+        # The first part sure enough to be the main question (people ask the main thing first).
+        first = next((f for f in found if f.score >= params.FIRST_MIN), None)
         if (
             first is not None
             and first.best != m.best
             and first.score >= params.THRESHOLD
-            and first.best in [m.best, *m.alternatives]
+            and (first.best in [m.best, *m.alternatives] or (m.topic is None and not m.middle))
         ):
             answered = m.topic or (m.best if m.middle else None)
             m = replace(

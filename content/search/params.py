@@ -61,6 +61,9 @@ MIDDLE_EMBED = 0.2
 CONTEXT_WEIGHT = 0.5
 # A message asking several things: another part's topic is offered when BM25 alone is this sure.
 ALSO_MIN = 0.5
+# ... and the first asking part is answered instead of the whole message's best topic when BM25
+# alone is this sure of it (and the whole message's ranking has it close).
+FIRST_MIN = 0.5
 ACCENT_MISS_CREDIT = 0.3
 OFFTOPIC = "~offtopic"  # entry id of the off-topic examples' documents
 # Bounds on the work one message can cause (issue 8): a message is cut to MAX_CHARS characters
