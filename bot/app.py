@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
+from bot.exports.chat_files import ExportFiles
 from bot.logs import RedactingFormatter
 from bot.settings import Settings
 from content.search import Embedder, EmbeddingOptions
 from content.store import ContentStore
-from handlers.clock import Clock, SystemClock
+from handlers.clock import Clock, clock_starting
 from handlers.router import Conversation
 from storage import migrate
 from storage.db import make_engine
@@ -17,13 +18,18 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def build_conversation(settings: Settings, clock: Clock | None = None) -> Conversation:
-    """Migrate the database and load content; raises ContentError on invalid content."""
+    """Migrate the database and load content; raises ContentError on invalid content. The clock
+    is `clock`, else the settings' (`SXSH_CLOCK_START`, normally the system clock)."""
     configure_search(settings)
     content = ContentStore.load(settings.content_dir)
     migrate.upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     return Conversation(
-        engine=engine, content=content, settings=settings, clock=clock or SystemClock()
+        engine=engine,
+        content=content,
+        settings=settings,
+        clock=clock or clock_starting(settings.clock_start),
+        files=ExportFiles(),
     )
 
 

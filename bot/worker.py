@@ -24,7 +24,7 @@ from bot.scheduler import start_scheduler
 from bot.settings import Settings, load_settings
 from content.store import ContentStore
 from content.texts import ContentError
-from handlers.clock import Clock, SystemClock
+from handlers.clock import Clock, clock_starting
 from storage import app_state, migrate
 from storage.db import make_engine, session_scope
 
@@ -105,7 +105,7 @@ async def run(
     """Deliver until `stop` is set (or once, returning the counts by outcome)."""
     migrate.upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
-    clock = clock or SystemClock()
+    clock = clock or clock_starting(settings.clock_start)
     content = Content(engine, ContentStore.load(settings.content_dir))
     try:
         async with AsyncExitStack() as stack:

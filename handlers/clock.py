@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -27,3 +28,22 @@ class FrozenClock:
     def advance(self, **delta: float) -> datetime:
         self._now += timedelta(**delta)
         return self._now
+
+
+class StartedClock:
+    """A clock that reads `start` when the process starts and then runs at normal speed
+    (`SXSH_CLOCK_START`): a real process can be tried at next week's 08:00 (a reminder's
+    moment) and tests drive real processes to a moment without waiting for it."""
+
+    def __init__(self, start: datetime):
+        if start.tzinfo is None:
+            raise ValueError("the start needs its UTC offset")
+        self._start, self._began = start.astimezone(UTC), time.monotonic()
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=time.monotonic() - self._began)
+
+
+def clock_starting(start: datetime | None) -> Clock:
+    """The system clock, or a StartedClock when a start moment is configured."""
+    return SystemClock() if start is None else StartedClock(start)

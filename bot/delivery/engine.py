@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.channels.errors import Blocked, Permanent, SendError, Throttled, Unreachable
+from bot.channels.errors import (
+    Blocked,
+    ChannelDown,
+    Permanent,
+    SendError,
+    Throttled,
+    Unreachable,
+)
 from bot.delivery.lanes import BULK, LANES, REMINDER, REPLY, Kind, KindTable, registered_kinds
 from bot.delivery.policy import RetryPolicy
 from bot.delivery.throttle import ChannelThrottle, Limits
@@ -33,7 +40,7 @@ from storage.db import session_scope
 from storage.models import Contact, ContactStatus, Outbox, OutboxStatus
 
 if TYPE_CHECKING:
-    from bot.settings import DeliverySettings
+    from bot.settings_areas import DeliverySettings
 
 log = logging.getLogger(__name__)
 
@@ -189,9 +196,13 @@ class Delivery:
                 sent += 1
                 if sent < len(item.parts):
                     await self._write(outbox.mark_parts, item.row_id, sent)
-        except Throttled as exc:
+        except (Throttled, ChannelDown) as exc:
+            # The platform or the channel itself: the lane stops, the row waits unharmed.
             until = self.clock.now() + timedelta(seconds=exc.retry_after)
             throttle.pause(until)
+            if isinstance(exc, ChannelDown):
+                log.error("channel stopped until %s: %s", until.isoformat(timespec="minutes"),
+                          exc.reason)  # fmt: skip
             return await self._put_back(item, sent, until, exc.reason)
         except Blocked as exc:
             await self._write(self._blocked, item, sent, exc.reason)

@@ -1,0 +1,128 @@
+"""Handling one verified webhook event: the person's message through the conversation core and
+the answers back in the reply form; follow / unfollow / withdraw as contact changes; officers'
+echoes kept on the person's question; anything else ignored. Runs after Zalo got its 200."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from sqlmodel import select
+
+from bot import flood
+from bot.channels.errors import SendError
+from bot.channels.zalo_oa.inbound import (
+    ANONYMOUS,
+    Echo,
+    conversation_id,
+    echo_of,
+    to_inbound,
+)
+from bot.channels.zalo_oa.limits import CHANNEL
+from bot.channels.zalo_oa.sender import ZaloOASender
+from handlers.messages import Inbound
+from handlers.router import Conversation
+from storage import contacts, inbound_seen, questions
+from storage import zalo_oa as store
+from storage.db import session_scope
+from storage.models import QuestionLog
+
+log = logging.getLogger(__name__)
+
+MESSAGE_KINDS = ("message", "button", "unsupported")
+
+
+def event_time(event: dict, fallback: datetime) -> datetime:
+    """The event's `timestamp` (milliseconds, a string), else `fallback`."""
+    try:
+        return datetime.fromtimestamp(int(str(event.get("timestamp"))) / 1000, UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return fallback
+
+
+@dataclass
+class EventHandler:
+    conversation: Conversation
+    sender: ZaloOASender
+    guard: flood.FloodGuard
+
+    @property
+    def engine(self):  # noqa: ANN201
+        return self.conversation.engine
+
+    async def handle(self, event: dict) -> None:
+        """Handle one event; never raises for what a person sent."""
+        echo = echo_of(event)
+        if echo is not None:
+            await asyncio.to_thread(self._record_echo, echo)
+            return
+        inbound = to_inbound(event)
+        if inbound is None:
+            return
+        if inbound.kind in ("blocked", "unblocked") or event.get("event_name") == "user_withdraw":
+            # Facts about the contact, never flood-limited; nobody is answered: an unfollower
+            # and a person who withdrew cannot be written to.
+            await asyncio.to_thread(self.conversation.handle, inbound)
+            return
+        at = event_time(event, self.conversation.clock.now())
+        inbound = await asyncio.to_thread(self._typed_number, inbound)
+        replies = await asyncio.to_thread(flood.handle, self.conversation, self.guard, inbound)
+        reply_to = conversation_id(event) if inbound.user_id.startswith(ANONYMOUS) else None
+        await asyncio.to_thread(self._record_window, inbound, reply_to, at)
+        if not replies:
+            return
+        try:
+            await self.sender.send(inbound.user_id, replies)
+        except SendError as exc:
+            log.warning("a zalo_oa answer could not be sent: %s", exc.reason)
+
+    def _typed_number(self, inbound: Inbound) -> Inbound:
+        """ "2" typed under numbered choices presses the second; any message makes the choices
+        shown before it stale (a later number never presses an old choice)."""
+        with session_scope(self.engine) as session:
+            contact_id, row = store.window(session, CHANNEL, inbound.user_id)
+            if row is None:
+                return inbound
+            shown = store.choices(session, contact_id)
+            if not shown:
+                return inbound
+            store.set_choices(session, contact_id, [])
+        text = (inbound.text or "").strip()
+        if inbound.kind == "message" and text.isascii() and text.isdigit():
+            n = int(text)
+            if 1 <= n <= len(shown):
+                return replace(inbound, text=None, payload=shown[n - 1], kind="button")
+        return inbound
+
+    def _record_window(self, inbound: Inbound, reply_to: str | None, at: datetime) -> None:
+        """The message the answers reply to (for an anonymous person: their conversation)."""
+        msg_id = reply_to or inbound.message_id
+        if msg_id is None:
+            return
+        with session_scope(self.engine) as session:
+            contact = contacts.get(session, CHANNEL, inbound.user_id)
+            if contact is not None:  # None: the message deleted the person's data
+                store.record_inbound(session, contact.id, msg_id, at)
+
+    def _record_echo(self, echo: Echo) -> None:
+        """An officer wrote to the person in Zalo's own chat tool: keep it as an officer answer
+        to the person's latest question passed to an officer (not delivered again)."""
+        now = self.conversation.clock.now()
+        with session_scope(self.engine) as session:
+            if not inbound_seen.first_time(session, CHANNEL, echo.user_id, echo.msg_id, now):
+                return
+            contact = contacts.get(session, CHANNEL, echo.user_id)
+            question = None
+            if contact is not None:
+                question = session.exec(
+                    select(QuestionLog)
+                    .where(QuestionLog.contact_id == contact.id, QuestionLog.handed_off)
+                    .order_by(QuestionLog.id.desc())
+                ).first()
+            if question is None:
+                log.info("an officer wrote in Zalo's OA chat to a person with no open question")
+                return
+            officer = f"zalo_oa_admin:{echo.admin_id or '?'}"
+            questions.record_answer(session, question, echo.text, officer, now)
