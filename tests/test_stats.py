@@ -15,6 +15,7 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from bot.app import build_conversation
+from bot.channels import telegram
 from bot.cli import app
 from bot.exports import charts
 from content.forms import default_questionnaire
@@ -26,6 +27,8 @@ from storage.models import ContactStatus
 from storage.tickets_models import AuditEntry, Ticket
 from tests.chat import Person
 from tests.chat import rows as rows_of
+from tests.conftest import make_settings
+from tests.support.telegram_server import DEFAULT_TOKEN, FakeTelegram
 from tests.test_reports import VN, populate
 
 Q = default_questionnaire()
@@ -260,3 +263,38 @@ def test_report_needs_a_folder(settings, tmp_path, monkeypatch):
     assert result.exit_code == 2 and "a file, not a folder" in result.output
     assert a_file.read_text() == "keep"
     assert CliRunner().invoke(app, ["report"]).exit_code == 2  # the help, not a traceback
+
+
+async def test_on_telegram_the_chart_is_a_photo_and_the_export_a_document(sqlite_url, clock):
+    populate(sqlite_url)
+    async with FakeTelegram() as srv:
+        settings = make_settings(
+            sqlite_url,
+            officer_ids="telegram:1001",
+            telegram_token=DEFAULT_TOKEN,
+            telegram_api_url=srv.root_url,
+        )
+        conv = build_conversation(settings, clock=clock)
+        application = telegram.build_application(conv, settings, outbox_interval=3600)
+        try:
+            async with srv.polling(application, timeout=1):
+                srv.user_sends("/stats")
+                [text] = await srv.wait_for("sendMessage", chat_id=1001)
+                assert "• Tổng cộng (4 DN): 75 % / 50 % / 33,3 %" in text.params["text"]
+                [photo] = await srv.wait_for("sendPhoto", chat_id=1001)
+                assert photo.params["caption"] == "Biểu đồ số liệu SXSH (Toàn bộ thời gian)"
+                [(_, png)] = photo.files.values()
+                assert Image.open(io.BytesIO(png)).size == (1200, 1500)
+
+                srv.user_sends("/export")
+                [document] = await srv.wait_for("sendDocument", chat_id=1001)
+                [(filename, data)] = document.files.values()
+                assert filename == "sxsh-phieu-2026-11-28.xlsx"
+                assert openpyxl.load_workbook(io.BytesIO(data)).sheetnames[0] == "Phiếu trả lời"
+
+                srv.user_sends("/stats", user_id=1002, first_name="Minh")  # not an officer
+                [refused] = await srv.wait_for("sendMessage", chat_id=1002)
+                assert refused.params["text"].startswith("Bot chưa hiểu lệnh /stats.")
+                assert not [c for c in srv.calls if c.method == "sendPhoto" and c.chat_id == 1002]
+        finally:
+            conv.engine.dispose()
