@@ -26,9 +26,13 @@ OFFICER_ARGS = {
     "note": "Công ty A gọi điện hỏi",
     "unanswered": "",
     "reload": "",
+    "stats": "",
+    "export": "",
     "newevent": "",
     "editevent": "ws-1",
     "eventinfo": "ws-1",
+    "stats": "",
+    "export": "",
 }
 
 
