@@ -31,8 +31,6 @@ OFFICER_ARGS = {
     "newevent": "",
     "editevent": "ws-1",
     "eventinfo": "ws-1",
-    "stats": "",
-    "export": "",
 }
 
 
