@@ -5,6 +5,7 @@ function, checked against what the database holds; to anyone else the commands d
 from __future__ import annotations
 
 import io
+import warnings
 from datetime import UTC, datetime, timedelta
 
 import openpyxl
@@ -298,3 +299,22 @@ async def test_on_telegram_the_chart_is_a_photo_and_the_export_a_document(sqlite
                 assert not [c for c in srv.calls if c.method == "sendPhoto" and c.chat_id == 1002]
         finally:
             conv.engine.dispose()
+
+
+def missing_glyphs(draw) -> list[str]:  # noqa: ANN001
+    """What matplotlib says it could not draw (a letter the font lacks) while `draw` runs."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        draw()
+    return [str(w.message) for w in caught if "missing from font" in str(w.message)]
+
+
+def test_every_vietnamese_letter_of_the_chart_is_drawn(filled):
+    with Session(filled.engine) as s:
+        found = figures(s, Q, tz=VN, texts=filled.content.texts)
+    assert "Xay xát lúa gạo, thực phẩm" in [r.label for r in found.by_sector]
+    assert missing_glyphs(lambda: charts.figures_png(found, filled.content.texts)) == []
+    # The check itself sees a letter the font lacks.
+    figure = Figure()
+    figure.subplots().set_title("中")
+    assert missing_glyphs(lambda: charts._png(figure)) != []
