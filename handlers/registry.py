@@ -22,6 +22,7 @@ from handlers import (
     privacy,
     qa,
     start,
+    stats,
     tickets,
 )
 from handlers.capability import Capability, Command, Flow, Handler, Job, MenuItem, OutboxKind
@@ -43,6 +44,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     privacy.CAPABILITY,
     officer.CAPABILITY,
     tickets.CAPABILITY,
+    stats.CAPABILITY,
     broadcasts.CAPABILITY,
 )
 
