@@ -17,7 +17,7 @@ from storage.models import Contact
 if TYPE_CHECKING:
     from content.store import ContentStore
     from handlers.clock import Clock
-    from handlers.ports import CapabilityView, HandlerSettings
+    from handlers.ports import CapabilityView, HandlerSettings, ReportFiles
 
 
 # The longest message the bot reads (Telegram's own limit; a person cannot send more there).
@@ -34,6 +34,7 @@ class Context:
     settings: HandlerSettings
     clock: Clock
     registry: CapabilityView  # the registry (handlers/registry.py), seen through what handlers use
+    files: ReportFiles | None = None  # None: this process cannot make files (tests, tools)
     is_new: bool = False
     _now: datetime | None = field(default=None, repr=False)
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from handlers import assessment, events, handoff, officer, privacy, qa, start, tickets
+from handlers import assessment, events, handoff, officer, privacy, qa, start, stats, tickets
 from handlers.capability import Capability, Command, Flow, Handler, Job, MenuItem, OutboxKind
 from handlers.messages import Reply
 
@@ -33,6 +33,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     privacy.CAPABILITY,
     officer.CAPABILITY,
     tickets.CAPABILITY,
+    stats.CAPABILITY,
 )
 
 

@@ -19,7 +19,7 @@ from handlers import qa, start
 from handlers.clock import Clock, SystemClock
 from handlers.context import MAX_TEXT, Context
 from handlers.messages import Inbound, Reply
-from handlers.ports import HandlerSettings
+from handlers.ports import HandlerSettings, ReportFiles
 from handlers.registry import REGISTRY, Registry
 from handlers.tickets import inbox
 from storage import app_state, contacts, inbound_seen
@@ -40,6 +40,7 @@ class Conversation:
     clock: Clock = field(default_factory=SystemClock)
     content_generation: int = 0
     registry: Registry = REGISTRY
+    files: ReportFiles | None = None  # chart and Excel files for officers (bot/exports/)
 
     # -- entry point ---------------------------------------------------------------------
     def handle(self, inbound: Inbound) -> list[Reply]:
@@ -85,6 +86,7 @@ class Conversation:
                 settings=self.settings,
                 clock=self.clock,
                 registry=self.registry,
+                files=self.files,
                 is_new=is_new,
                 _now=now,
             )

@@ -14,7 +14,9 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
 from storage.enterprises import PENDING
-from storage.models import Answer, Enterprise, Response
+from storage.events_models import Event, EventStatus, Registration
+from storage.models import Answer, Contact, Enterprise, Response
+from storage.tickets_models import Ticket
 
 
 @dataclass
@@ -107,3 +109,65 @@ def response_counts(
     if since is not None:
         query = query.where(Response.started_at >= since)
     return {status: n for status, n in session.exec(query.group_by(Response.status))}
+
+
+def contact_counts(session: Session) -> dict[tuple[str, str], int]:
+    """Contacts per (channel, status): active, stopped (opted out), blocked (blocked the bot)."""
+    query = select(Contact.channel, Contact.status, func.count()).group_by(
+        Contact.channel, Contact.status
+    )
+    return {(channel, status): n for channel, status, n in session.exec(query)}
+
+
+@dataclass(frozen=True)
+class EventCounts:
+    """One event that was published (drafts are left out) and its registrations by state."""
+
+    event: Event
+    registered: int
+    waiting: int
+    cancelled: int
+    attended: int
+
+
+def event_counts(session: Session, since: datetime | None = None) -> list[EventCounts]:
+    """Published, changed, past and cancelled events starting from `since` (aware), by start,
+    with their registrations: registered, waiting, cancelled, attended (marked by officers)."""
+    query = select(Event).where(Event.status != EventStatus.draft)
+    if since is not None:
+        query = query.where(Event.starts_at >= since)
+    events = list(session.exec(query.order_by(Event.starts_at, Event.id)))
+    tally: dict[tuple[int, str], int] = {}
+    attended: dict[int, int] = {}
+    if events:
+        ids = [e.id for e in events]
+        rows = session.exec(
+            select(Registration.event_id, Registration.status, Registration.attended, func.count())
+            .where(Registration.event_id.in_(ids))
+            .group_by(Registration.event_id, Registration.status, Registration.attended)
+        )
+        for event_id, status, came, n in rows:
+            tally[(event_id, status)] = tally.get((event_id, status), 0) + n
+            if came:
+                attended[event_id] = attended.get(event_id, 0) + n
+    return [
+        EventCounts(
+            e,
+            tally.get((e.id, "registered"), 0),
+            tally.get((e.id, "waiting"), 0),
+            tally.get((e.id, "cancelled"), 0),
+            attended.get(e.id, 0),
+        )
+        for e in events
+    ]
+
+
+def first_reply_delays(session: Session, since: datetime | None = None) -> list[float]:
+    """Seconds from opening to the first officer answer of each answered ticket opened since
+    `since` (aware), in no order."""
+    query = select(Ticket.opened_at, Ticket.first_reply_at).where(
+        Ticket.first_reply_at.is_not(None)
+    )
+    if since is not None:
+        query = query.where(Ticket.opened_at >= since)
+    return [(replied - opened).total_seconds() for opened, replied in session.exec(query)]

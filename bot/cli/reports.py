@@ -14,7 +14,10 @@ from bot.cli.officers import cli_actor
 from bot.settings import Settings
 
 export_app = typer.Typer(help="Export answers for officers (Excel, CSV).", no_args_is_help=True)
-report_app = typer.Typer(help="Figures for officers.", no_args_is_help=True)
+report_app = typer.Typer(
+    help="Figures for officers: `report --output DIR` writes the workbook and the charts.",
+    invoke_without_command=True,
+)
 
 
 def _report_content(s: Settings):  # noqa: ANN202
@@ -125,6 +128,50 @@ def export_responses(
             session, cli_actor(), "export.responses", now(s), "export", output.name, detail
         )
     typer.echo(texts.get("vi", "reports.exported", n=len(rows), file=output))
+
+
+@report_app.callback()
+def report(
+    context: typer.Context,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Folder for figures.xlsx and the charts (PNG)."),
+    ] = None,
+    since: Annotated[str | None, typer.Option(help=SINCE_HELP)] = None,
+) -> None:
+    """The figures /stats shows (contacts, assessments, the SXSH shares by sector and park next
+    to 2019, potential levels, events, open questions) as figures.xlsx and PNG charts in DIR."""
+    if context.invoked_subcommand is not None:
+        return
+    if output is None:
+        typer.echo(context.get_help())
+        raise typer.Exit(2)
+    from bot.exports import charts, figures_book, xlsx
+    from handlers.reports.figures import figures
+
+    if output.exists() and not output.is_dir():
+        fail(f"--output {output}: a file, not a folder")
+    s = read_settings()
+    start = parse_day(since, s)
+    questionnaire, texts = _report_content(s)
+    with open_session(s, commit=False) as session:
+        found = figures(
+            session, questionnaire, tz=s.tz, since=start, lang=s.default_language, texts=texts
+        )
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        book = output / "figures.xlsx"
+        xlsx.save(figures_book.figures_workbook(found, texts, s.tz), book)
+        written = [book, *charts.write_charts(found, texts, output)]
+    except OSError as exc:
+        fail(f"cannot write in {output}: {exc.strerror or exc}")
+    from storage import audit
+
+    with open_session(s) as session:
+        where = str(output.resolve())
+        audit.record(session, cli_actor(), "export.figures", now(s), "report", output.name, where)
+    for path in written:
+        typer.echo(str(path))
 
 
 @report_app.command("summary")

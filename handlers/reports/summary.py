@@ -1,5 +1,5 @@
 """The three figures Cần Thơ reports (know SXSH, have applied it, have a person or unit in
-charge) by sector, each enterprise counted once (see `summary`)."""
+charge) by sector or by park, each enterprise counted once (see `latest_records`)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,9 @@ from storage.report_queries import response_records
 
 # The three figures Cần Thơ reports (Báo Cần Thơ 2019: ~70 % know, ~45 % applied, ~30 % unit).
 INDICATORS = ("know_sxsh", "applied_sxsh", "dedicated_unit")
+PARK_QUESTION = "industrial_park"
+# What the figures are grouped by: the question, and the enterprise record's field behind it.
+GROUPINGS = {SECTOR_QUESTION: "sector", PARK_QUESTION: "industrial_park"}
 
 
 def _share(yes: int, answered: int) -> float | None:
@@ -35,14 +38,19 @@ def _share(yes: int, answered: int) -> float | None:
 
 @dataclass(frozen=True)
 class SummaryRow:
-    """One sector (or the total, `sector=None`): enterprises counted, and per indicator
-    (INDICATORS) how many answered "yes", how many answered at all, and the share in %."""
+    """One group (a sector, or a park) or the total (`group=None`): enterprises counted, and
+    per indicator (INDICATORS) how many answered "yes", how many answered at all, the share %."""
 
-    sector: str | None  # the sector code; "" = not given; None = the total row
+    group: str | None  # the sector or park code; "" = not given; None = the total row
     label: str
     count: int
     yes: dict[str, int]
     answered: dict[str, int]
+
+    @property
+    def sector(self) -> str | None:
+        """The group's code, in the summary by sector."""
+        return self.group
 
     @property
     def shares(self) -> dict[str, float | None]:
@@ -72,31 +80,19 @@ def _who(rec: _Record) -> tuple[str, int] | None:
     return ("response", r.id)
 
 
-def summary(
-    session: Session,
-    questionnaire: Questionnaire,
-    *,
-    tz: ZoneInfo,
-    since: datetime | None = None,
-    lang: str = "vi",
-    texts: Texts | None = None,
-) -> list[SummaryRow]:
-    """The three figures by sector, then a total row (sector None). A naive `since` is a day
-    in `tz` (the settings' time zone).
+def latest_records(
+    session: Session, questionnaire: Questionnaire, *, tz: ZoneInfo, since: datetime | None = None
+) -> list[_Record]:
+    """Each enterprise once, by its latest completed response (completed since `since`; a
+    naive `since` is a day in `tz`, the settings' time zone), with the answers the figures use.
 
-    Each enterprise counts once, by its latest completed response (completed since `since`).
     Why the latest and not every response: the figures describe enterprises, like the city's
     reports ("x % of enterprises know SXSH"); an enterprise that took the assessment again,
     say after a training, would otherwise count twice, and its latest answer is its current
     state. Responses not linked to an enterprise are grouped by contact (the same person
     repeating it), otherwise counted on their own. A pending claim (someone gave an existing
-    enterprise's tax code, storage/enterprises.py) is left out until an officer confirms it.
-
-    A share is of those who answered that question (yes or no), so a response given under a
-    version without the question does not count as "no". The sector is the one answered in
-    that response, else the enterprise record's."""
-    texts = texts or default_texts()
-    ids = [SECTOR_QUESTION, *INDICATORS]
+    enterprise's tax code, storage/enterprises.py) is left out until an officer confirms it."""
+    ids = [*GROUPINGS, *INDICATORS]
     latest: dict[tuple[str, int], _Record] = {}
     records = response_records(
         session, questionnaire.id, since=aware(since, tz), status=COMPLETED, question_ids=ids
@@ -105,36 +101,85 @@ def summary(
         who = _who(rec)
         if who is not None:
             latest[who] = rec  # oldest first: the last one wins
+    return list(latest.values())
 
-    sector_q = questionnaire.by_id.get(SECTOR_QUESTION)
+
+def group_of(rec: _Record, question_id: str) -> str:
+    """The record's sector or park code as answered in that response, else the enterprise
+    record's; "" when neither says."""
+    code = rec.answers.get(question_id)
+    if not code and rec.record is not None:
+        code = getattr(rec.record, GROUPINGS[question_id])
+    return str(code or "")
+
+
+def groups(
+    records: list[_Record], questionnaire: Questionnaire, question_id: str, lang: str, texts: Texts
+) -> list[tuple[str, str, list[_Record]]]:
+    """(code, label, records) per sector or park, in the questionnaire's choice order, the
+    groups not given last (label `reports.summary.unknown_<question_id>`)."""
+    question = questionnaire.by_id.get(question_id)
     atexts = texts.by_lang.get(lang) or texts.by_lang["vi"]
-    groups: dict[str, list[_Record]] = {}
-    for rec in latest.values():
-        code = rec.answers.get(SECTOR_QUESTION) or (rec.record.sector if rec.record else "")
-        groups.setdefault(str(code or ""), []).append(rec)
-
-    def row(sector: str | None, label: str, recs: list[_Record]) -> SummaryRow:
-        yes = {k: sum(1 for r in recs if r.answers.get(k) == "yes") for k in INDICATORS}
-        answered = {
-            k: sum(1 for r in recs if r.answers.get(k) in ("yes", "no")) for k in INDICATORS
-        }
-        return SummaryRow(sector, label, len(recs), yes, answered)
-
-    order = [c.value for c in sector_q.choices] if sector_q else []
+    found: dict[str, list[_Record]] = {}
+    for rec in records:
+        found.setdefault(group_of(rec, question_id), []).append(rec)
+    order = [c.value for c in question.choices] if question else []
     codes = sorted(
-        groups, key=lambda c: (c == "", c not in order, order.index(c) if c in order else 0, c)
+        found, key=lambda c: (c == "", c not in order, order.index(c) if c in order else 0, c)
     )
-    rows = []
+    out = []
     for code in codes:
         if not code:
-            label = _t(texts, lang, "summary.unknown_sector")
-        elif sector_q is not None:
-            label = label_for(sector_q, code, lang, atexts)
+            label = _t(texts, lang, f"summary.unknown_{question_id}")
+        elif question is not None:
+            label = label_for(question, code, lang, atexts)
         else:
             label = code
-        rows.append(row(code, label, groups[code]))
-    rows.append(row(None, _t(texts, lang, "summary.total"), list(latest.values())))
+        out.append((code, label, found[code]))
+    return out
+
+
+def _row(group: str | None, label: str, recs: list[_Record]) -> SummaryRow:
+    yes = {k: sum(1 for r in recs if r.answers.get(k) == "yes") for k in INDICATORS}
+    answered = {k: sum(1 for r in recs if r.answers.get(k) in ("yes", "no")) for k in INDICATORS}
+    return SummaryRow(group, label, len(recs), yes, answered)
+
+
+def shares_by(
+    records: list[_Record],
+    questionnaire: Questionnaire,
+    question_id: str = SECTOR_QUESTION,
+    *,
+    lang: str = "vi",
+    texts: Texts | None = None,
+) -> list[SummaryRow]:
+    """The three figures per sector (or park: `question_id` PARK_QUESTION) of `records`
+    (latest_records), then a total row (group None). A share is of those who answered that
+    question (yes or no), so a response given under a version without the question does not
+    count as "no"."""
+    texts = texts or default_texts()
+    rows = [
+        _row(code, label, recs)
+        for code, label, recs in groups(records, questionnaire, question_id, lang, texts)
+    ]
+    rows.append(_row(None, _t(texts, lang, "summary.total"), records))
     return rows
+
+
+def summary(
+    session: Session,
+    questionnaire: Questionnaire,
+    *,
+    tz: ZoneInfo,
+    since: datetime | None = None,
+    lang: str = "vi",
+    texts: Texts | None = None,
+    by: str = SECTOR_QUESTION,
+) -> list[SummaryRow]:
+    """The three figures by sector (or by park: `by=PARK_QUESTION`), then a total row; each
+    enterprise once (latest_records; a naive `since` is a day in `tz`)."""
+    records = latest_records(session, questionnaire, tz=tz, since=since)
+    return shares_by(records, questionnaire, by, lang=lang, texts=texts)
 
 
 def summary_table(
