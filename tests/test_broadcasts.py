@@ -39,6 +39,12 @@ def people(conv, clock, n: int, channel: str = "console", prefix: str = "p", **c
     return ids
 
 
+def run_job(conv, clock) -> None:
+    """The capability's job, as the scheduler runs it."""
+    (job,) = [j for j in conv.maintenance_jobs() if j.__name__ == "broadcasts"]
+    job()
+
+
 def set_status(conv, platform_id: str, status: ContactStatus, channel: str = "console") -> None:
     with session_scope(conv.engine) as s:
         contacts.set_status(s, contacts.get(s, channel, platform_id), status)
@@ -199,13 +205,13 @@ def test_after_a_crash_the_copy_in_flight_is_unknown_and_resent_only_when_asked(
         outbox.mark(s, second.id, OutboxStatus.pending, clock.now(), retry_at=clock.now())
     # The worker died with the third copy "sending"; ten minutes later another one runs.
     clock.advance(minutes=11)
-    service.run_job(conversation.engine, clock.now(), conversation.settings)
+    run_job(conversation, clock)
     with session_scope(conversation.engine) as s:
         outbox.release_stale(s, clock.now(), unknown_kinds=["broadcast"])
         due = outbox.claim_due(s, clock.now(), kinds=["broadcast"])
         assert [r.key for r in due] == ["broadcast:1:2:0"]  # never the unknown one
         outbox.mark(s, due[0].id, OutboxStatus.sent, clock.now())
-    service.run_job(conversation.engine, clock.now(), conversation.settings)
+    run_job(conversation, clock)
     assert recipients(conversation) == {
         "p0": "sent",
         "p1": "sent",
@@ -263,14 +269,14 @@ def test_a_scheduled_broadcast_starts_at_its_time_and_reports_to_the_officer(con
     assert "Không đọc được thời điểm" in officer.text
     officer.says("28/11/2026 10:30")  # 03:30 UTC, an hour and a half from now
     assert "sẽ gửi lúc" in officer.text
-    service.run_job(conversation.engine, clock.now(), conversation.settings)
+    run_job(conversation, clock)
     assert rows(conversation, BroadcastRecipient) == []
     clock.advance(hours=2)
-    service.run_job(conversation.engine, clock.now(), conversation.settings)
+    run_job(conversation, clock)
     with session_scope(conversation.engine) as s:
         for row in outbox.claim_due(s, clock.now(), kinds=["broadcast"]):
             outbox.mark(s, row.id, OutboxStatus.sent, clock.now())
-    service.run_job(conversation.engine, clock.now(), conversation.settings)
+    run_job(conversation, clock)
     # "Everyone" includes the officer, who sees it as people do.
     assert recipients(conversation) == {"p0": "sent", "p1": "sent", "officer": "sent"}
     (report,) = rows(conversation, Outbox, Outbox.kind == "broadcast_report")

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
+from handlers import roles
 from storage import audit, broadcasts, outbox
 from storage.broadcasts_models import Broadcast, BroadcastStatus, RecipientState
-from storage.db import session_scope
 
 if TYPE_CHECKING:
     from content.texts import Texts
@@ -194,35 +194,28 @@ def report_lines(session: Session, row: Broadcast, texts: Texts, lang: str, tz) 
     return lines
 
 
-def run_job(engine, now: datetime, settings: HandlerSettings) -> int:  # noqa: ANN001
+def run_job(session: Session, now: datetime, settings: HandlerSettings) -> int:
     """Start the due scheduled broadcasts (each by one conditional UPDATE: of several workers
     one starts it), copy the outbox outcomes into the recipients, and when one completes queue
-    its report to the officer who confirmed it. Returns broadcasts touched."""
-    from handlers import roles  # here: roles imports storage only, but keep the job light
-
+    its report to the officer who confirmed it. Runs in the job's one transaction. Returns the
+    broadcasts touched."""
     touched = 0
-    with session_scope(engine) as session:
-        ids = broadcasts.due(session, now)
-    for row_id in ids:
-        with session_scope(engine) as session:
-            if broadcasts.start(session, row_id, now) is not None:
-                audit.record(session, "system", "broadcast.start", now, "broadcast", row_id)
-                touched += 1
-    with session_scope(engine) as session:
-        active = broadcasts.active(session)
-    for row_id in active:
-        with session_scope(engine) as session:
-            touched += 1
-            if broadcasts.sync(session, row_id, now):
-                row = broadcasts.get(session, row_id)
-                officer = roles.contact_of(session, row.confirmed_by or row.created_by)
-                if officer is not None and not row.reported:
-                    row.reported = True
-                    session.add(row)
-                    # Renderers get no settings: the time zone travels in the payload.
-                    outbox.enqueue(session, f"{REPORT}:{row_id}:{row.finished_at.isoformat()}",
-                                   officer.id, REPORT, now,
-                                   {"broadcast_id": row_id, "tz": str(settings.tz)})  # fmt: skip
+    for row_id in broadcasts.due(session, now):
+        if broadcasts.start(session, row_id, now) is not None:
+            audit.record(session, "system", "broadcast.start", now, "broadcast", row_id)
+    for row_id in broadcasts.active(session):
+        touched += 1
+        if broadcasts.sync(session, row_id, now):
+            row = broadcasts.get(session, row_id)
+            session.refresh(row)
+            officer = roles.contact_of(session, row.confirmed_by or row.created_by)
+            if officer is not None and not row.reported:
+                row.reported = True
+                session.add(row)
+                # Renderers get no settings: the time zone travels in the payload.
+                outbox.enqueue(session, f"{REPORT}:{row_id}:{row.finished_at.isoformat()}",
+                               officer.id, REPORT, now,
+                               {"broadcast_id": row_id, "tz": str(settings.tz)})  # fmt: skip
     return touched
 
 
