@@ -92,7 +92,7 @@ def filled(settings, clock):
 
 def test_one_function_returns_what_the_database_holds(filled):
     with Session(filled.engine) as s:
-        found = figures(s, Q, tz=VN)
+        found = figures(s, Q, filled.content.texts, "vi", tz=VN)
     assert found.contacts == {
         "console": {"active": 0, "stopped": 0, "blocked": 1},
         "telegram": {"active": 4, "stopped": 1, "blocked": 0},
@@ -141,7 +141,7 @@ def test_an_officer_sees_the_figures_as_text_and_as_a_chart_photo(filled):
 
 def test_the_chart_draws_the_same_numbers(filled):
     with Session(filled.engine) as s:
-        found = figures(s, Q, tz=VN)
+        found = figures(s, Q, filled.content.texts, "vi", tz=VN)
     shares, levels = Figure().subplots(), Figure().subplots()
     words = {"know": "Biết", "applied": "Áp dụng", "dedicated": "Bộ phận"}
     charts.shares_panel(shares, found, lambda key: words.get(key, key))
@@ -311,7 +311,7 @@ def missing_glyphs(draw) -> list[str]:  # noqa: ANN001
 
 def test_every_vietnamese_letter_of_the_chart_is_drawn(filled):
     with Session(filled.engine) as s:
-        found = figures(s, Q, tz=VN, texts=filled.content.texts)
+        found = figures(s, Q, filled.content.texts, "vi", tz=VN)
     assert "Xay xát lúa gạo, thực phẩm" in [r.label for r in found.by_sector]
     assert missing_glyphs(lambda: charts.figures_png(found, filled.content.texts)) == []
     # The check itself sees a letter the font lacks.
