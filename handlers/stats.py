@@ -39,9 +39,7 @@ def stats_command(ctx: Context, args: str = "") -> list[Reply]:
     if refused:
         return refused
     q = ctx.content.questionnaire
-    found = figures(
-        ctx.session, q, tz=ctx.settings.tz, since=since, lang=ctx.lang, texts=ctx.content.texts
-    )
+    found = figures(ctx.session, q, ctx.content.texts, ctx.lang, tz=ctx.settings.tz, since=since)
     replies = [Reply(text=figures_text(found, ctx.locale))]
     if ctx.files is None:
         replies.append(ctx.reply("stats.no_chart"))

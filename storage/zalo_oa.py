@@ -7,6 +7,7 @@ import json
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from storage.models import Contact
@@ -29,11 +30,24 @@ def window(session: Session, channel: str, platform_id: str) -> tuple[int, ZaloO
     return row[0], row[1]
 
 
+def _row(session: Session, contact_id: int) -> ZaloOAContact:
+    """The contact's window row, created if missing, locked for this transaction. Two processes
+    handling the same person at once both get the one row (no unique-key failure)."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(
+        insert(ZaloOAContact)
+        .values(contact_id=contact_id, replies_used=0, choices="[]")
+        .on_conflict_do_nothing(index_elements=["contact_id"])
+    )
+    query = select(ZaloOAContact).where(ZaloOAContact.contact_id == contact_id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.exec(query.execution_options(populate_existing=True)).one()
+
+
 def record_inbound(session: Session, contact_id: int, msg_id: str, at: datetime) -> None:
     """The person's newest message: its id opens a fresh set of free replies."""
-    row = session.get(ZaloOAContact, contact_id)
-    if row is None:
-        row = ZaloOAContact(contact_id=contact_id)
+    row = _row(session, contact_id)
     if row.last_msg_id == msg_id:
         return  # a redelivered event keeps the replies already used
     if row.last_inbound_at is not None and row.last_inbound_at > at:
@@ -60,7 +74,7 @@ def take_reply(session: Session, contact_id: int, msg_id: str, limit: int) -> bo
 
 
 def set_choices(session: Session, contact_id: int, payloads: list[str]) -> None:
-    row = session.get(ZaloOAContact, contact_id) or ZaloOAContact(contact_id=contact_id)
+    row = _row(session, contact_id)
     row.choices = json.dumps(payloads)
     session.add(row)
 
@@ -121,21 +135,22 @@ def claim_events(
     session: Session, now: datetime, limit: int, stale_after: timedelta
 ) -> list[ZaloOAEvent]:
     """Unclaimed events (or ones whose claimer died `stale_after` ago), oldest first, claimed
-    for this process. PostgreSQL skips rows another process holds."""
-    query = (
-        select(ZaloOAEvent)
-        .where(or_(ZaloOAEvent.claimed_at.is_(None), ZaloOAEvent.claimed_at < now - stale_after))
-        .order_by(ZaloOAEvent.id)
-        .limit(limit)
+    for this process; each claim is conditional, so two claimers never take the same event."""
+    stale = or_(ZaloOAEvent.claimed_at.is_(None), ZaloOAEvent.claimed_at < now - stale_after)
+    ids = list(
+        session.exec(select(ZaloOAEvent.id).where(stale).order_by(ZaloOAEvent.id).limit(limit))
     )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = list(session.exec(query))
-    for row in rows:
-        row.claimed_at = now
-        session.add(row)
-    session.flush()
-    return rows
+    claimed = []
+    for event_id in ids:
+        won = session.execute(
+            update(ZaloOAEvent)
+            .where(ZaloOAEvent.id == event_id, stale)
+            .values(claimed_at=now)
+            .returning(ZaloOAEvent.id)
+        ).first()
+        if won is not None:
+            claimed.append(session.get(ZaloOAEvent, event_id))
+    return claimed
 
 
 def claim_event(session: Session, event_id: int, now: datetime) -> ZaloOAEvent | None:

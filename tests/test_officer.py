@@ -26,11 +26,11 @@ OFFICER_ARGS = {
     "note": "Công ty A gọi điện hỏi",
     "unanswered": "",
     "reload": "",
+    "stats": "",
+    "export": "",
     "newevent": "",
     "editevent": "ws-1",
     "eventinfo": "ws-1",
-    "stats": "",
-    "export": "",
 }
 
 

@@ -5,6 +5,7 @@ function, checked against what the database holds; to anyone else the commands d
 from __future__ import annotations
 
 import io
+import warnings
 from datetime import UTC, datetime, timedelta
 
 import openpyxl
@@ -15,6 +16,7 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from bot.app import build_conversation
+from bot.channels import telegram
 from bot.cli import app
 from bot.exports import charts
 from content.forms import default_questionnaire
@@ -26,6 +28,8 @@ from storage.models import ContactStatus
 from storage.tickets_models import AuditEntry, Ticket
 from tests.chat import Person
 from tests.chat import rows as rows_of
+from tests.conftest import make_settings
+from tests.support.telegram_server import DEFAULT_TOKEN, FakeTelegram
 from tests.test_reports import VN, populate
 
 Q = default_questionnaire()
@@ -88,7 +92,7 @@ def filled(settings, clock):
 
 def test_one_function_returns_what_the_database_holds(filled):
     with Session(filled.engine) as s:
-        found = figures(s, Q, tz=VN)
+        found = figures(s, Q, filled.content.texts, "vi", tz=VN)
     assert found.contacts == {
         "console": {"active": 0, "stopped": 0, "blocked": 1},
         "telegram": {"active": 4, "stopped": 1, "blocked": 0},
@@ -137,7 +141,7 @@ def test_an_officer_sees_the_figures_as_text_and_as_a_chart_photo(filled):
 
 def test_the_chart_draws_the_same_numbers(filled):
     with Session(filled.engine) as s:
-        found = figures(s, Q, tz=VN)
+        found = figures(s, Q, filled.content.texts, "vi", tz=VN)
     shares, levels = Figure().subplots(), Figure().subplots()
     words = {"know": "Biết", "applied": "Áp dụng", "dedicated": "Bộ phận"}
     charts.shares_panel(shares, found, lambda key: words.get(key, key))
@@ -260,3 +264,57 @@ def test_report_needs_a_folder(settings, tmp_path, monkeypatch):
     assert result.exit_code == 2 and "a file, not a folder" in result.output
     assert a_file.read_text() == "keep"
     assert CliRunner().invoke(app, ["report"]).exit_code == 2  # the help, not a traceback
+
+
+async def test_on_telegram_the_chart_is_a_photo_and_the_export_a_document(sqlite_url, clock):
+    populate(sqlite_url)
+    async with FakeTelegram() as srv:
+        settings = make_settings(
+            sqlite_url,
+            officer_ids="telegram:1001",
+            telegram_token=DEFAULT_TOKEN,
+            telegram_api_url=srv.root_url,
+        )
+        conv = build_conversation(settings, clock=clock)
+        application = telegram.build_application(conv, settings, outbox_interval=3600)
+        try:
+            async with srv.polling(application, timeout=1):
+                srv.user_sends("/stats")
+                [text] = await srv.wait_for("sendMessage", chat_id=1001)
+                assert "• Tổng cộng (4 DN): 75 % / 50 % / 33,3 %" in text.params["text"]
+                [photo] = await srv.wait_for("sendPhoto", chat_id=1001)
+                assert photo.params["caption"] == "Biểu đồ số liệu SXSH (Toàn bộ thời gian)"
+                [(_, png)] = photo.files.values()
+                assert Image.open(io.BytesIO(png)).size == (1200, 1500)
+
+                srv.user_sends("/export")
+                [document] = await srv.wait_for("sendDocument", chat_id=1001)
+                [(filename, data)] = document.files.values()
+                assert filename == "sxsh-phieu-2026-11-28.xlsx"
+                assert openpyxl.load_workbook(io.BytesIO(data)).sheetnames[0] == "Phiếu trả lời"
+
+                srv.user_sends("/stats", user_id=1002, first_name="Minh")  # not an officer
+                [refused] = await srv.wait_for("sendMessage", chat_id=1002)
+                assert refused.params["text"].startswith("Bot chưa hiểu lệnh /stats.")
+                assert not [c for c in srv.calls if c.method == "sendPhoto" and c.chat_id == 1002]
+        finally:
+            conv.engine.dispose()
+
+
+def missing_glyphs(draw) -> list[str]:  # noqa: ANN001
+    """What matplotlib says it could not draw (a letter the font lacks) while `draw` runs."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        draw()
+    return [str(w.message) for w in caught if "missing from font" in str(w.message)]
+
+
+def test_every_vietnamese_letter_of_the_chart_is_drawn(filled):
+    with Session(filled.engine) as s:
+        found = figures(s, Q, filled.content.texts, "vi", tz=VN)
+    assert "Xay xát lúa gạo, thực phẩm" in [r.label for r in found.by_sector]
+    assert missing_glyphs(lambda: charts.figures_png(found, filled.content.texts)) == []
+    # The check itself sees a letter the font lacks.
+    figure = Figure()
+    figure.subplots().set_title("中")
+    assert missing_glyphs(lambda: charts._png(figure)) != []

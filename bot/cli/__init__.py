@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import ask, maintenance, questions, reports, run
+from bot.cli import ask, maintenance, questions, reports, run, zalo
 from bot.cli.enterprise import enterprise_app
 from bot.cli.events import events_app
 from bot.cli.officers import audit, officers_app
@@ -32,3 +32,5 @@ app.add_typer(reports.report_app, name="report")
 app.add_typer(events_app, name="events")
 app.add_typer(officers_app, name="officers")
 app.command("audit")(audit)
+app.command("serve")(zalo.serve)
+app.add_typer(zalo.zalo_app, name="zalo")

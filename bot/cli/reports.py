@@ -155,9 +155,7 @@ def report(
     start = parse_day(since, s)
     questionnaire, texts = _report_content(s)
     with open_session(s, commit=False) as session:
-        found = figures(
-            session, questionnaire, tz=s.tz, since=start, lang=s.default_language, texts=texts
-        )
+        found = figures(session, questionnaire, texts, s.default_language, tz=s.tz, since=start)
     try:
         output.mkdir(parents=True, exist_ok=True)
         book = output / "figures.xlsx"

@@ -6,7 +6,9 @@ and has every Vietnamese letter with its marks."""
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from matplotlib.axes import Axes
@@ -23,6 +25,7 @@ from handlers.reports.summary import INDICATORS, SummaryRow
 FONT = "DejaVu Sans"
 DPI = 100
 COLOURS = ("#2e7d32", "#1565c0", "#ef6c00", "#9e9e9e")  # green, blue, orange, grey
+_DRAWING = threading.Lock()
 MAX_BARS = 12  # groups or events per panel; more would not be readable on a phone
 
 Panel = Callable[[Axes, Figures, Callable[[str], str]], None]
@@ -197,7 +200,11 @@ def write_charts(figures: Figures, texts: Texts, folder: Path) -> list[Path]:
     return written
 
 
-def _font():  # noqa: ANN202 - a context manager
+@contextmanager
+def _font() -> Iterator[None]:
+    """DejaVu Sans for this drawing. matplotlib is not thread-safe and rc_context changes its
+    global settings, so one chart is drawn at a time (chat handlers run in threads)."""
     from matplotlib import rc_context
 
-    return rc_context({"font.family": FONT, "font.size": 9})
+    with _DRAWING, rc_context({"font.family": FONT, "font.size": 9}):
+        yield

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from content.forms import Questionnaire
 from content.texts import Texts
-from handlers.reports.labels import SECTOR_QUESTION, default_texts
+from handlers.reports.labels import SECTOR_QUESTION
 from handlers.reports.responses import aware
 from handlers.reports.summary import (
     PARK_QUESTION,
@@ -85,17 +85,16 @@ class Figures:
 def figures(
     session: Session,
     questionnaire: Questionnaire,
+    texts: Texts,
+    lang: str,
     *,
     tz: ZoneInfo,
     since: datetime | None = None,
-    lang: str = "vi",
-    texts: Texts | None = None,
 ) -> Figures:
-    """The figures from the database now. `since` (a naive one is a day in `tz`, the settings'
-    time zone) limits assessments (completed or started since), events (starting since) and
-    the first-reply time (tickets opened since); contacts and tickets are counted as they are
-    now."""
-    texts = texts or default_texts()
+    """The figures from the database now, labelled in `lang` from `texts`. `since` (a naive
+    one is a day in `tz`, the settings' time zone) limits assessments (completed or started
+    since), events (starting since) and the first-reply time (tickets opened since); contacts
+    and tickets are counted as they are now."""
     start = aware(since, tz)
     contacts: dict[str, dict[str, int]] = {}
     for (channel, state), n in sorted(queries.contact_counts(session).items()):

@@ -1,6 +1,6 @@
 """Handling one verified webhook event: the person's message through the conversation core and
 the answers back in the reply form; follow / unfollow / withdraw as contact changes; officers'
-echoes kept on the person's question; anything else ignored. Runs after Zalo got its 200."""
+echoes kept on the person's ticket; anything else ignored. Runs after Zalo got its 200."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ import asyncio
 import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-
-from sqlmodel import select
 
 from bot import flood
 from bot.channels.errors import SendError
@@ -24,14 +22,15 @@ from bot.channels.zalo_oa.limits import CHANNEL
 from bot.channels.zalo_oa.sender import ZaloOASender
 from handlers.messages import Inbound
 from handlers.router import Conversation
-from storage import contacts, inbound_seen, questions
+from storage import contacts, inbound_seen, tickets
 from storage import zalo_oa as store
 from storage.db import session_scope
-from storage.models import QuestionLog
+from storage.tickets_models import TicketSource
 
 log = logging.getLogger(__name__)
 
-MESSAGE_KINDS = ("message", "button", "unsupported")
+# The subject of a ticket opened by an officer writing first in Zalo's own chat tool.
+NOTE_QUESTION = "(Zalo OA chat)"
 
 
 def event_time(event: dict, fallback: datetime) -> datetime:
@@ -66,6 +65,9 @@ class EventHandler:
             # and a person who withdrew cannot be written to.
             await asyncio.to_thread(self.conversation.handle, inbound)
             return
+        if await asyncio.to_thread(self._seen, inbound):
+            log.info("ignored a redelivered zalo_oa event")
+            return
         at = event_time(event, self.conversation.clock.now())
         inbound = await asyncio.to_thread(self._typed_number, inbound)
         replies = await asyncio.to_thread(flood.handle, self.conversation, self.guard, inbound)
@@ -77,6 +79,14 @@ class EventHandler:
             await self.sender.send(inbound.user_id, replies)
         except SendError as exc:
             log.warning("a zalo_oa answer could not be sent: %s", exc.reason)
+
+    def _seen(self, inbound: Inbound) -> bool:
+        """Handled before (the core checks again, atomically; this keeps a duplicate from
+        touching the numbered choices its first delivery showed)."""
+        if inbound.message_id is None:
+            return False
+        with session_scope(self.engine) as session:
+            return inbound_seen.seen(session, CHANNEL, inbound.user_id, inbound.message_id)
 
     def _typed_number(self, inbound: Inbound) -> Inbound:
         """ "2" typed under numbered choices presses the second; any message makes the choices
@@ -107,22 +117,27 @@ class EventHandler:
                 store.record_inbound(session, contact.id, msg_id, at)
 
     def _record_echo(self, echo: Echo) -> None:
-        """An officer wrote to the person in Zalo's own chat tool: keep it as an officer answer
-        to the person's latest question passed to an officer (not delivered again)."""
+        """An officer wrote to the person in Zalo's own OA chat tool: the message goes on the
+        person's open ticket as an officer answer (already delivered by Zalo, so no outbox row);
+        with no open ticket, on a new note ticket, so officers see the whole exchange."""
         now = self.conversation.clock.now()
         with session_scope(self.engine) as session:
             if not inbound_seen.first_time(session, CHANNEL, echo.user_id, echo.msg_id, now):
                 return
             contact = contacts.get(session, CHANNEL, echo.user_id)
-            question = None
-            if contact is not None:
-                question = session.exec(
-                    select(QuestionLog)
-                    .where(QuestionLog.contact_id == contact.id, QuestionLog.handed_off)
-                    .order_by(QuestionLog.id.desc())
-                ).first()
-            if question is None:
-                log.info("an officer wrote in Zalo's OA chat to a person with no open question")
+            if contact is None:
+                log.info("an officer wrote in Zalo's OA chat to a person the bot does not know")
                 return
+            ticket = tickets.current_for(session, contact.id)
+            if ticket is None:
+                ticket = tickets.open_ticket(
+                    session,
+                    contact_id=contact.id,
+                    channel=CHANNEL,
+                    question=NOTE_QUESTION,
+                    lang=contact.language,
+                    source=TicketSource.note,
+                    now=now,
+                )
             officer = f"zalo_oa_admin:{echo.admin_id or '?'}"
-            questions.record_answer(session, question, echo.text, officer, now)
+            tickets.add_message(session, ticket, echo.text, now, officer=officer)
