@@ -13,7 +13,18 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from handlers import assessment, events, handoff, officer, privacy, qa, start, stats, tickets
+from handlers import (
+    assessment,
+    channel_alerts,
+    events,
+    handoff,
+    officer,
+    privacy,
+    qa,
+    start,
+    stats,
+    tickets,
+)
 from handlers.capability import Capability, Command, Flow, Handler, Job, MenuItem, OutboxKind
 from handlers.messages import Reply
 
@@ -34,6 +45,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     officer.CAPABILITY,
     tickets.CAPABILITY,
     stats.CAPABILITY,
+    channel_alerts.CAPABILITY,
 )
 
 

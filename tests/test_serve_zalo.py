@@ -25,11 +25,12 @@ from storage import zalo_oa as store
 from storage.db import make_engine, session_scope
 from storage.tickets_models import Ticket
 from storage.zalo_oa_models import ZaloOAEvent
-from tests.support.telegram_server import free_port
+from tests.support.telegram_server import DEFAULT_TOKEN, FakeTelegram, free_port
 from tests.support.zalo_oa_server import FakeZaloOA
 from tests.test_assessment import FULL_RUN
 
 BIN = Path(sys.executable).parent / "sxsh-bot"
+TELEGRAM_SECRET = "X-Telegram-Bot-Api-Secret-Token"
 
 
 def authorised(db_url: str, srv: FakeZaloOA) -> tuple[str, str]:
@@ -52,12 +53,15 @@ def start_serve(env: dict[str, str], cwd: Path, log_path: Path) -> subprocess.Po
 
 
 @asynccontextmanager
-async def serving(srv: FakeZaloOA, db_url: str, cwd: Path, name: str = "serve"):
+async def serving(
+    srv: FakeZaloOA | None, db_url: str, cwd: Path, name: str = "serve", **extra: str
+):
     """One `sxsh-bot serve` process; yields its base URL once /healthz says 200."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SXSH_")}
     env.update(
-        srv.settings_env(),
+        srv.settings_env() if srv is not None else {},
+        **extra,
         SXSH_DATABASE_URL=db_url,
         SXSH_WEB_LISTEN="127.0.0.1",
         SXSH_WEB_PORT=str(port),
@@ -218,3 +222,32 @@ async def test_the_same_event_twice_and_to_two_serve_processes_is_handled_once(t
         assert texts and len(texts) == len(set(texts)), texts
         assert any("cán bộ" in t for t in texts)
         assert opened == 1  # one ticket for the officers
+
+
+async def test_serve_takes_telegram_updates_on_its_webhook_with_the_secret_header(tmp_path):
+    secret = "tg-secret-" + "x" * 30
+    async with FakeTelegram() as tg:
+        db_url = f"sqlite:///{tmp_path / 'bot.db'}"
+        extra = {
+            "SXSH_TELEGRAM_TOKEN": DEFAULT_TOKEN,
+            "SXSH_TELEGRAM_API_URL": tg.root_url,
+            "SXSH_TELEGRAM_WEBHOOK_URL": "https://bot.example.vn/telegram",
+            "SXSH_TELEGRAM_WEBHOOK_SECRET": secret,
+        }
+        async with serving(None, db_url, tmp_path, **extra) as url:
+            # serve registered its public URL and secret with Telegram
+            assert tg.webhook["url"] == "https://bot.example.vn/telegram"
+            assert tg.webhook["secret_token"] == secret
+            async with httpx.AsyncClient() as http:
+                update = tg.text_update("tiết kiệm nước trong nhà máy thế nào")
+                wrong = await http.post(url + "/telegram", json=update,
+                                        headers={TELEGRAM_SECRET: "nope" * 10})  # fmt: skip
+                ok = await http.post(url + "/telegram", json=update,
+                                     headers={TELEGRAM_SECRET: secret})  # fmt: skip
+                [call] = await tg.wait_for("sendMessage", chat_id=1001, timeout=30)
+                health = (await http.get(url + "/healthz")).json()
+        assert (wrong.status_code, ok.status_code) == (403, 200)
+        assert "nước" in call.params["text"]
+        assert health["channels"] == {"telegram": "webhook", "zalo_oa": "off", "zalo_bot": "off"}
+    log = (tmp_path / "serve.log").read_text()
+    assert DEFAULT_TOKEN.split(":")[1] not in log and secret not in log
