@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from handlers import (
     assessment,
     broadcasts,
+    channel_alerts,
     events,
     handoff,
     officer,
@@ -46,6 +47,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     tickets.CAPABILITY,
     stats.CAPABILITY,
     broadcasts.CAPABILITY,
+    channel_alerts.CAPABILITY,
 )
 
 

@@ -3,24 +3,34 @@ core and the local Zalo OA server: what the person receives and what the databas
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 import pytest
+from aiohttp import web
 from sqlmodel import select
 
 from bot import flood
 from bot.app import build_conversation
+from bot.channels.errors import ChannelDown
+from bot.channels.zalo_oa.app import alerter
 from bot.channels.zalo_oa.client import ZaloOAClient
 from bot.channels.zalo_oa.events import EventHandler
 from bot.channels.zalo_oa.limits import TAP
 from bot.channels.zalo_oa.sender import ZaloOASender
 from bot.channels.zalo_oa.tokens import TokenKeeper
+from bot.channels.zalo_oa.webhook import Pump
+from handlers import channel_alerts
 from handlers.clock import FrozenClock
+from handlers.messages import Inbound, Reply
+from storage import outbox
 from storage import zalo_oa as store
 from storage.db import session_scope
-from storage.models import Contact, ContactStatus
+from storage.models import Contact, ContactStatus, Outbox
 from storage.tickets_models import Ticket, TicketMessage
-from storage.zalo_oa_models import ZaloOAContact
+from storage.zalo_oa_models import ZaloOAContact, ZaloOAEvent
 from tests.conftest import make_settings
+from tests.support.telegram_server import free_port
 from tests.support.zalo_oa_server import APP_ID, APP_SECRET, FakeZaloOA
 
 U = "2512523625412515"
@@ -29,7 +39,9 @@ U = "2512523625412515"
 @pytest.fixture
 async def bot(tmp_path):
     clock = FrozenClock()
-    settings = make_settings(f"sqlite:///{tmp_path / 'bot.db'}", search={"embeddings": False})
+    settings = make_settings(
+        f"sqlite:///{tmp_path / 'bot.db'}", search={"embeddings": False}, officer_ids="telegram:777"
+    )
     conversation = build_conversation(settings, clock=clock)
     engine = conversation.engine
     async with FakeZaloOA(clock) as srv, httpx.AsyncClient(timeout=5) as http:
@@ -37,7 +49,12 @@ async def bot(tmp_path):
         with session_scope(engine) as session:
             store.store_pair(session, access, refresh, clock.now().replace(year=2027), clock.now())
         keeper = TokenKeeper(engine, clock, app_id=APP_ID, app_secret=APP_SECRET, oauth_url=srv.url)
-        sender = ZaloOASender(ZaloOAClient(srv.url, keeper, http), engine, clock)
+        sender = ZaloOASender(
+            ZaloOAClient(srv.url, keeper, http),
+            engine,
+            clock,
+            alert=alerter(engine, clock, settings),
+        )
         handler = EventHandler(conversation, sender, flood.FloodGuard(30, 60))
         yield srv, handler, conversation
     engine.dispose()
@@ -152,3 +169,58 @@ async def test_unknown_and_receipt_events_change_nothing(bot):
     await handler.handle(srv.event("user_received_message", U, msg_id="m1"))
     await handler.handle(srv.event("user_sends_hologram", U, msg_id="m2"))
     assert rows(conversation, Contact) == [] and srv.calls == []
+
+
+async def test_a_channel_level_error_stops_the_message_and_tells_the_officers_once(bot):
+    srv, handler, conversation = bot
+    conversation.handle(Inbound(channel="telegram", user_id="777", text="/start"))  # an officer
+    await says(srv, handler, "/start")
+    for _ in range(2):
+        srv.fail(-224)
+        with pytest.raises(ChannelDown):
+            await handler.sender.send(U, [Reply(text="Nhắc lịch hội thảo")])
+    [row] = rows(conversation, Outbox, Outbox.kind == channel_alerts.KIND)
+    [officer] = rows(conversation, Contact, Contact.id == row.contact_id)
+    assert (officer.channel, officer.platform_id) == ("telegram", "777")
+    [reply] = channel_alerts.render(
+        None, conversation.content, officer, outbox.payload_of(row), None
+    )
+    assert reply.text.startswith("⚠️ Kênh Zalo OA đang dừng gửi tin: zalo -224")
+
+
+async def test_an_event_a_crashed_process_had_claimed_is_handled_by_the_sweep(bot):
+    srv, handler, conversation = bot
+    clock = conversation.clock
+    event = srv.event("user_send_text", U, text="tiết kiệm nước trong nhà máy thế nào")
+    body, _ = srv.signed(event)
+    with session_scope(conversation.engine) as session:
+        event_id = store.store_event(session, body.decode(), clock.now())
+        assert store.claim_event(session, event_id, clock.now()) is not None  # then it died
+    pump = Pump(conversation.engine, clock, handler, stale_after=timedelta(minutes=5))
+    assert await pump.sweep() == 0  # another process may still be handling it
+    clock.advance(minutes=6)
+    assert await pump.sweep() == 1
+    assert "nước" in srv.texts(U)[0]
+    assert rows(conversation, ZaloOAEvent) == []
+
+
+async def test_the_local_server_retries_a_failed_webhook_with_num_retry(bot):
+    srv, _, _ = bot
+    seen: list[str | None] = []
+
+    async def flaky(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("num_retry"))
+        return web.Response(status=500 if len(seen) < 3 else 200)
+
+    app = web.Application()
+    app.router.add_post("/zalo/oa", flaky)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        status = await srv.deliver(srv.event("follow", U), f"http://127.0.0.1:{port}/zalo/oa")
+    finally:
+        await runner.cleanup()
+    assert status == 200 and seen == ["0", "1", "2"]
+    assert srv.deliveries == [(0, 500), (1, 500), (2, 200)]

@@ -31,6 +31,7 @@ from bot.channels.errors import (
 )
 from bot.delivery.lanes import BULK, LANES, REMINDER, REPLY, Kind, KindTable, registered_kinds
 from bot.delivery.policy import RetryPolicy
+from bot.delivery.shared_budget import SharedBudget
 from bot.delivery.throttle import ChannelThrottle, Limits
 from content.store import ContentStore
 from handlers.clock import Clock
@@ -83,6 +84,7 @@ class Delivery:
     kinds: KindTable = field(default_factory=lambda: KindTable(registered_kinds))
     stale_after: timedelta = outbox.STALE_AFTER
     throttles: dict[str, ChannelThrottle] = field(default_factory=dict)
+    shared: SharedBudget | None = None  # the budget every process shares (Redis), or none
 
     @classmethod
     def from_settings(
@@ -114,6 +116,7 @@ class Delivery:
                 settings.max_attempts, settings.backoff_seconds, settings.backoff_max_seconds
             ),
             limits={name: unlimited if name == "console" else rates for name in senders},
+            shared=SharedBudget(settings.redis_url) if settings.redis_url else None,
         )
 
     @property
@@ -122,7 +125,9 @@ class Delivery:
 
     def throttle(self, channel: str) -> ChannelThrottle:
         if channel not in self.throttles:
-            self.throttles[channel] = ChannelThrottle(self.limits.get(channel))
+            self.throttles[channel] = ChannelThrottle(
+                self.limits.get(channel), shared=self.shared, channel=channel
+            )
         return self.throttles[channel]
 
     async def run_once(self) -> dict[str, int]:

@@ -34,6 +34,7 @@ from bot.channels.telegram.requests import ReplyLimiter
 from bot.channels.telegram.sender import TelegramSender
 from bot.channels.telegram.updates import ALLOWED_UPDATES, PerPersonProcessor, TolerantBot
 from bot.delivery import Delivery
+from bot.delivery.shared_budget import SharedBudget
 from bot.scheduler import start_scheduler
 from bot.settings import Settings
 from handlers.router import Conversation
@@ -54,7 +55,11 @@ def build_application(
         request=HTTPXRequest(connection_pool_size=limits.concurrent_people + 8),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
         rate_limiter=ReplyLimiter(
-            attempts=limits.reply_attempts, max_wait=limits.reply_max_wait_seconds
+            attempts=limits.reply_attempts,
+            max_wait=limits.reply_max_wait_seconds,
+            per_second=settings.delivery.rate_per_second,
+            per_chat_per_second=settings.delivery.rate_per_chat_per_second,
+            shared=SharedBudget(url) if (url := settings.delivery.redis_url) else None,
         ),
     )
     app = (

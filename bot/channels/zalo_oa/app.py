@@ -18,6 +18,7 @@ from bot.channels.zalo_oa.sender import Window, ZaloOASender
 from bot.channels.zalo_oa.tokens import TokenKeeper
 from bot.channels.zalo_oa.webhook import Pump, Webhook
 from bot.settings import Settings
+from handlers import channel_alerts
 from handlers.clock import Clock
 from handlers.router import Conversation
 from storage import app_state
@@ -29,13 +30,16 @@ log = logging.getLogger(__name__)
 ALERT_KEY = "zalo_oa.alert"  # the last channel-level problem, for /healthz and officers
 
 
-def alerter(engine: Engine, clock: Clock):  # noqa: ANN201
-    """Keep a channel-level problem where every process and /healthz see it, and log it."""
+def alerter(engine: Engine, clock: Clock, settings: Settings):  # noqa: ANN201
+    """A channel-level problem: logged, kept where every process and /healthz see it, and
+    told to every officer the bot can write to (once a day per reason)."""
 
     def alert(reason: str) -> None:
         log.error("zalo_oa needs an officer: %s", reason)
+        now = clock.now()
         with session_scope(engine) as session:
-            app_state.set_value(session, ALERT_KEY, f"{clock.now().isoformat()} {reason}"[:500])
+            app_state.set_value(session, ALERT_KEY, f"{now.isoformat()} {reason}"[:500])
+            channel_alerts.alert(session, settings, "Zalo OA", reason, now)
 
     return alert
 
@@ -44,7 +48,8 @@ def open_sender(
     settings: Settings, engine: Engine, clock: Clock, http: httpx.AsyncClient
 ) -> ZaloOASender:
     s = settings.zalo_oa
-    keeper = TokenKeeper.from_settings(engine, clock, s, alert=alerter(engine, clock))
+    alert = alerter(engine, clock, settings)
+    keeper = TokenKeeper.from_settings(engine, clock, s, alert=alert)
     return ZaloOASender(
         ZaloOAClient(s.api_url, keeper, http),
         engine,
@@ -56,6 +61,7 @@ def open_sender(
         ),
         text_limit=s.text_limit,
         max_buttons=s.max_buttons,
+        alert=alert,
     )
 
 

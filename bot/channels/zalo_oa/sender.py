@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
-from bot.channels.errors import Permanent, Unreachable
+from bot.channels.errors import ChannelDown, Permanent, Unreachable
 from bot.channels.zalo_oa import render
 from bot.channels.zalo_oa.client import ZaloOAClient
 from bot.channels.zalo_oa.codes import UPLOAD_EXPIRED, ZaloError, classify
@@ -58,6 +59,7 @@ class ZaloOASender:
     text_limit: int = TEXT
     max_buttons: int = MAX_BUTTONS
     counts: Counter = field(default_factory=Counter)
+    alert: Callable[[str], None] | None = None  # told of channel-level problems (officers)
 
     def parts(self, replies: list[Reply]) -> list[Reply]:
         """One Reply per Zalo message (see render.messages)."""
@@ -86,7 +88,10 @@ class ZaloOASender:
                 await self.client.call(path, json={"recipient": recipient, "message": message})
         except ZaloError as exc:
             self.counts[NOT_REACHABLE] += 1
-            raise classify(exc) from None
+            error = classify(exc)
+            if isinstance(error, ChannelDown) and self.alert is not None:
+                await asyncio.to_thread(self.alert, error.reason)
+            raise error from None
         except Unreachable:
             self.counts[NOT_REACHABLE] += 1
             raise
