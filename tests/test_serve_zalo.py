@@ -67,6 +67,7 @@ async def serving(
         SXSH_WEB_PORT=str(port),
         SXSH_SEARCH_EMBEDDINGS="off",
         SXSH_LOG_LEVEL="DEBUG",
+        SXSH_DELIVERY_INTERVAL_SECONDS="0.5",
     )
     log_path = cwd / f"{name}.log"
     proc = start_serve(env, cwd, log_path)
@@ -133,6 +134,25 @@ async def test_a_zalo_user_asks_and_gets_the_answer_and_the_health_check_shows_t
             text = body.get("text") or body["attachment"]["payload"]["text"]
             assert "nước" in text
             assert srv.proactive == 0 and srv.deliveries == [(0, 200)]
+            # Asks for an officer; the officer answers from the command line; serve delivers
+            # the answer through the outbox, in the free reply form.
+            await exchange(srv, db_url, "2512523625412515", "/officer cần tư vấn lò hơi")
+            engine = make_engine(db_url)
+            with session_scope(engine) as session:
+                [ticket] = session.execute(select(Ticket.id)).scalars().all()
+            engine.dispose()
+            env = {k: v for k, v in os.environ.items() if not k.startswith("SXSH_")}
+            before = len(srv.sent("2512523625412515"))
+            cli = await asyncio.to_thread(
+                subprocess.run,
+                [str(BIN), "reply", str(ticket), "Sở sẽ gọi anh trong hôm nay", "--as", "Hoa"],
+                env={**env, "SXSH_DATABASE_URL": db_url}, cwd=tmp_path, capture_output=True,
+                text=True, timeout=60,
+            )  # fmt: skip
+            assert cli.returncode == 0, cli.stderr
+            sent = await srv.wait_for_messages("2512523625412515", before + 1)
+            assert "Sở sẽ gọi anh trong hôm nay" in srv.texts("2512523625412515")[-1]
+            assert "message_id" in sent[-1].params["recipient"] and srv.proactive == 0
             async with httpx.AsyncClient() as http:
                 health = (await http.get(url + "/healthz")).json()
                 # An unsigned empty probe: 200, nothing stored or done.
