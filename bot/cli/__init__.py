@@ -9,6 +9,7 @@ from bot.cli import ask, maintenance, questions, reports, run, zalo
 from bot.cli.enterprise import enterprise_app
 from bot.cli.events import events_app
 from bot.cli.officers import audit, officers_app
+from bot.cli.privacy import privacy_app
 
 app = typer.Typer(
     # Typer's own tracebacks print local variables (a token among them) past the log redaction.
@@ -32,5 +33,6 @@ app.add_typer(reports.report_app, name="report")
 app.add_typer(events_app, name="events")
 app.add_typer(officers_app, name="officers")
 app.command("audit")(audit)
+app.add_typer(privacy_app, name="privacy")
 app.command("serve")(zalo.serve)
 app.add_typer(zalo.zalo_app, name="zalo")
