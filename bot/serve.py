@@ -104,11 +104,13 @@ def build(conversation: Conversation, settings: Settings) -> Starlette:
 async def _start_telegram(conversation, settings, stack, live) -> object:  # noqa: ANN001
     """PTB's Application without its own server: started here, fed from the webhook route."""
     from bot.channels.telegram import TelegramSender, build_application
+    from bot.channels.telegram.app import set_command_menu
     from bot.channels.telegram.updates import ALLOWED_UPDATES
 
     ptb = build_application(conversation, settings)
     await ptb.initialize()
     await ptb.start()
+    await set_command_menu(ptb, conversation)  # PTB's post_init is not run: delivery is ours
     stack.push_async_callback(ptb.shutdown)
     stack.push_async_callback(ptb.stop)
     if settings.telegram.webhook_url:

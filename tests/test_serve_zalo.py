@@ -258,6 +258,7 @@ async def test_serve_takes_telegram_updates_on_its_webhook_with_the_secret_heade
             # serve registered its public URL and secret with Telegram
             assert tg.webhook["url"] == "https://bot.example.vn/telegram"
             assert tg.webhook["secret_token"] == secret
+            assert [c for c in tg.calls if c.method == "setMyCommands"]  # the command menu
             async with httpx.AsyncClient() as http:
                 update = tg.text_update("tiết kiệm nước trong nhà máy thế nào")
                 wrong = await http.post(url + "/telegram", json=update,

@@ -55,7 +55,7 @@ async def bot(tmp_path):
             clock,
             alert=alerter(engine, clock, settings),
         )
-        handler = EventHandler(conversation, sender, flood.FloodGuard(30, 60))
+        handler = EventHandler(conversation, sender, flood.FloodGuard(30, 60), backoff=0.01)
         yield srv, handler, conversation
     engine.dispose()
 
@@ -224,3 +224,18 @@ async def test_the_local_server_retries_a_failed_webhook_with_num_retry(bot):
         await runner.cleanup()
     assert status == 200 and seen == ["0", "1", "2"]
     assert srv.deliveries == [(0, 500), (1, 500), (2, 200)]
+
+
+async def test_a_passing_fault_does_not_lose_the_answer(bot):
+    srv, handler, _ = bot
+    srv.fail(502, times=2)  # the third try goes through
+    [answer, *_] = await says(srv, handler, "tiết kiệm nước trong nhà máy thế nào")
+    assert "nước" in answer
+
+
+async def test_a_rate_limit_longer_than_an_answer_may_wait_is_not_waited_out(bot, caplog):
+    srv, handler, _ = bot
+    handler.max_wait = 30  # Zalo's -32 asks for a minute
+    srv.fail(-32)
+    await handler.handle(srv.event("user_send_text", U, text="/start"))
+    assert "zalo -32" in caplog.text

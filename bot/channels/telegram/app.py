@@ -113,18 +113,21 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.warning("error while handling an update: %s: %s", type(err).__name__, err)
 
 
+async def set_command_menu(app: Application, conversation: Conversation) -> None:
+    """The announced commands as Telegram's menu, in Vietnamese and English."""
+    texts = conversation.content.texts
+    for lang in ("vi", "en"):
+        announced = conversation.registry.announced_commands(texts, lang)
+        commands = [BotCommand(name, text) for name, text in announced]
+        try:
+            await app.bot.set_my_commands(commands, language_code=None if lang == "vi" else lang)
+        except TelegramError as exc:  # the command menu is cosmetic: never stop the bot
+            log.warning("could not set the command menu (%s): %s", lang, type(exc).__name__)
+
+
 def _post_init(conversation: Conversation, settings: Settings, outbox_interval: float | None):
     async def post_init(app: Application) -> None:
-        texts = conversation.content.texts
-        for lang in ("vi", "en"):
-            announced = conversation.registry.announced_commands(texts, lang)
-            commands = [BotCommand(name, text) for name, text in announced]
-            try:
-                await app.bot.set_my_commands(
-                    commands, language_code=None if lang == "vi" else lang
-                )
-            except TelegramError as exc:  # the command menu is cosmetic: never stop the bot
-                log.warning("could not set the command menu (%s): %s", lang, type(exc).__name__)
+        await set_command_menu(app, conversation)
         # Through app.bot: PTB's limiter counts these sends and the answers to people alike.
         delivery = Delivery.from_settings(
             conversation.engine,
