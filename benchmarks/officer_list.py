@@ -1,11 +1,11 @@
-"""How long the officers' list (/questions) takes with many open questions (issue 13: it must
-not load 40,000 rows). Measures, does not assert.
+"""How long the officers' inbox (/inbox, formerly /questions) takes with many open tickets (it
+must not load 40,000 rows). Measures, does not assert.
 
 Run:  .venv/bin/python -m benchmarks.officer_list [--questions 40000] [--db sqlite|URL]
 
-Fills a throw-away SQLite database (or the PostgreSQL URL given) with open questions: half
-from one flooding person, the rest from 2,000 others; then an officer asks for page 1 and the
-last page. Prints the time per page and the Python memory peak while building it.
+Fills a throw-away SQLite database (or the PostgreSQL URL given) with open tickets from 2,000
+people (a third of them requests for a person); then an officer asks for page 1 and the last
+page. Prints the time per page and the Python memory peak while building it.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from bot.settings import load_settings
 from handlers.clock import FrozenClock
 from handlers.messages import Inbound
 from storage.db import session_scope
-from storage.models import Contact, QuestionLog
+from storage.models import Contact
+from storage.tickets_models import Ticket
 
 
 def fill(conversation, total: int, others: int = 2000) -> None:  # noqa: ANN001
@@ -50,22 +51,24 @@ def fill(conversation, total: int, others: int = 2000) -> None:  # noqa: ANN001
         ids = list(s.exec(select(Contact.id).order_by(Contact.id)).all())
     rows = []
     for n in range(total):
-        contact = ids[0] if n % 2 == 0 else ids[1 + n % others]
+        moment = start + timedelta(seconds=n)
         rows.append(
             {
-                "contact_id": contact,
+                "contact_id": ids[n % others],
                 "channel": "console",
-                "text": f"Câu hỏi số {n}\nvới một dòng nữa",
+                "source": "person" if n % 3 == 0 else "unanswered",
+                "status": "open" if n % 4 else "pending",
+                "question": f"Câu hỏi số {n}\nvới một dòng nữa",
                 "lang": "vi",
-                "score": 0.0,
-                "confident": False,
-                "alternatives": "[]",
-                "handed_off": n % 3 == 0,
-                "created_at": start + timedelta(seconds=n),
+                "opened_at": moment,
+                "updated_at": moment,
+                "opening": 1,
+                "person_told": True,
+                "reminders_sent": 0,
             }
         )
     with session_scope(conversation.engine) as s:
-        s.exec(insert(QuestionLog), params=rows)
+        s.exec(insert(Ticket), params=rows)
 
 
 def main() -> None:
@@ -84,14 +87,14 @@ def main() -> None:
                 tracemalloc.start()
                 t0 = time.perf_counter()
                 [reply] = conv.handle(
-                    Inbound(channel="console", user_id="officer", text=f"/questions {page}")
+                    Inbound(channel="console", user_id="officer", text=f"/inbox {page}")
                 )
                 times.append(time.perf_counter() - t0)
                 peak = tracemalloc.get_traced_memory()[1]
                 tracemalloc.stop()
             lines = [x for x in reply.text.splitlines() if x.startswith("#")]
             print(
-                f"/questions {page or '1'}: {args.questions} open questions, "
+                f"/inbox {page or '1'}: {args.questions} open tickets, "
                 f"{len(lines)} lines shown, median {statistics.median(times) * 1000:.0f} ms, "
                 f"Python memory peak {peak / 1e6:.1f} MB"
             )

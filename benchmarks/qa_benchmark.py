@@ -2,6 +2,8 @@
 
 Run:  .venv/bin/python -m benchmarks.qa_benchmark            (prints, writes report.md/.json)
       .venv/bin/python -m benchmarks.qa_benchmark --no-write (prints only)
+      .venv/bin/python -m benchmarks.qa_benchmark --set v2 --half even --no-fallback
+                                   (iterating: one set, the tuned-on half only; prints only)
 
 Two labelled sets, each written apart from the content: benchmarks/questions.yaml (v1; its
 halves are the even/odd positions) and benchmarks/questions_v2.yaml (v2, written by someone who
@@ -462,19 +464,32 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--no-fallback", action="store_true", help="skip the second pass with BM25 alone"
     )
+    parser.add_argument(
+        "--set", choices=("v1", "v2"), action="append", help="only this set (repeatable)"
+    )
+    parser.add_argument(
+        "--half",
+        choices=("even",),
+        help="only the even (tuned-on) half, for iterating; never writes the report",
+    )
     args = parser.parse_args(argv)
+    if args.half:
+        args.no_write = True  # the report always shows both halves
 
     build_seconds, build_peak = measure_build(args.content)
     content = ContentStore.load(args.content)
     sets = {"v2": QUESTIONS_V2, "v1": QUESTIONS}
-    results = {name: run(load_questions(path), content) for name, path in sets.items()}
+    sets = {name: path for name, path in sets.items() if not args.set or name in args.set}
+    if args.set:
+        args.no_write = True
+    results = {name: run(load_questions(path, args.half), content) for name, path in sets.items()}
     maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     index = content.knowledge.index
     bm25_only: dict[str, Any] = {}
     if index.embedder is not None and not args.no_fallback:
         plain_content = bm25_alone(content)
         for name, path in sets.items():
-            bm25_only[name] = by_half(run(load_questions(path), plain_content))
+            bm25_only[name] = by_half(run(load_questions(path, args.half), plain_content))
     everything = [r for rs in results.values() for r in rs]
     data = {
         "when": time.strftime("%Y-%m-%d"),
@@ -494,7 +509,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for name, halves in data["sets"].items():
         a = halves["all"]
         print(f"{name}: {a['questions']} questions, {data['entries']} entries")
-        for half in HALVES:
+        for half in HALVES if not args.half else ("even",):
             h = halves[half]
             print(
                 f"  {half:4}: top-1 in scope {h['in_scope_top1']:.3f} (sure "
@@ -504,7 +519,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 f"person {h['person_recognised']:.3f}; multi offered "
                 f"{h['multi_others_offered']:.3f}"
             )
-        for half in ("even", "odd"):
+        for half in ("even", "odd") if not args.half else ("even",):
             print(
                 f"  by style ({half}): "
                 + ", ".join(

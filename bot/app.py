@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.exports.chat_files import ExportFiles
 from bot.logs import RedactingFormatter
 from bot.settings import Settings
 from content.search import Embedder, EmbeddingOptions
@@ -28,6 +29,7 @@ def build_conversation(settings: Settings, clock: Clock | None = None) -> Conver
         content=content,
         settings=settings,
         clock=clock or clock_starting(settings.clock_start),
+        files=ExportFiles(),
     )
 
 

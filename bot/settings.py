@@ -1,10 +1,10 @@
 """Settings from environment variables (prefix SXSH_) and an optional .env file, one group per area.
 
-Each area is a nested model (`settings.telegram.token`, `settings.search.embeddings`), read from
-`SXSH_<AREA>_<FIELD>` (`SXSH_TELEGRAM_TOKEN`, `SXSH_ZALO_OA_APP_ID`, `SXSH_SEARCH_THREADS`).
-The names used before the split keep working (LEGACY_NAMES). A wrong or missing setting gives one
-clear line naming the variable the person set, never a traceback: officers deploy this, not
-Python developers.
+Each area is a nested model of bot/settings_areas.py (`settings.telegram.token`,
+`settings.search.embeddings`), read from `SXSH_<AREA>_<FIELD>` (`SXSH_TELEGRAM_TOKEN`,
+`SXSH_ZALO_OA_APP_ID`, `SXSH_SEARCH_THREADS`). The names used before the split keep working
+(LEGACY_NAMES). A wrong or missing setting gives one clear line naming the variable the person
+set, never a traceback: officers deploy this, not Python developers.
 """
 
 from __future__ import annotations
@@ -17,15 +17,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    SecretStr,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -36,9 +28,20 @@ from pydantic_settings import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.settings_areas import (
+    AREAS,
+    DeliverySettings,
+    LimitSettings,
+    SearchSettings,
+    TelegramSettings,
+    TicketSettings,
+    WebSettings,
+    ZaloBotSettings,
+    ZaloOASettings,
+)
+
 PREFIX = "SXSH_"
 DEFAULT_DB_URL = "sqlite:///./data/sxsh.db"
-TELEGRAM_TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
 # Names from before the settings were grouped; the canonical name wins when both are set.
 LEGACY_NAMES: dict[str, tuple[str, str]] = {
     "SXSH_WEBHOOK_URL": ("telegram", "webhook_url"),
@@ -87,199 +90,8 @@ def parse_officer_ids(value: object) -> list[str]:
     return out
 
 
-MIN_WEBHOOK_SECRET = 32  # characters; shorter ones can be guessed (issue 8 item 14)
-
-
 class SettingsError(Exception):
     """A setting is wrong; the message is one line that names the variable."""
-
-
-class _Area(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
-
-
-def _blank_secret(v: SecretStr | str | None) -> SecretStr | None:
-    if v is None:
-        return None
-    raw = v.get_secret_value() if isinstance(v, SecretStr) else str(v)
-    return SecretStr(raw.strip()) if raw.strip() else None
-
-
-def _long_enough(v: SecretStr | None) -> SecretStr | None:
-    if v is not None and len(v.get_secret_value()) < MIN_WEBHOOK_SECRET:
-        # The value itself is never echoed: it is a secret.
-        raise ValueError(
-            f"at least {MIN_WEBHOOK_SECRET} characters, so it cannot be guessed "
-            "(e.g. the output of `openssl rand -hex 32`)"
-        )
-    return v
-
-
-class TelegramSettings(_Area):
-    """The Telegram Bot API channel; on when `token` is set."""
-
-    token: SecretStr | None = None
-    api_url: str = "https://api.telegram.org"
-    # Webhook mode (PTB's own server on web.listen:web.port) when set; polling otherwise.
-    webhook_url: str | None = None
-    webhook_secret: SecretStr | None = None
-
-    @field_validator("token", mode="before")
-    @classmethod
-    def _token(cls, v: object) -> SecretStr | None:
-        v = _blank_secret(v)  # type: ignore[arg-type]
-        if v is not None and not TELEGRAM_TOKEN_RE.match(v.get_secret_value()):
-            # Never echo the token itself: it is a secret.
-            raise ValueError(
-                "malformed token, expected <digits>:<35 letters> as given by @BotFather"
-            )
-        return v
-
-    @field_validator("webhook_secret", mode="before")
-    @classmethod
-    def _secret(cls, v: object) -> SecretStr | None:
-        v = _blank_secret(v)  # type: ignore[arg-type]
-        if v is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", v.get_secret_value()):
-            raise ValueError("1-256 characters from A-Z, a-z, 0-9, _ and - (Telegram's rule)")
-        return _long_enough(v)
-
-    @field_validator("webhook_url", mode="before")
-    @classmethod
-    def _url(cls, v: object) -> str | None:
-        v = (str(v).strip() or None) if v is not None else None
-        if v is not None and not v.startswith("https://"):
-            raise ValueError("must start with https:// (Telegram's rule)")
-        return v
-
-    @model_validator(mode="after")
-    def _webhook_needs_secret(self) -> TelegramSettings:
-        # Without the secret anyone who finds the URL could post fake updates.
-        if self.webhook_url and self.webhook_secret is None:
-            raise ValueError("SXSH_TELEGRAM_WEBHOOK_SECRET must be set when a webhook URL is set")
-        return self
-
-
-class ZaloOASettings(_Area):
-    """Zalo Official Account Open API v3 (../shared/CHANNELS.md); on when app_id and the OA
-    secret key are set. Windows, caps and rates are settings because Zalo changes them."""
-
-    app_id: str | None = None
-    app_secret: SecretStr | None = None  # `secret_key` header of the token endpoint
-    oa_secret_key: SecretStr | None = None  # the OA's own key: webhook signatures
-    api_url: str = "https://openapi.zalo.me"
-    oauth_url: str = "https://oauth.zaloapp.com"
-    webhook_path: str = "/zalo/oa"
-    text_limit: int = Field(default=2000, ge=1)  # characters per message
-    max_buttons: int = Field(default=5, ge=0)
-    reply_window_hours: float = Field(default=48, gt=0)  # free replies to a person's message
-    replies_per_message: int = Field(default=8, ge=0)
-    interaction_window_days: float = Field(default=7, gt=0)  # past it: not reachable
-    refresh_margin_hours: float = Field(default=6, gt=0)  # refresh when less remains
-    http_timeout: float = Field(default=10, gt=0)  # seconds; the refresh lock outlives it
-
-    @field_validator("app_secret", "oa_secret_key", mode="before")
-    @classmethod
-    def _blank(cls, v: object) -> SecretStr | None:
-        return _blank_secret(v)  # type: ignore[arg-type]
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.app_id and self.oa_secret_key)
-
-
-class ZaloBotSettings(_Area):
-    """The Zalo Bot platform (Telegram-like); on when `token` is set."""
-
-    token: SecretStr | None = None
-    api_url: str = "https://bot-api.zaloplatforms.com"
-    webhook_url: str | None = None  # webhook mode when set, polling otherwise (never both)
-    webhook_secret: SecretStr | None = None
-    webhook_path: str = "/zalo/bot"
-    poll_timeout: int = Field(default=30, ge=1, le=60)  # seconds a getUpdates call waits
-    text_limit: int = Field(default=2000, ge=1)
-
-    @field_validator("token", mode="before")
-    @classmethod
-    def _blank(cls, v: object) -> SecretStr | None:
-        return _blank_secret(v)  # type: ignore[arg-type]
-
-    @field_validator("webhook_secret", mode="before")
-    @classmethod
-    def _secret(cls, v: object) -> SecretStr | None:
-        v = _blank_secret(v)  # type: ignore[arg-type]
-        if v is not None and len(v.get_secret_value()) > 256:
-            raise ValueError("at most 256 characters (the Zalo Bot platform's rule)")
-        return _long_enough(v)
-
-    @model_validator(mode="after")
-    def _webhook_needs_secret(self) -> ZaloBotSettings:
-        if self.webhook_url and self.webhook_secret is None:
-            raise ValueError("SXSH_ZALO_BOT_WEBHOOK_SECRET must be set when a webhook URL is set")
-        return self
-
-    @property
-    def enabled(self) -> bool:
-        return self.token is not None
-
-
-class WebSettings(_Area):
-    """The HTTP server that receives webhooks (and serves /healthz)."""
-
-    listen: str = "0.0.0.0"
-    port: int = Field(default=8443, ge=1, le=65535)
-    max_body_bytes: int = Field(default=1_000_000, ge=1024)  # a webhook body larger is refused
-
-
-class DeliverySettings(_Area):
-    """The outbox: how often it is looked at, how much at a time, retries and rates."""
-
-    interval_seconds: float = Field(default=20, gt=0)
-    batch: int = Field(default=50, ge=1)
-    max_attempts: int = Field(default=8, ge=1)  # then the row's final state names the reason
-    backoff_seconds: float = Field(default=30, gt=0)  # first retry; doubles up to the maximum
-    backoff_max_seconds: float = Field(default=3600, gt=0)
-    # Telegram: about 30 messages a second in all and 1 a second per chat (Bot API FAQ).
-    rate_per_second: float = Field(default=30, gt=0)
-    rate_per_chat_per_second: float = Field(default=1, gt=0)
-    # A limiter shared by every process (e.g. redis://127.0.0.1:6379/0); in-process when unset.
-    redis_url: str | None = None
-
-
-class SearchSettings(_Area):
-    """The question matcher's optional sentence-embedding model."""
-
-    embeddings: bool = True  # off: BM25 alone
-    # Where content-text vectors are cached; unset: $XDG_CACHE_HOME/sxsh-bot or ~/.cache/sxsh-bot
-    cache_dir: Path | None = None
-    # The model's CPU threads; 1 keeps one question's latency independent of busy neighbours.
-    threads: int = Field(default=1, ge=1, le=64)
-
-
-class LimitSettings(_Area):
-    """How much one person can make the bot do, and how hard a reply is tried (bot/flood.py,
-    the Telegram channel's update processor and request limiter)."""
-
-    # A person may send `flood_burst` messages at once, then `flood_per_minute` (0: no limit).
-    # 30 lets a whole assessment be answered by quick button presses; people type < 1 a second.
-    flood_burst: int = Field(default=30, ge=0)
-    flood_per_minute: float = Field(default=60, gt=0)
-    # Different people's messages handled at the same time; one person's always in order.
-    concurrent_people: int = Field(default=16, ge=1, le=256)
-    # A reply is tried this many times on a 5xx, timeout or connection error (then dropped, logged).
-    reply_attempts: int = Field(default=3, ge=1, le=10)
-    # A 429 asking one chat to wait longer than this is not waited out for a reply.
-    reply_max_wait_seconds: float = Field(default=60, ge=0)
-
-
-AREAS: dict[str, type[_Area]] = {
-    "telegram": TelegramSettings,
-    "zalo_oa": ZaloOASettings,
-    "zalo_bot": ZaloBotSettings,
-    "web": WebSettings,
-    "delivery": DeliverySettings,
-    "search": SearchSettings,
-    "limits": LimitSettings,
-}
 
 
 class Settings(BaseSettings):
@@ -305,6 +117,7 @@ class Settings(BaseSettings):
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    tickets: TicketSettings = Field(default_factory=TicketSettings)
 
     @classmethod
     def settings_customise_sources(

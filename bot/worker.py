@@ -59,8 +59,14 @@ class Content:
         return self.store
 
 
-async def open_senders(settings: Settings, stack: AsyncExitStack) -> dict[str, Sender]:
-    """A sender per configured channel; closed with `stack`."""
+async def open_senders(
+    settings: Settings,
+    stack: AsyncExitStack,
+    engine: Engine | None = None,
+    clock: Clock | None = None,
+) -> dict[str, Sender]:
+    """A sender per configured channel; closed with `stack`. Zalo OA needs the database (its
+    tokens and reply windows live there)."""
     senders: dict[str, Sender] = {}
     if settings.telegram.token is not None:
         from telegram import Bot
@@ -80,6 +86,15 @@ async def open_senders(settings: Settings, stack: AsyncExitStack) -> dict[str, S
         )
         await stack.enter_async_context(bot)
         senders["telegram"] = TelegramSender(bot)
+    if settings.zalo_oa.enabled and engine is not None and clock is not None:
+        import httpx
+
+        from bot.channels.zalo_oa.app import open_sender
+
+        http = await stack.enter_async_context(
+            httpx.AsyncClient(timeout=settings.zalo_oa.http_timeout)
+        )
+        senders["zalo_oa"] = open_sender(settings, engine, clock, http)
     return senders
 
 
@@ -114,7 +129,7 @@ async def run(
     content = Content(engine, ContentStore.load(settings.content_dir))
     try:
         async with AsyncExitStack() as stack:
-            senders = await open_senders(settings, stack)
+            senders = await open_senders(settings, stack, engine, clock)
             if not senders:
                 log.warning("no channel configured (SXSH_TELEGRAM_TOKEN): nothing to deliver")
             delivery = Delivery.from_settings(engine, content, clock, senders, settings.delivery)

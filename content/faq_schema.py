@@ -119,6 +119,7 @@ class Intents(_Model):
 
     question_words: list[str] = Field(default_factory=list)
     question_ends: list[str] = Field(default_factory=list)
+    clause_joins: list[str] = Field(default_factory=list)
     person_phrases: list[str] = Field(default_factory=list)
     person_nouns: list[str] = Field(default_factory=list)
     person_asks: list[str] = Field(default_factory=list)

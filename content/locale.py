@@ -15,23 +15,58 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_decimal
 
 from content.texts import Texts
 
 DAY = "EEEE, dd/MM/yyyy"  # Thứ Sáu, 08/11/2019
 DATE = "dd/MM/yyyy"  # 08/11/2019
+SHORT_DATE = "dd/MM"  # 08/11
 TIME = "HH:mm"  # 08:00, 24-hour in both languages
 BABEL_LOCALE = {"vi": "vi_VN", "en": "en_GB"}  # en_GB: day-first habits, "Friday" not "Fri."
 MILLION, BILLION = 1_000_000, 1_000_000_000
 
 
+def in_zone(moment: datetime, tz: ZoneInfo) -> datetime:
+    """`moment` in the time zone `tz` (a naive datetime is UTC, as the database stores it)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(tz)
+
+
+def wall_clock(moment: datetime) -> str:
+    """A local time as it stands, no zone conversion: "08/11/2019 08:00" (CSV cells, whose
+    naive local datetimes are already in the officers' zone)."""
+    return format_datetime(moment.replace(tzinfo=None), f"{DATE} {TIME}", locale="vi_VN")
+
+
 def _babel(lang: str) -> str:
     return BABEL_LOCALE.get(lang, BABEL_LOCALE["vi"])
+
+
+def date_text(day: date, lang: str) -> str:
+    """A calendar day (no time zone involved, e.g. a programme's deadline): "08/11/2019"."""
+    return format_date(day, DATE, locale=_babel(lang))
+
+
+def number_text(
+    value: float | int | Decimal, lang: str, decimals: int = 2, fixed: bool = False
+) -> str:
+    """ "1.234.567" (vi) / "1,234,567" (en); "42,5" / "42.5"; at most `decimals` decimals,
+    rounded half up, no trailing zeros; with `fixed` exactly `decimals` ("70,0": table
+    columns). Any number of digits; infinity and NaN are written as Python writes them."""
+    exact = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    if not exact.is_finite():
+        return str(value)
+    step = Decimal(1).scaleb(-decimals)
+    with localcontext() as context:  # room for every digit (quantize fails past the precision)
+        context.prec = max(context.prec, exact.adjusted() + decimals + 3)
+        rounded = exact.quantize(step, ROUND_HALF_UP)
+        return format_decimal(rounded, format=_pattern(decimals, fixed), locale=_babel(lang))
 
 
 @dataclass(frozen=True)
@@ -44,9 +79,7 @@ class Locale:
 
     def local(self, moment: datetime) -> datetime:
         """`moment` in this time zone (a naive datetime is UTC)."""
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(self.tz)
+        return in_zone(moment, self.tz)
 
     def _day(self, moment: date | datetime) -> date:
         return self.local(moment).date() if isinstance(moment, datetime) else moment
@@ -68,18 +101,22 @@ class Locale:
         """ "08/11/2019 08:00": compact, for lists and tables."""
         return f"{self.date(moment)} {self.time(moment)}"
 
+    def short_date_time(self, moment: datetime) -> str:
+        """ "08/11 08:00": day and month without the year, for this year's lists."""
+        return f"{format_date(self._day(moment), SHORT_DATE, locale=_babel(self.lang))} " + (
+            self.time(moment)
+        )
+
     def weekday_date_time(self, moment: datetime) -> str:
         """ "Thứ Sáu, 08/11/2019 lúc 08:00" / "Friday, 08/11/2019 at 08:00"."""
         return self.texts.get(
             self.lang, "locale.day_at_time", day=self.weekday_date(moment), time=self.time(moment)
         )
 
-    def number(self, value: float | int | Decimal, decimals: int = 2) -> str:
+    def number(self, value: float | int | Decimal, decimals: int = 2, fixed: bool = False) -> str:
         """ "1.234.567" / "1,234,567"; "42,5" / "42.5"; at most `decimals` decimals, rounded
-        half up, no trailing zeros."""
-        return format_decimal(
-            _round(value, decimals), format=_pattern(decimals), locale=_babel(self.lang)
-        )
+        half up, no trailing zeros; with `fixed` exactly `decimals` ("70,0": table columns)."""
+        return number_text(value, self.lang, decimals, fixed)
 
     def percent(self, value: float | int | Decimal, decimals: int = 1) -> str:
         """ "42,5 %" / "42.5%" (CLDR's spacing for each language)."""
@@ -97,10 +134,5 @@ class Locale:
         return self.texts.get(self.lang, key, n=n)
 
 
-def _round(value: float | int | Decimal, decimals: int) -> Decimal:
-    step = Decimal(1).scaleb(-decimals)
-    return Decimal(str(value)).quantize(step, ROUND_HALF_UP)
-
-
-def _pattern(decimals: int) -> str:
-    return "#,##0" + ("." + "#" * decimals if decimals > 0 else "")
+def _pattern(decimals: int, fixed: bool = False) -> str:
+    return "#,##0" + ("." + ("0" if fixed else "#") * decimals if decimals > 0 else "")

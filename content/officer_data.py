@@ -8,15 +8,12 @@ from datetime import date
 from typing import Any
 
 from content.faq_schema import ContactInfo, Programme, local
+from content.locale import date_text
 
 
 # ---------------------------------------------------------------------------------------
 # Rendering officer data
 # ---------------------------------------------------------------------------------------
-def format_date(d: date) -> str:
-    return d.strftime("%d/%m/%Y")
-
-
 def render_contacts(contacts: Any, lang: str, w: dict[str, str]) -> str:
     """Each contact with what officers have filled in; what is not known yet is left out, and
     one line at the end says officers will complete it (never a line of "chưa cập nhật")."""
@@ -50,7 +47,7 @@ def _programme_block(p: Programme, lang: str, w: dict[str, str]) -> tuple[str, b
     if amount:
         lines.append(f"  {w['amount']}: {amount}")
     if p.deadline:
-        lines.append(f"  {w['deadline']}: {format_date(p.deadline)}")
+        lines.append(f"  {w['deadline']}: {date_text(p.deadline, lang)}")
     return "\n".join(lines), amount is None or p.deadline is None
 
 
@@ -102,7 +99,7 @@ def render_programmes_apply(
         if docs:
             lines.append(f"  {w['documents']}: " + "; ".join(docs))
         if p.deadline:
-            lines.append(f"  {w['deadline']}: {format_date(p.deadline)}")
+            lines.append(f"  {w['deadline']}: {date_text(p.deadline, lang)}")
         c = contacts.get(p.contact) if p.contact else None
         reach = ", ".join(x for x in (c.phone, c.email) if x) if c is not None else ""
         if c is not None:

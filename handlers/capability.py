@@ -110,6 +110,9 @@ class Capability:
     name: str
     commands: tuple[Command, ...] = ()
     buttons: Mapping[str, Handler] = field(default_factory=dict)  # namespace -> handler
+    # Namespaces of `buttons` only officers may press: to anyone else they do not exist (a
+    # forged press gets the ordinary stale-button answer), checked at each press.
+    officer_buttons: frozenset[str] = frozenset()
     flow: Flow | None = None
     menu: tuple[MenuItem, ...] = ()
     outbox: tuple[OutboxKind, ...] = ()

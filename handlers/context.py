@@ -11,12 +11,13 @@ from sqlmodel import Session
 
 from content.locale import Locale
 from handlers.messages import Button, Inbound, Reply
+from handlers.roles import is_officer
 from storage.models import Contact
 
 if TYPE_CHECKING:
     from content.store import ContentStore
     from handlers.clock import Clock
-    from handlers.ports import CapabilityView, HandlerSettings
+    from handlers.ports import CapabilityView, HandlerSettings, ReportFiles
 
 
 # The longest message the bot reads (Telegram's own limit; a person cannot send more there).
@@ -33,6 +34,7 @@ class Context:
     settings: HandlerSettings
     clock: Clock
     registry: CapabilityView  # the registry (handlers/registry.py), seen through what handlers use
+    files: ReportFiles | None = None  # None: this process cannot make files (tests, tools)
     is_new: bool = False
     _now: datetime | None = field(default=None, repr=False)
 
@@ -48,9 +50,11 @@ class Context:
 
     @property
     def is_officer(self) -> bool:
-        # Checked on the server against the settings of this moment, never from the message
-        # nor from a role stored once (an id removed from the settings loses its rights at once).
-        return self.settings.is_officer(self.contact.channel, self.contact.platform_id)
+        # Checked on the server at every message against the settings and the officers table,
+        # never from the message nor a role stored once: a removal takes effect at once.
+        return is_officer(
+            self.session, self.settings, self.contact.channel, self.contact.platform_id
+        )
 
     @property
     def locale(self) -> Locale:

@@ -1,5 +1,5 @@
-""" "Gặp cán bộ": the person writes what they need and it goes to the officers' work list
-(`sxsh-bot questions --unanswered`), marked as passed to an officer."""
+""" "Gặp cán bộ": the person writes what they need and it becomes a ticket for the officers
+(handlers/tickets), marked as a request for a person (👤)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from handlers.capability import Capability, Command, Flow, MenuItem
 from handlers.context import MAX_TEXT, Context
 from handlers.messages import Button, Reply
 from handlers.start import menu_button
+from handlers.tickets import intake
 from storage import contacts, questions
+from storage.tickets_models import TicketSource
 
 FLOW = "handoff"
 
@@ -52,7 +54,8 @@ def _pass_on(ctx: Context, text: str) -> list[Reply]:
         now=ctx.now,
     )
     questions.mark_handed_off(ctx.session, row.id, ctx.contact.id)
-    return [ctx.reply("handoff.done", buttons=[menu_button(ctx)])]
+    _, told = intake.request(ctx, text, TicketSource.person, row.id)
+    return [ctx.reply("handoff.done", buttons=[menu_button(ctx)]), *told]
 
 
 CAPABILITY = Capability(

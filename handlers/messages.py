@@ -17,6 +17,9 @@ class Inbound:
     language: str | None = None  # the platform's hint, e.g. Telegram's language_code
     kind: str = "message"  # message | button | blocked | unblocked | unsupported
     message_id: str | None = None  # for de-duplication where platforms redeliver
+    # The text of the bot's own message this one replies to (Telegram's "reply"): an officer
+    # replying to a ticket card answers that ticket.
+    reply_to: str | None = None
 
     @property
     def command(self) -> tuple[str, str] | None:

@@ -11,6 +11,8 @@ class HandlerSettings(Protocol):
     default_language: str  # "vi" or "en"
     assessment_expiry_days: int
     assessment_nudge_hours: int
+    officer_ids: list[str]  # "telegram:123", as in SXSH_OFFICER_IDS
+    tickets: Any  # bot.settings.TicketSettings: reopen_days, remind_after_hours, work hours
 
     @property
     def tz(self) -> ZoneInfo: ...
@@ -29,3 +31,24 @@ class CapabilityView(Protocol):
     menu: list[Any]  # handlers.capability.MenuItem, in menu order
 
     def menu_item(self, key: str) -> Any: ...  # MenuItem | None
+
+
+class ReportFiles(Protocol):
+    """The files an officer receives in chat, made by the composition root (bot/exports/
+    satisfies it): handlers compute the figures and rows, never write files themselves."""
+
+    def figures_png(self, figures: Any, texts: Any) -> bytes:
+        """The chart of handlers.reports.figures.Figures, labels from content.texts.Texts."""
+        ...
+
+    def responses_xlsx(
+        self,
+        headers: list[str],
+        rows: list[list[Any]],
+        summary: tuple[list[str], list[list[Any]]],
+        lang: str,
+        texts: Any,
+        notes: list[str],
+    ) -> bytes:
+        """The assessment export (bot/exports/xlsx.responses_workbook) as .xlsx bytes."""
+        ...

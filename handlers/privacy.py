@@ -15,10 +15,11 @@ from handlers.messages import Button, Reply
 from handlers.start import menu_button
 from storage import erasure
 from storage.models import ConsentRecord, Contact, Outbox
+from storage.zalo_oa_models import ZaloOAContact
 
 
 def show(ctx: Context, args: str = "") -> list[Reply]:
-    c, tz, t = ctx.contact, ctx.settings.tz, ctx.t
+    c, t = ctx.contact, ctx.t
     lines = [
         t("privacy.title"),
         t(
@@ -27,8 +28,8 @@ def show(ctx: Context, args: str = "") -> list[Reply]:
             user_id=c.platform_id,
             language=c.language,
             status=t(f"privacy.status.{c.status}"),
-            first_seen=c.first_seen.astimezone(tz).strftime("%d/%m/%Y %H:%M"),
-            last_seen=c.last_seen.astimezone(tz).strftime("%d/%m/%Y %H:%M"),
+            first_seen=ctx.locale.date_time(c.first_seen),
+            last_seen=ctx.locale.date_time(c.last_seen),
         ),
     ]
     for cap in ctx.registry.capabilities:
@@ -40,7 +41,7 @@ def show(ctx: Context, args: str = "") -> list[Reply]:
 
 
 def describe_consents(ctx: Context) -> list[str]:
-    tz, t = ctx.settings.tz, ctx.t
+    t = ctx.t
     consents = ctx.session.exec(
         select(ConsentRecord)
         .where(ConsentRecord.contact_id == ctx.contact.id)
@@ -57,7 +58,7 @@ def describe_consents(ctx: Context) -> list[str]:
             t(
                 "privacy.consent_line",
                 purpose=t(f"privacy.purpose.{rec.purpose}"),
-                when=rec.given_at.astimezone(tz).strftime("%d/%m/%Y %H:%M"),
+                when=ctx.locale.date_time(rec.given_at),
                 version=rec.wording_version,
                 state=t(f"privacy.consent_state.{state}"),
             )
@@ -84,6 +85,8 @@ def button(ctx: Context, arg: str) -> list[Reply]:
 def erase_own(session, contact: Contact, content) -> None:  # noqa: ANN001
     session.exec(delete(ConsentRecord).where(ConsentRecord.contact_id == contact.id))
     session.exec(delete(Outbox).where(Outbox.contact_id == contact.id))
+    # The Zalo reply window (last message id and time) is channel state about the person.
+    session.exec(delete(ZaloOAContact).where(ZaloOAContact.contact_id == contact.id))
 
 
 def _delete(ctx: Context) -> list[Reply]:
@@ -103,7 +106,7 @@ CAPABILITY = Capability(
     commands=(Command("mydata", show), Command("deletedata", ask_delete)),
     buttons={"pv": button},
     personal=PersonalData(
-        tables=("consent_records", "outbox", "contacts"),
+        tables=("consent_records", "outbox", "contacts", "zalo_oa_contacts"),
         erase=erase_own,
         describe=describe_consents,
     ),

@@ -21,7 +21,9 @@ from handlers.capability import Capability, MenuItem, PersonalData
 from handlers.context import Context
 from handlers.messages import Button, Reply
 from handlers.payload import row_id
+from handlers.tickets import intake
 from storage import questions
+from storage.tickets_models import TicketSource
 
 log = logging.getLogger(__name__)
 
@@ -140,9 +142,7 @@ def fallback_replies(
     topic (gold prices, land papers) gets no topic buttons: they would only look random."""
     kb = content.knowledge
     suffix = _suffix(lang, contact_lang)
-    redirect = None
-    if match.offtopic_group is not None and match.offtopic_group < len(kb.offtopic):
-        redirect = kb.offtopic[match.offtopic_group].redirect
+    redirect = _redirect(content, match)
     near = match.alternatives[:MAX_RELATED] if match.score >= ALTERNATIVES_FLOOR else []
     if redirect is not None:
         near = []  # outside the department's remit: where to ask instead, not our topics
@@ -157,6 +157,12 @@ def fallback_replies(
     else:
         text = _t(content, lang, "qa.not_sure" if len(buttons) > 2 else "qa.not_sure_no_topics")
     return _with_buttons([text], buttons)
+
+
+def _redirect(content: ContentStore, match: Match) -> object | None:
+    """Where to ask instead, for a question outside the department's remit (offtopic.yaml)."""
+    group, offtopic = match.offtopic_group, content.knowledge.offtopic
+    return offtopic[group].redirect if group is not None and group < len(offtopic) else None
 
 
 def middle_replies(
@@ -255,15 +261,22 @@ def on_text(ctx: Context, text: str) -> list[Reply]:
     match = ctx.content.knowledge.index.search(text)
     lang = answer_language(match, ctx.lang)
     log_id = _log(ctx, text, lang, match)
-    # A request for a person opens a request to the officers at once (issue 11's ticket inbox
-    # does not exist yet: this is the existing handoff, seen in /questions).
+    # A request for a person opens (or joins) a ticket for the officers at once.
     if (
         match.person
         and log_id is not None
         and questions.mark_handed_off(ctx.session, log_id, ctx.contact.id) is not None
     ):
-        return person_replies(ctx, lang)
-    return compose(ctx.content, text, ctx.lang, _today(ctx), log_id=log_id, match=match).replies
+        _, told = intake.request(ctx, text, TicketSource.person, log_id)
+        return person_replies(ctx, lang) + told
+    answer = compose(ctx.content, text, ctx.lang, _today(ctx), log_id=log_id, match=match)
+    if answer.kind == "not_sure" and _redirect(ctx.content, match) is None:
+        # The bot could not answer: a ticket (a question outside the remit is not one: the
+        # person was told where to ask).
+        _, told = intake.request(ctx, text, TicketSource.unanswered, log_id)
+    else:
+        told = intake.follow_up(ctx, text)  # joins (or reopens) the person's ticket, if any
+    return answer.replies + told
 
 
 def _log(ctx: Context, text: str, lang: str, match: Match) -> int | None:
@@ -311,6 +324,7 @@ def button(ctx: Context, arg: str) -> list[Reply]:
     if question_id is not None:
         row = questions.mark_handed_off(ctx.session, question_id, ctx.contact.id)
         if row is not None:
+            intake.asked_for_person(ctx, row.id, row.text)
             return [Reply(text=ctx.t("qa.handed_off"), buttons=[start.menu_button(ctx)])]
     return [ctx.reply("stale_button"), start.menu(ctx)]
 

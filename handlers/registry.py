@@ -13,7 +13,18 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from handlers import assessment, events, handoff, officer, privacy, qa, start
+from handlers import (
+    assessment,
+    channel_alerts,
+    events,
+    handoff,
+    officer,
+    privacy,
+    qa,
+    start,
+    stats,
+    tickets,
+)
 from handlers.capability import Capability, Command, Flow, Handler, Job, MenuItem, OutboxKind
 from handlers.messages import Reply
 
@@ -32,6 +43,9 @@ CAPABILITIES: tuple[Capability, ...] = (
     events.CAPABILITY,
     privacy.CAPABILITY,
     officer.CAPABILITY,
+    tickets.CAPABILITY,
+    stats.CAPABILITY,
+    channel_alerts.CAPABILITY,
 )
 
 
@@ -47,12 +61,14 @@ class Registry:
         self.menu: list[MenuItem] = []
         self.outbox: dict[str, OutboxKind] = {}
         self.jobs: list[Job] = []
+        self.officer_buttons: set[str] = set()
         for cap in self.capabilities:
             for cmd in cap.commands:
                 for name in (cmd.name, *cmd.aliases):
                     _add(self.commands, name, cmd, "command")
             for namespace, handler in cap.buttons.items():
                 _add(self.buttons, namespace, handler, "button namespace")
+            self.officer_buttons |= set(cap.officer_buttons)
             if cap.flow is not None:
                 _add(self.flows, cap.flow.name, cap.flow, "flow")
             for item in cap.menu:
@@ -71,6 +87,13 @@ class Registry:
         if cmd is None or (cmd.officer_only and not is_officer):
             return None
         return cmd
+
+    def button(self, namespace: str, is_officer: bool) -> Handler | None:
+        """The handler of a button namespace, or None; officer namespaces do not exist for
+        others."""
+        if namespace in self.officer_buttons and not is_officer:
+            return None
+        return self.buttons.get(namespace)
 
     def flow(self, name: str | None) -> Flow | None:
         return self.flows.get(name or "")

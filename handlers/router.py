@@ -19,8 +19,9 @@ from handlers import qa, start
 from handlers.clock import Clock, SystemClock
 from handlers.context import MAX_TEXT, Context
 from handlers.messages import Inbound, Reply
-from handlers.ports import HandlerSettings
+from handlers.ports import HandlerSettings, ReportFiles
 from handlers.registry import REGISTRY, Registry
+from handlers.tickets import inbox
 from storage import app_state, contacts, inbound_seen
 from storage.db import session_scope
 from storage.models import ContactStatus
@@ -39,6 +40,7 @@ class Conversation:
     clock: Clock = field(default_factory=SystemClock)
     content_generation: int = 0
     registry: Registry = REGISTRY
+    files: ReportFiles | None = None  # chart and Excel files for officers (bot/exports/)
 
     # -- entry point ---------------------------------------------------------------------
     def handle(self, inbound: Inbound) -> list[Reply]:
@@ -84,6 +86,7 @@ class Conversation:
                 settings=self.settings,
                 clock=self.clock,
                 registry=self.registry,
+                files=self.files,
                 is_new=is_new,
                 _now=now,
             )
@@ -102,7 +105,10 @@ class Conversation:
             return (flow.on_text(ctx, "") if flow else None) or ctx.reply("unsupported")
         if inbound.payload is not None:
             ns, _, arg = inbound.payload.partition(":")
-            handler = self.registry.buttons.get(ns)
+            # Officer namespaces (ticket cards) do not exist for others: rights at each press.
+            handler = self.registry.button(
+                ns, ns in self.registry.officer_buttons and ctx.is_officer
+            )
             if handler is None:
                 return [ctx.reply("stale_button"), start.menu(ctx)]
             return handler(ctx, arg)
@@ -129,7 +135,12 @@ class Conversation:
         return self.on_text(ctx, text)
 
     def on_text(self, ctx: Context, text: str) -> list[Reply] | Reply:
-        """Free text that no open flow took: a question for the knowledge base."""
+        """Free text that no open flow took: an officer's reply to a ticket card, or a
+        question for the knowledge base."""
+        if ctx.inbound.reply_to:
+            answered = inbox.on_card_reply(ctx, text)
+            if answered is not None:
+                return answered
         return qa.on_text(ctx, text)
 
     def _pause_flow_if_left(self, ctx: Context) -> list[Reply]:

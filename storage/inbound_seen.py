@@ -41,3 +41,9 @@ def forget_older_than(session: Session, cutoff: datetime) -> int:
     """Housekeeping: drop keys of events older than `cutoff`; returns how many."""
     result = session.execute(delete(SeenInbound).where(SeenInbound.seen_at < cutoff))
     return result.rowcount or 0
+
+
+def seen(session: Session, channel: str, platform_id: str, event_id: str) -> bool:
+    """Whether the event was handled already (a read: `first_time` is what records it)."""
+    key = _key(channel, platform_id, event_id)
+    return session.get(SeenInbound, key) is not None

@@ -91,26 +91,7 @@ class QuestionLog(SQLModel, table=True):
     alternatives: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON list
     handed_off: bool = False  # the person asked for an officer
     created_at: datetime = Field(index=True)
-    answered_at: datetime | None = None  # the first officer answer (see OfficerAnswer)
-
-
-class OfficerAnswer(SQLModel, table=True):
-    """Every officer answer to a question, kept: who, when, what. Each is delivered once, by
-    its own outbox row keyed by this id."""
-
-    __tablename__ = "officer_answers"
-    __table_args__ = {"sqlite_autoincrement": True}
-
-    id: int | None = Field(default=None, primary_key=True)
-    question_id: int = Field(foreign_key="question_log.id", index=True, ondelete="CASCADE")
-    # "telegram:123" for an officer in chat, "cli:NAME" on the command line; None once the
-    # officer deleted their own data (/deletedata).
-    officer: str | None = Field(default=None, max_length=96)
-    officer_contact_id: int | None = Field(
-        default=None, foreign_key="contacts.id", index=True, ondelete="SET NULL"
-    )
-    text: str = Field(sa_column=Column(Text, nullable=False))
-    created_at: datetime
+    answered_at: datetime | None = None  # before migration 0011; tickets hold answers now
 
 
 class Enterprise(SQLModel, table=True):

@@ -10,11 +10,12 @@ from bot.app import build_conversation
 from bot.channels import telegram
 from bot.delivery import Delivery, Kind, KindTable, RetryPolicy
 from bot.delivery.lanes import registered_kinds
-from handlers import officer
 from handlers.messages import Reply
-from storage import contacts, outbox, questions
+from handlers.tickets import inbox
+from storage import contacts, outbox, questions, tickets
 from storage.db import session_scope
 from storage.models import Outbox
+from storage.tickets_models import TicketSource
 from tests.conftest import make_settings
 from tests.support.telegram_server import DEFAULT_TOKEN, FakeTelegram
 
@@ -91,8 +92,12 @@ def ask_and_answer(conv, clock, answer: str, user_id: int = PERSON) -> int:
             alternatives=[],
             now=clock.now(),
         )
-        officer.answer_question(s, q.id, answer, "telegram:42", clock.now())
-        return q.id
+        ticket = tickets.open_ticket(
+            s, contact_id=contact.id, channel="telegram", question=q.text, lang="vi",
+            source=TicketSource.unanswered, now=clock.now(), question_log_id=q.id,
+        )  # fmt: skip
+        inbox.answer_ticket(s, ticket.id, answer, "telegram:42", clock.now())
+        return ticket.id
 
 
 def fail_once_after_first_part(srv: FakeTelegram, status: int) -> None:
@@ -195,7 +200,7 @@ async def test_a_429_pauses_only_that_channel_and_costs_no_attempt(srv, conv, cl
         assert await delivery.run_once() == {}  # Telegram still paused
         clock.advance(seconds=2)
         assert await delivery.run_once() == {"sent": 1}
-    row = the_row_of_kind(conv, officer.REPLY)
+    row = the_row_of_kind(conv, inbox.ANSWER)
     assert (row.status, row.attempts) == ("sent", 1)
     assert [c.status for c in srv.calls if c.method == "sendMessage"] == [429, 200]
 

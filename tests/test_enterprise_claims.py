@@ -4,16 +4,20 @@ report figure until an officer confirms it. Checked where officers see it: expor
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from sqlmodel import Session
 
 from content.forms import default_questionnaire
-from handlers import reports
+from handlers.reports.responses import response_rows
+from handlers.reports.summary import summary
 from storage import enterprises
 from storage.models import Contact, Enterprise, Response
 from tests.chat import Person, rows
 from tests.test_assessment import FULL_RUN, answer_all, begin
 
 Q = default_questionnaire()
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 TAX = "1800123456"  # FULL_RUN's tax code: printed on every invoice, public
 
 
@@ -38,7 +42,7 @@ def two_people(conversation) -> tuple[int, int]:
 
 def export(conversation) -> dict[int, dict[str, object]]:
     with Session(conversation.engine) as s:
-        headers, body = reports.response_rows(s, Q, codes=True)
+        headers, body = response_rows(s, Q, tz=VN, codes=True)
     return {row[0]: dict(zip(headers, row, strict=True)) for row in body}
 
 
@@ -64,11 +68,11 @@ def test_a_strangers_tax_code_changes_nothing_another_person_said(conversation):
 def test_an_unconfirmed_claim_does_not_replace_the_enterprises_figures(conversation):
     two_people(conversation)
     with Session(conversation.engine) as s:
-        summary = reports.summary(s, Q)
-    total = summary[-1]
+        figures = summary(s, Q, tz=VN)
+    total = figures[-1]
     assert total.count == 1
     assert total.yes["know_sxsh"] == 1  # the owner's "có", not the stranger's "không"
-    assert [r.sector for r in summary[:-1]] == ["seafood"]
+    assert [r.sector for r in figures[:-1]] == ["seafood"]
 
 
 def test_an_officer_confirms_a_claim_then_the_latest_answers_count(conversation):
@@ -80,7 +84,7 @@ def test_an_officer_confirms_a_claim_then_the_latest_answers_count(conversation)
         assert claim.record_name == "Công ty TNHH Thủy sản Demo"
         enterprises.decide(s, second, "cli:lan", confirm=True)
         s.commit()
-        total = reports.summary(s, Q)[-1]
+        total = summary(s, Q, tz=VN)[-1]
     assert total.count == 1 and total.yes["know_sxsh"] == 0  # the latest now counts
     response = rows(conversation, Response, Response.id == second)[0]
     assert (response.enterprise_claim, response.claim_decided_by) == ("verified", "cli:lan")
@@ -92,8 +96,8 @@ def test_a_rejected_claim_stands_alone(conversation):
     with Session(conversation.engine) as s:
         enterprises.decide(s, second, "cli:lan", confirm=False)
         s.commit()
-        summary = reports.summary(s, Q)
-    assert summary[-1].count == 2  # counted as its own respondent now
+        figures = summary(s, Q, tz=VN)
+    assert figures[-1].count == 2  # counted as its own respondent now
     assert rows(conversation, Response, Response.id == second)[0].enterprise_id is None
 
 

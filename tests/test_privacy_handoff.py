@@ -82,11 +82,11 @@ async def test_officer_answers_a_question_and_the_person_receives_it(conversatio
     officer.says("/questions")
     assert "#1" in officer.text and "khuyến công" in officer.text
     officer.says("/reply 99 không có")
-    assert "Không có câu hỏi #99" in officer.text
+    assert "Không có phiếu #99" in officer.text
     officer.says("/reply 1")
     assert "Chưa có nội dung" in officer.text
     officer.says("/reply 1 Anh/chị nộp tại Sở Công Thương, cán bộ sẽ gọi lại hướng dẫn.")
-    assert "Đã xếp trả lời câu hỏi #1" in officer.text
+    assert "Đã xếp trả lời phiếu #1" in officer.text
     recorder = Recorder()
     delivery = Delivery(conversation.engine, conversation, clock, {"console": recorder})
     assert await delivery.run_once() == {"sent": 1}
@@ -94,8 +94,11 @@ async def test_officer_answers_a_question_and_the_person_receives_it(conversatio
     assert (
         user == "owner" and "nộp tại Sở Công Thương" in reply.text and "khuyến công" in reply.text
     )
-    officer.says("/questions")
-    assert "Không có câu hỏi nào đang chờ" in officer.text
+    officer.says("/inbox")
+    assert "#1" in officer.text and "chờ doanh nghiệp" in officer.text  # answered: their turn
+    officer.says("/close 1")
+    officer.says("/inbox")
+    assert "Không có phiếu nào đang mở" in officer.text
 
 
 def test_cli_reply_queues_the_answer(tmp_path):
@@ -104,7 +107,7 @@ def test_cli_reply_queues_the_answer(tmp_path):
     env = {"SXSH_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
     run(["chat", "--user", "lan"], env, "/officer cần tư vấn lò hơi\n", cwd=tmp_path)
     bad = run(["reply", "7", "trả lời"], env, cwd=tmp_path)
-    assert bad.returncode == 1 and "Không có câu hỏi #7" in bad.stderr
+    assert bad.returncode == 1 and "Không có phiếu #7" in bad.stderr
     ok = run(["reply", "1", "Cán bộ sẽ gọi lại."], env, cwd=tmp_path)
     assert ok.returncode == 0, ok.stderr
     shown = run(["chat", "--user", "lan"], env, "/help\n", cwd=tmp_path)

@@ -238,6 +238,21 @@ def test_a_message_asking_several_things_answers_one_and_offers_the_others(conve
     assert p.text.startswith(kb.entries[offered[0]].vi.short[:40])
 
 
+def test_two_questions_joined_by_a_word_are_both_seen(conversation):
+    """No comma between them: "và" joins two asks (content/intents.yaml: clause_joins)."""
+    kb = conversation.content.knowledge
+    p = Person(conversation)
+    replies = p.says("làm sxsh tốn bao nhiêu tiền và bao lâu thì hoàn vốn")
+    assert logs(conversation)[0].topic == "sxsh.cost"
+    assert replies[0].text.startswith(kb.entries["sxsh.cost"].vi.short[:40])
+    assert replies[-1].text.startswith("Anh/chị cũng hỏi về: ")
+    assert [b.label for b in replies[-1].buttons][0] == kb.entries["sxsh.payback"].vi.title
+    # "và" inside a name joins no questions.
+    replies = p.says("chương trình sản xuất và tiêu dùng bền vững giai đoạn 2021-2030 là gì")
+    assert logs(conversation)[1].topic == "policy.current"
+    assert not any(r.text.startswith("Anh/chị cũng hỏi về") for r in replies)
+
+
 def test_one_question_with_context_offers_nothing_else(conversation):
     p = Person(conversation)
     replies = p.says(

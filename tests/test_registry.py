@@ -80,7 +80,9 @@ def test_menu_and_command_menu_come_from_the_registry(conversation):
     ]
     announced = dict(REGISTRY.announced_commands(conversation.content.texts, "en"))
     assert announced["assess"] == "Quick CP self-assessment"
-    assert not {"questions", "reply", "reload"} & announced.keys()  # officer tools stay hidden
+    assert (
+        not {"inbox", "questions", "reply", "close", "reload"} & announced.keys()
+    )  # officer tools stay hidden
 
 
 def test_renderers_are_found_without_importing_the_capabilities():
@@ -94,8 +96,9 @@ def test_renderers_are_found_without_importing_the_capabilities():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.split("\n")[:2] == [
-        "['assessment_nudge', 'event_announce', 'event_cancelled', 'event_changed', "
-        "'event_promoted', 'event_reminder', 'officer_reply']",
+        "['assessment_nudge', 'channel_alert', 'event_announce', 'event_cancelled', "
+        "'event_changed', 'event_promoted', 'event_reminder', 'officer_reply', 'ticket_card', "
+        "'ticket_digest', 'ticket_reminder']",
         "True",
     ]
 

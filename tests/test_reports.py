@@ -25,9 +25,12 @@ import openpyxl
 import pytest
 from sqlmodel import Session
 
+from bot.exports.csvfile import write_csv
+from bot.exports.xlsx import write_xlsx
 from content.forms import default_questionnaire, score
 from content.forms.scoring import level_label
-from handlers import reports
+from handlers.reports.responses import response_rows
+from handlers.reports.summary import SummaryRow, _share, summary, summary_table
 from storage import assessments, contacts, enterprises, migrate
 from storage.db import make_engine, session_scope
 from tests.forms_support import TEXTS
@@ -203,11 +206,9 @@ def by_code(rows: list[list]) -> list[dict]:
 
 def test_xlsx_with_labels(data, tmp_path):
     session, ids = data
-    headers, rows = reports.response_rows(session, Q, since=SINCE)
+    headers, rows = response_rows(session, Q, tz=VN, since=SINCE)
     path = tmp_path / "phieu.xlsx"
-    reports.write_xlsx(
-        path, headers, rows, summary=reports.summary_table(reports.summary(session, Q, since=SINCE))
-    )
+    write_xlsx(path, headers, rows, summary=summary_table(summary(session, Q, tz=VN, since=SINCE)))
 
     head, body, wb = read_xlsx(path)
     assert wb.sheetnames == ["Phiếu trả lời", "Tóm tắt"]
@@ -304,11 +305,11 @@ def test_xlsx_with_labels(data, tmp_path):
 
 def test_xlsx_summary_sheet(data, tmp_path):
     session, _ = data
-    headers, rows = reports.response_rows(session, Q, since=SINCE)
-    figures = reports.summary(session, Q, since=SINCE, lang="en")
-    summary = reports.summary_table(figures, "en")
+    headers, rows = response_rows(session, Q, tz=VN, since=SINCE)
+    figures = summary(session, Q, tz=VN, since=SINCE, lang="en")
+    table = summary_table(figures, "en")
     path = tmp_path / "en.xlsx"
-    reports.write_xlsx(path, headers, rows, summary=summary, lang="en", notes=["a note"])
+    write_xlsx(path, headers, rows, summary=table, lang="en", notes=["a note"])
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["Responses", "Summary"]
     table = [list(r) for r in wb["Summary"].iter_rows(values_only=True)]
@@ -325,7 +326,7 @@ def test_xlsx_summary_sheet(data, tmp_path):
 
 def test_codes_and_english(data, tmp_path):
     session, ids = data
-    headers, rows = reports.response_rows(session, Q, since=SINCE, codes=True)
+    headers, rows = response_rows(session, Q, tz=VN, since=SINCE, codes=True)
     assert headers == CODE_HEADERS
     r1 = by_code(rows)[0]
     assert (r1["sector"], r1["know_sxsh"], r1["energy_monitoring"]) == (
@@ -338,7 +339,7 @@ def test_codes_and_english(data, tmp_path):
     assert r1["potential_level"] in ("high", "medium", "low")
     assert r1["fuels.coal"] == 1
 
-    headers, rows = reports.response_rows(session, Q, since=SINCE, lang="en")
+    headers, rows = response_rows(session, Q, tz=VN, since=SINCE, lang="en")
     r1 = dict(zip(CODE_HEADERS, rows[0], strict=True))
     assert headers[:2] == ["Response no.", "Submitted at"]
     assert headers[CODE_HEADERS.index("fuels.coal")] == (
@@ -349,20 +350,18 @@ def test_codes_and_english(data, tmp_path):
 
 def test_without_since_every_completed_response(data):
     session, ids = data
-    _, rows = reports.response_rows(session, Q, codes=True)
+    _, rows = response_rows(session, Q, tz=VN, codes=True)
     assert [r[0] for r in rows] == [ids[k] for k in ("R5", "R1", "R6", "R3", "R2")]
-    _, rows = reports.response_rows(session, Q, codes=True, status=None)
+    _, rows = response_rows(session, Q, tz=VN, codes=True, status=None)
     assert ids["R4"] in [r[0] for r in rows]  # only when asked for every status
     # a day boundary is local midnight: 05/03 in Cần Thơ starts at 04/03 17:00 UTC
-    _, rows = reports.response_rows(session, Q, codes=True, since=datetime(2026, 3, 5))
+    _, rows = response_rows(session, Q, tz=VN, codes=True, since=datetime(2026, 3, 5))
     assert [r[0] for r in rows] == [ids["R3"], ids["R2"]]
 
 
 def test_personal_columns_only_with_consent(data):
     session, ids = data
-    headers, rows = reports.response_rows(
-        session, Q, since=SINCE, codes=True, include_personal=True
-    )
+    headers, rows = response_rows(session, Q, tz=VN, since=SINCE, codes=True, include_personal=True)
     assert headers == WITH_PERSONAL
     got = {row[0]: dict(zip(headers, row, strict=True)) for row in rows}
     assert (got[ids["R1"]]["contact_name"], got[ids["R1"]]["contact_phone"]) == (
@@ -375,9 +374,9 @@ def test_personal_columns_only_with_consent(data):
 
 def test_csv_has_bom_and_opens_with_csv_module(data, tmp_path):
     session, ids = data
-    headers, rows = reports.response_rows(session, Q, since=SINCE)
+    headers, rows = response_rows(session, Q, tz=VN, since=SINCE)
     path = tmp_path / "phieu.csv"
-    reports.write_csv(path, headers, rows)
+    write_csv(path, headers, rows)
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     with path.open(encoding="utf-8-sig", newline="") as fh:
@@ -394,7 +393,7 @@ def test_csv_has_bom_and_opens_with_csv_module(data, tmp_path):
 # --- the summary -------------------------------------------------------------------------------
 
 
-def figures(rows: list[reports.SummaryRow]) -> list[tuple]:
+def figures(rows: list[SummaryRow]) -> list[tuple]:
     return [(r.sector, r.label, r.count, r.know, r.applied, r.dedicated) for r in rows]
 
 
@@ -410,9 +409,9 @@ def test_summary_by_sector(data):
         ("beverages", "Đồ uống", 1, 100.0, 100.0, None),
         (None, "Tổng cộng", 4, 75.0, 50.0, 33.3),
     ]
-    assert figures(reports.summary(session, Q)) == expected
-    assert figures(reports.summary(session, Q, since=SINCE)) == expected
-    total = reports.summary(session, Q)[-1]
+    assert figures(summary(session, Q, tz=VN)) == expected
+    assert figures(summary(session, Q, tz=VN, since=SINCE)) == expected
+    total = summary(session, Q, tz=VN)[-1]
     assert total.yes == {"know_sxsh": 3, "applied_sxsh": 2, "dedicated_unit": 1}
     assert total.answered == {"know_sxsh": 4, "applied_sxsh": 4, "dedicated_unit": 3}
 
@@ -420,22 +419,22 @@ def test_summary_by_sector(data):
 def test_summary_since_a_day(data):
     session, _ = data
     # From 05/03 local: C (completed 05/03 03:00 local) and B only.
-    assert figures(reports.summary(session, Q, since=datetime(2026, 3, 5, tzinfo=VN))) == [
+    assert figures(summary(session, Q, tz=VN, since=datetime(2026, 3, 5, tzinfo=VN))) == [
         ("seafood", "Chế biến thủy sản", 1, 100.0, 0.0, 0.0),
         ("rice_food", "Xay xát lúa gạo, thực phẩm", 1, 0.0, 0.0, 100.0),
         (None, "Tổng cộng", 2, 50.0, 0.0, 50.0),
     ]
-    assert figures(reports.summary(session, Q, since=datetime(2027, 1, 1, tzinfo=VN))) == [
+    assert figures(summary(session, Q, tz=VN, since=datetime(2027, 1, 1, tzinfo=VN))) == [
         (None, "Tổng cộng", 0, None, None, None)
     ]
 
 
 def test_share_rounds_half_up():
-    assert reports._share(2, 3) == 66.7
-    assert reports._share(1, 3) == 33.3
-    assert reports._share(1, 8) == 12.5
-    assert reports._share(1, 16) == 6.3  # 6.25: half up, not to even
-    assert reports._share(0, 0) is None
+    assert _share(2, 3) == 66.7
+    assert _share(1, 3) == 33.3
+    assert _share(1, 8) == 12.5
+    assert _share(1, 16) == 6.3  # 6.25: half up, not to even
+    assert _share(0, 0) is None
 
 
 # --- the command line --------------------------------------------------------------------------
@@ -566,6 +565,6 @@ def test_failed_write_leaves_no_file(tmp_path):
     path = tmp_path / "out.xlsx"
     path.write_bytes(b"the previous export")
     with pytest.raises(ValueError):
-        reports.write_xlsx(path, ["a"], [[object()]])  # openpyxl cannot write this cell
+        write_xlsx(path, ["a"], [[object()]])  # openpyxl cannot write this cell
     assert path.read_bytes() == b"the previous export"  # untouched, no half-written file
     assert [p.name for p in tmp_path.iterdir()] == ["out.xlsx"]  # no temporary file left

@@ -168,7 +168,7 @@ def test_an_officer_named_in_a_harmless_form_gets_officer_rights(tmp_path):
     env = {"SXSH_DATABASE_URL": db, "SXSH_OFFICER_IDS": "Console: lan"}
     r = run(["chat", "--user", "lan"], env, "/questions\n", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert "Không có câu hỏi nào đang chờ cán bộ trả lời." in r.stdout
+    assert "Không có phiếu nào đang mở." in r.stdout
     assert "Bot chưa hiểu lệnh" not in r.stdout
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 from sqlmodel import select
 
 from bot.app import build_conversation
-from handlers import officer
+from handlers.tickets import inbox
 from storage.db import session_scope
-from storage.models import QuestionLog
+from storage.tickets_models import Ticket
 from tests.chat import Person
 from tests.conftest import ROOT, make_settings
 from tests.support.telegram_server import DEFAULT_TOKEN, FakeTelegram
@@ -63,10 +63,10 @@ async def test_a_worker_process_delivers_a_due_nudge_and_an_officer_answer(tmp_p
         begin(lan)
         answer_all(lan, FULL_RUN[:3])  # then Lan leaves; a nudge is due 24 h later
         hoa = Person(conv, user_id="1002", channel="telegram")
-        hoa.says("Nhà máy tôi có được hỗ trợ chi phí kiểm toán năng lượng không?")
+        hoa.says("/officer Nhà máy tôi có được hỗ trợ chi phí kiểm toán năng lượng không?")
         with session_scope(conv.engine) as s:
-            question = s.exec(select(QuestionLog).order_by(QuestionLog.id.desc())).first()
-            officer.answer_question(s, question.id, ANSWER, "telegram:42", clock.now())
+            ticket = s.exec(select(Ticket).order_by(Ticket.id.desc())).first()
+            inbox.answer_ticket(s, ticket.id, ANSWER, "telegram:42", clock.now())
         conv.engine.dispose()
         # The frozen clock is days behind the real one: both rows are due for the worker.
         env = worker_env(

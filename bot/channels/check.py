@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.channels import console, telegram
+from bot.channels import console, telegram, zalo_oa
 from bot.channels.base import Limits
 from content import knowledge
 from handlers.messages import Reply
 
-CHANNELS: tuple[Limits, ...] = (telegram.LIMITS, console.LIMITS)
+CHANNELS: tuple[Limits, ...] = (telegram.LIMITS, zalo_oa.LIMITS, console.LIMITS)
 
 
 def payload_problems(payload: str) -> list[str]:

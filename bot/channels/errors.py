@@ -42,3 +42,13 @@ class Retryable(SendError):
 class Permanent(SendError):
     """The platform refuses this message and always will (a 400 other than the above, a
     payload over the platform's limit): do not retry."""
+
+
+class ChannelDown(SendError):
+    """The channel itself cannot send (Zalo: out of quota, OA not verified, API not authorised,
+    tier package needed, tokens need re-authorising): stop the channel's lane for
+    `retry_after` seconds, keep the message, and tell officers."""
+
+    def __init__(self, reason: str = "", retry_after: float = 3600):
+        super().__init__(reason)
+        self.retry_after = float(retry_after)

@@ -21,9 +21,17 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.channels.errors import Blocked, Permanent, SendError, Throttled, Unreachable
+from bot.channels.errors import (
+    Blocked,
+    ChannelDown,
+    Permanent,
+    SendError,
+    Throttled,
+    Unreachable,
+)
 from bot.delivery.lanes import BULK, LANES, REMINDER, REPLY, Kind, KindTable, registered_kinds
 from bot.delivery.policy import RetryPolicy
+from bot.delivery.shared_budget import SharedBudget
 from bot.delivery.throttle import ChannelThrottle, Limits
 from content.store import ContentStore
 from handlers.clock import Clock
@@ -33,7 +41,7 @@ from storage.db import session_scope
 from storage.models import Contact, ContactStatus, Outbox, OutboxStatus
 
 if TYPE_CHECKING:
-    from bot.settings import DeliverySettings
+    from bot.settings_areas import DeliverySettings
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +84,7 @@ class Delivery:
     kinds: KindTable = field(default_factory=lambda: KindTable(registered_kinds))
     stale_after: timedelta = outbox.STALE_AFTER
     throttles: dict[str, ChannelThrottle] = field(default_factory=dict)
+    shared: SharedBudget | None = None  # the budget every process shares (Redis), or none
 
     @classmethod
     def from_settings(
@@ -107,6 +116,7 @@ class Delivery:
                 settings.max_attempts, settings.backoff_seconds, settings.backoff_max_seconds
             ),
             limits={name: unlimited if name == "console" else rates for name in senders},
+            shared=SharedBudget(settings.redis_url) if settings.redis_url else None,
         )
 
     @property
@@ -115,7 +125,9 @@ class Delivery:
 
     def throttle(self, channel: str) -> ChannelThrottle:
         if channel not in self.throttles:
-            self.throttles[channel] = ChannelThrottle(self.limits.get(channel))
+            self.throttles[channel] = ChannelThrottle(
+                self.limits.get(channel), shared=self.shared, channel=channel
+            )
         return self.throttles[channel]
 
     async def run_once(self) -> dict[str, int]:
@@ -189,9 +201,13 @@ class Delivery:
                 sent += 1
                 if sent < len(item.parts):
                     await self._write(outbox.mark_parts, item.row_id, sent)
-        except Throttled as exc:
+        except (Throttled, ChannelDown) as exc:
+            # The platform or the channel itself: the lane stops, the row waits unharmed.
             until = self.clock.now() + timedelta(seconds=exc.retry_after)
             throttle.pause(until)
+            if isinstance(exc, ChannelDown):
+                log.error("channel stopped until %s: %s", until.isoformat(timespec="minutes"),
+                          exc.reason)  # fmt: skip
             return await self._put_back(item, sent, until, exc.reason)
         except Blocked as exc:
             await self._write(self._blocked, item, sent, exc.reason)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from content.forms.schema import NumberWords, Question
 from content.forms.wording import text
+from content.locale import number_text
 from content.textnorm import fold
 
 MAX_DIGITS = 15  # a float holds 15 significant digits exactly; longer input is not a figure
@@ -46,15 +47,11 @@ def _lexicon(words: NumberWords | None) -> _Lexicon:
 
 
 def format_number(value: float | int | None, lang: str = "vi") -> str:
-    """12000000 -> "12.000.000" (vi) / "12,000,000" (en); 1.5 -> "1,5" / "1.5"."""
+    """12000000 -> "12.000.000" (vi) / "12,000,000" (en); 1.5 -> "1,5" / "1.5"; at most six
+    decimals (content/locale.py)."""
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    s = f"{value:,}" if isinstance(value, int) else f"{value:,.6f}".rstrip("0").rstrip(".")
-    if lang == "vi":
-        s = s.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return s
+    return number_text(value, lang, decimals=6)
 
 
 def unit_of(question: Question, lang: str) -> str:

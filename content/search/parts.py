@@ -26,6 +26,7 @@ class Cues:
 
     question_words: list[str] = field(default_factory=list)  # "gi", "bao nhieu", "how"
     question_ends: list[str] = field(default_factory=list)  # "khong", "ko": asks at the end
+    clause_joins: list[str] = field(default_factory=list)  # "va", "dong thoi": join two asks
     person_phrases: list[str] = field(default_factory=list)  # a whole phrase: "nguoi that"
     person_nouns: list[str] = field(default_factory=list)  # "can bo", "nhan vien", "human"
     person_asks: list[str] = field(default_factory=list)  # "gap", "noi chuyen", "talk to"
@@ -72,9 +73,28 @@ def focus(text: str, cues: Cues) -> tuple[str, str] | None:
     return ask, context
 
 
+def _split_joined(clause: str, cues: Cues) -> list[str]:
+    """A clause joined by "và", "đồng thời", "and"... into two clauses that each ask ("nên lập
+    đội gồm những ai và tiến hành theo các bước nào"); else the clause whole. "sản xuất và
+    tiêu dùng bền vững là gì" stays one: its first half asks nothing."""
+    words = clause.split()
+    folded = [fold_words(w) for w in words]
+    for join in cues.clause_joins:
+        n = len(join.split())
+        for i in range(2, len(words) - n - 1):
+            if " ".join(folded[i : i + n]) != join:
+                continue
+            left, right = " ".join(words[:i]), " ".join(words[i + n :])
+            if asks(left, cues) and asks(right, cues):
+                return [*_split_joined(left, cues), *_split_joined(right, cues)]
+    return [clause]
+
+
 def questions(text: str, cues: Cues) -> list[str]:
-    """The clauses that ask something, when a message asks two or more things; else []."""
+    """The clauses that ask something, when a message asks two or more things; else []. Clauses
+    end at punctuation, or at a joining word between two asks (content/intents.yaml)."""
     clauses = [c.strip() for c in _CLAUSE.split(text) if len(c.split()) >= 2]
+    clauses = [part for c in clauses for part in _split_joined(c, cues)]
     asking = [c for c in clauses if asks(c, cues)]
     return asking if len(asking) >= 2 else []
 

@@ -50,7 +50,7 @@ def open_response(ctx: Context, replies: list[Reply]) -> Response | None:
     if response.updated_at < ctx.now - timedelta(days=days):
         assessments.finish(ctx.session, response, assessments.EXPIRED, ctx.now)
         nudge.cancel(ctx.session, response)
-        when = response.started_at.astimezone(ctx.settings.tz).strftime("%d/%m/%Y")
+        when = ctx.locale.date(response.started_at)
         replies.append(ctx.reply("assess.expired", date=when, days=days))
         return None
     return response

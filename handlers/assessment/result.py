@@ -48,7 +48,7 @@ def result_command(ctx: Context, args: str = "") -> list[Reply]:
     if not done or q is None:
         return [ctx.reply("assess.no_result", buttons=[start_button(ctx)])]
     latest = Result.model_validate(json.loads(done[0].result or "{}"))
-    when = done[0].completed_at.astimezone(ctx.settings.tz).strftime("%d/%m/%Y")
+    when = ctx.locale.date(done[0].completed_at)
     texts = _texts(ctx)
     text = ctx.t("assess.last_result", date=when) + "\n\n"
     answers = assessments.answers_of(ctx.session, done[0].id)

@@ -1,39 +1,27 @@
-"""An event as people in Vietnam read it: "Thứ Sáu, 08/11/2019 lúc 08:00", through babel with
-explicit patterns (the named "full" style would add a time-zone name), in the settings' zone."""
+"""An event as people in Vietnam read it: "Thứ Sáu, 08/11/2019 lúc 08:00", in the settings' zone
+(dates and times through content/locale.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time
-
+from content.locale import Locale
 from content.store import ContentStore
 from storage import events as store
 from storage.events_models import Event
 
-DATE = "EEEE, dd/MM/yyyy"  # Thứ Sáu, 08/11/2019 / Friday, 08/11/2019
-TIME = "HH:mm"
-
-
-def date_text(moment: datetime, tz: ZoneInfo, lang: str) -> str:
-    text = format_date(moment.astimezone(tz).date(), DATE, locale=lang)
-    return text[:1].upper() + text[1:]  # babel's Vietnamese weekday is lower case: "thứ Sáu"
-
-
-def time_text(moment: datetime, tz: ZoneInfo, lang: str) -> str:
-    return format_time(moment.astimezone(tz), TIME, locale=lang)
-
 
 def when(content: ContentStore, event: Event, tz: ZoneInfo, lang: str) -> str:
     """ "Thứ Sáu, 08/11/2019 lúc 08:00" or, for a date-only deadline, the date alone."""
+    locale = Locale(lang, tz, content.texts)
     if event.date_only:
-        return date_text(event.starts_at, tz, lang)
+        return locale.weekday_date(event.starts_at)
     return content.texts.get(
         lang,
         "events.when",
-        date=date_text(event.starts_at, tz, lang),
-        time=time_text(event.starts_at, tz, lang),
+        date=locale.weekday_date(event.starts_at),
+        time=locale.time(event.starts_at),
     )
 
 
@@ -75,12 +63,12 @@ def seats_line(content: ContentStore, event: Event, tz: ZoneInfo, lang: str, now
     else:
         line = t.get(lang, "events.seats_left", n=left)
     if event.registration_deadline is not None:
-        deadline = event.registration_deadline
+        deadline, locale = event.registration_deadline, Locale(lang, tz, t)
         line += "\n" + t.get(
             lang,
             "events.register_until",
-            date=date_text(deadline, tz, lang),
-            time=time_text(deadline, tz, lang),
+            date=locale.weekday_date(deadline),
+            time=locale.time(deadline),
         )
     return line
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from handlers import roles
 from handlers.context import Context
 from handlers.events import display, officer_view, service
 from handlers.messages import Button, Reply
@@ -73,12 +74,11 @@ def edit_command(ctx: Context, args: str = "") -> list[Reply]:
     event = store.by_code(ctx.session, args.strip()) if args.strip() else None
     if event is None:
         return [ctx.reply("events.officer.which", codes=_codes(ctx))]
-    tz = ctx.settings.tz
     fields = {
         "kind": event.kind,
         "title_vi": event.title_vi,
         "title_en": event.title_en,
-        "start": event.starts_at.astimezone(tz).strftime(TIME_FORMATS[0]),
+        "start": ctx.locale.date_time(event.starts_at),  # as TIME_FORMATS[0] reads it back
         "place": event.place,
         "capacity": event.capacity,
     }
@@ -275,6 +275,8 @@ def _save(ctx: Context, draft: dict, *, publish: bool) -> list[Reply]:
         ctx.session, fields, status, ctx.content.events, ctx.settings.tz, ctx.now
     )
     _store(ctx, None)
+    action = "event.create" if existing is None else "event.change"
+    roles.record(ctx, action, "event", event.code, f"{what}, {event.status}")
     key = "events.officer.saved_draft"
     if what == "moved" and was_visible:
         key = "events.officer.moved"

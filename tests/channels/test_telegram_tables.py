@@ -93,6 +93,15 @@ IN = [
               "data": "m:assess"}},
           Inbound(channel="telegram", user_id="1001", payload="m:assess", display_name="Lan",
                   language="vi", kind="button", message_id="123456789:cq4382bfdwdsb323b2d9")),
+    InRow("a reply to the bot's message carries the quoted text (an officer answers a card)",
+          {"update_id": 20, "message": message(10, text="Sẽ gọi lại chiều nay", reply_to_message={
+              "message_id": 9, "from": BOT, "chat": PRIVATE, "date": DATE,
+              "text": "🎫 #12 · 👤 mở lúc 30/11/2026 08:00 · telegram"})},
+          said("Sẽ gọi lại chiều nay", reply_to="🎫 #12 · 👤 mở lúc 30/11/2026 08:00 · telegram")),
+    InRow("a reply to the person's own message quotes nothing",
+          {"update_id": 21, "message": message(10, text="ý tôi là", reply_to_message=message(
+              8, text="Câu trước"))},
+          said("ý tôi là")),
     InRow("photo with caption: the caption is the text",
           {"update_id": 4, "message": message(10, photo=PHOTO,
                                               caption="Lò hơi này có tiết kiệm không?")},

@@ -59,6 +59,9 @@ def to_inbound(update: Update) -> Inbound | None:
     )
     # A photo or file with a caption: the caption is what the person wrote to the bot.
     text = msg.text if msg.text is not None else msg.caption
+    quoted = msg.reply_to_message
+    if quoted is not None and quoted.from_user is not None and quoted.from_user.is_bot:
+        common["reply_to"] = quoted.text or quoted.caption
     if text is not None:
         return Inbound(text=text, **common)
     return Inbound(kind="unsupported", **common)

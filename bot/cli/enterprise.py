@@ -6,10 +6,13 @@ A response that gave the tax code of an enterprise it has no link to is a pendin
 from __future__ import annotations
 
 import getpass
-from contextlib import contextmanager
 from typing import Annotated
 
 import typer
+
+from bot.cli.common import fail, open_session
+from bot.cli.common import now as clock_now
+from bot.cli.common import settings as read_settings
 
 enterprise_app = typer.Typer(
     help="Enterprise records: pending claims, confirm, reject, merge.", no_args_is_help=True
@@ -18,23 +21,6 @@ enterprise_app = typer.Typer(
 AsOption = Annotated[
     str | None, typer.Option("--as", help="Officer name recorded (default: the OS user).")
 ]
-
-
-@contextmanager
-def _session():  # noqa: ANN202
-    from bot.cli_common import friendly_errors, settings
-    from storage import migrate
-    from storage.db import make_engine, session_scope
-
-    s = settings()
-    with friendly_errors():
-        migrate.upgrade(s.database_url)
-        engine = make_engine(s.database_url)
-        try:
-            with session_scope(engine) as session:
-                yield session
-        finally:
-            engine.dispose()
 
 
 def _officer(name: str | None) -> str:
@@ -46,7 +32,7 @@ def pending() -> None:
     """Claims waiting for an officer: response, enterprise, tax code, both names."""
     from storage import enterprises
 
-    with _session() as session:
+    with open_session() as session:
         claims = enterprises.pending(session)
         for c in claims:
             typer.echo(
@@ -59,12 +45,22 @@ def pending() -> None:
 
 
 def _decide(response_id: int, officer: str | None, confirm: bool) -> None:
-    from bot.cli_common import fail
     from storage import enterprises
 
     try:
-        with _session() as session:
+        with open_session() as session:
             enterprises.decide(session, response_id, _officer(officer), confirm=confirm)
+            from storage import audit
+
+            action = "enterprise.confirm" if confirm else "enterprise.reject"
+            audit.record(
+                session,
+                _officer(officer),
+                action,
+                clock_now(read_settings()),
+                "response",
+                response_id,
+            )
     except LookupError:
         fail(f"no pending claim for response {response_id} (see `enterprise pending`)", 1)
     typer.echo(f"response {response_id}: {'confirmed' if confirm else 'rejected'}")
@@ -85,11 +81,10 @@ def reject(response_id: int, officer: AsOption = None) -> None:
 @enterprise_app.command("merge")
 def merge(source_id: int, target_id: int) -> None:
     """Two records of one enterprise: move everything of SOURCE_ID into TARGET_ID."""
-    from bot.cli_common import fail
     from storage import enterprises
 
     try:
-        with _session() as session:
+        with open_session() as session:
             moved = enterprises.merge(session, source_id, target_id)
     except LookupError:
         fail(f"cannot merge enterprise {source_id} into {target_id}", 1)

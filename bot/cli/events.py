@@ -9,6 +9,9 @@ from typing import Annotated
 
 import typer
 
+from bot.cli.common import fail, friendly_errors, now, open_session, settings
+from bot.cli.officers import cli_actor
+
 events_app = typer.Typer(
     help="Events: import (YAML, CSV, XLSX), list, show, cancel, export.", no_args_is_help=True
 )
@@ -16,32 +19,17 @@ events_app = typer.Typer(
 
 @contextmanager
 def _session():  # noqa: ANN202
-    """Settings, content, a migrated database and one transaction (commit on success)."""
-    from bot.cli_common import friendly_errors, settings
+    """Settings, events content and a migrated database in one transaction."""
     from content.events import load_events_content
-    from storage import migrate
-    from storage.db import make_engine, session_scope
 
     s = settings()
     with friendly_errors():
         content = load_events_content(s.content_dir)
-        migrate.upgrade(s.database_url)
-        engine = make_engine(s.database_url)
-        try:
-            with session_scope(engine) as session:
-                yield s, content, session
-        finally:
-            engine.dispose()
-
-
-def _now(s):  # noqa: ANN001, ANN202
-    from handlers.clock import clock_starting
-
-    return clock_starting(s.clock_start).now()
+    with open_session(s) as session:
+        yield s, content, session
 
 
 def _event(session, code: str):  # noqa: ANN001, ANN202
-    from bot.cli_common import fail
     from storage import events as store
 
     event = store.by_code(session, code)
@@ -59,6 +47,7 @@ def import_(
     nothing; a changed time or place tells the registrants and moves their reminders."""
     from handlers.events import service
     from handlers.events.importer import ImportError_, check_rows, read_rows
+    from storage import audit
 
     with _session() as (s, content, session):
         try:
@@ -68,11 +57,14 @@ def import_(
             for line in exc.errors:
                 typer.echo(f"  - {line}", err=True)
             raise typer.Exit(1) from None
-        now = _now(s)
+        moment = now(s)
         tally: dict[str, int] = {}
         for row in checked:
-            _, what = service.save(session, row.fields, row.status, content.events, s.tz, now)
+            event, what = service.save(
+                session, row.fields, row.status, content.events, s.tz, moment
+            )
             tally[what] = tally.get(what, 0) + 1
+            audit.record(session, cli_actor(), "event.import", moment, "event", event.code, what)
     summary = ", ".join(f"{n} {what}" for what, n in sorted(tally.items()))
     typer.echo(f"{file.name}: {len(checked)} event(s): {summary}")
 
@@ -106,7 +98,7 @@ def show(code: Annotated[str, typer.Argument(help="The event's code.")]) -> None
         event = _event(session, code)
         lang = s.default_language
         typer.echo(f"{event.code} · {event.status} · version {event.version}")
-        typer.echo(display.card(content, event, s.tz, lang, _now(s)))
+        typer.echo(display.card(content, event, s.tz, lang, now(s)))
         facts = officer_view.summary(session, event)
         for group, counts in facts.items():
             shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"
@@ -117,10 +109,13 @@ def show(code: Annotated[str, typer.Argument(help="The event's code.")]) -> None
 def cancel(code: Annotated[str, typer.Argument(help="The event's code.")]) -> None:
     """Cancel the event: registrants are told once, pending reminders are removed."""
     from handlers.events import service
+    from storage import audit
 
     with _session() as (s, _content, session):
         event = _event(session, code)
-        told = service.cancel(session, event, s.tz, _now(s))
+        moment = now(s)
+        told = service.cancel(session, event, s.tz, moment)
+        audit.record(session, cli_actor(), "event.cancel", moment, "event", code, f"{told} told")
     typer.echo(f"{code}: cancelled; {told} registrant(s) will be told")
 
 
@@ -131,8 +126,9 @@ def export(
 ) -> None:
     """The event's registrations to Excel: who, enterprise, sector, phone (only where the
     person consented), status, registered at (local time), attended."""
+    from bot.exports.xlsx import write_xlsx
     from handlers.events import officer_view
-    from handlers.reports import write_xlsx
+    from storage import audit
 
     with _session() as (s, content, session):
         event = _event(session, code)
@@ -142,4 +138,8 @@ def export(
             content.texts.get(lang, f"events.export.{c}") for c in officer_view.EXPORT_COLUMNS
         ]
     write_xlsx(output, headers, rows, lang=lang)
+    with open_session(s) as session:
+        audit.record(
+            session, cli_actor(), "export.event", now(s), "event", code, f"{len(rows)} rows"
+        )
     typer.echo(f"{output}: {len(rows)} registration(s)")

@@ -1,0 +1,38 @@
+"""The `sxsh-bot` command line (console script `bot.cli:app`): one module per command group,
+registered here. The modules share bot/cli/common.py and never import this package."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.cli import ask, maintenance, questions, reports, run, zalo
+from bot.cli.enterprise import enterprise_app
+from bot.cli.events import events_app
+from bot.cli.officers import audit, officers_app
+from bot.cli.privacy import privacy_app
+
+app = typer.Typer(
+    # Typer's own tracebacks print local variables (a token among them) past the log redaction.
+    pretty_exceptions_enable=False,
+    help="SXSH outreach bot of Sở Công Thương Cần Thơ: run it, chat with it, manage its data.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.command()(run.run)
+app.command()(run.chat)
+app.add_typer(maintenance.db_app, name="db")
+app.add_typer(maintenance.content_app, name="content")
+app.command()(ask.ask)
+app.command()(questions.reply)
+app.command()(questions.questions)
+app.command()(run.worker)
+app.command("outbox")(questions.outbox_status)
+app.add_typer(reports.export_app, name="export")
+app.add_typer(enterprise_app, name="enterprise")
+app.add_typer(reports.report_app, name="report")
+app.add_typer(events_app, name="events")
+app.add_typer(officers_app, name="officers")
+app.command("audit")(audit)
+app.add_typer(privacy_app, name="privacy")
+app.command("serve")(zalo.serve)
+app.add_typer(zalo.zalo_app, name="zalo")

@@ -1,0 +1,119 @@
+"""`sxsh-bot questions`, `reply` and `outbox`: the questions people asked, officers' answers to
+tickets, and what the outbox did with the bot's proactive messages."""
+
+from __future__ import annotations
+
+import getpass
+from typing import Annotated
+
+import typer
+
+from bot.cli.common import SINCE_HELP, fail, locale, now, open_session, parse_day, settings, texts
+
+
+def _table(title: str, columns: tuple[str, ...]):  # noqa: ANN202 - rich.table.Table
+    from rich.table import Table
+
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col, overflow="fold")
+    return table
+
+
+def reply(
+    question_id: Annotated[str, typer.Argument(help="The ticket's number (see /inbox).")],
+    text: Annotated[str, typer.Argument(help="The answer the person receives in the chat.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Send even though the question was answered before.")
+    ] = False,
+    as_: Annotated[
+        str | None,
+        typer.Option(
+            "--as", help="The officer's name recorded with the answer (default: OS user)."
+        ),
+    ] = None,
+) -> None:
+    """Answer a ticket: the running bot sends the answer to the person (audited)."""
+    from handlers.tickets.inbox import AnswerError, answer_ticket, parse_number
+
+    s = settings()
+    words = texts(s)
+    number = parse_number(question_id)
+    if number is None:
+        fail(words.get(s.default_language, "officer.reply_usage"))
+    name = (as_ if as_ is not None else getpass.getuser()).strip()
+    if not name or len(name) > 80 or not name.isprintable():
+        fail("--as: the officer's name, 1 to 80 printable characters")
+    try:
+        with open_session(s) as session:
+            answer_ticket(session, number, text, f"cli:{name}", now(s), force=force)
+    except AnswerError as exc:
+        message = words.get(s.default_language, exc.key, **{**exc.fields, "id": question_id})
+        if exc.key == "officer.reply_already":
+            message += " (sxsh-bot reply --force)"
+        fail(message, code=1)
+    typer.echo(f"Đã xếp trả lời phiếu #{number} để gửi (bot đang chạy sẽ gửi đi).")
+
+
+def questions(
+    unanswered: Annotated[
+        bool,
+        typer.Option(
+            "--unanswered", help="Only those without a confident answer or passed to an officer."
+        ),
+    ] = False,
+    since: Annotated[str | None, typer.Option(help=SINCE_HELP)] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 200,
+) -> None:
+    """List the questions people asked, newest first (the tickets officers answer: /inbox)."""
+    from rich.console import Console
+
+    from storage import questions as qlog
+
+    s = settings()
+    start = parse_day(since, s)
+    with open_session(s, commit=False) as session:
+        if unanswered:
+            rows = qlog.unanswered(session, since=start, limit=limit)
+        else:
+            rows = qlog.recent(session, since=start, limit=limit)
+    loc = locale(s)
+    title = "Unanswered questions" if unanswered else "Questions"
+    columns = ("id", "time", "channel", "contact", "question", "topic", "score", "sure", "officer")
+    table = _table(f"{title} ({len(rows)})", columns)
+    for r in rows:
+        when, sure = loc.date_time(r.created_at), "yes" if r.confident else "no"
+        asked = "asked" if r.handed_off else ""
+        cells = (r.id, when, r.channel, r.contact_id or "", r.text, r.topic or "-")
+        table.add_row(*map(str, cells), f"{r.score:.2f}", sure, asked)
+    Console(width=160).print(table)
+
+
+def outbox_status(
+    limit: Annotated[int, typer.Option(help="At most this many undelivered rows.")] = 20,
+) -> None:
+    """Proactive messages per kind and state, and the newest not delivered, with the reason."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from storage import outbox as ob
+
+    s = settings()
+    with open_session(s, commit=False) as session:
+        counts, rows = ob.summary(session), ob.problems(session, limit)
+    states = ("pending", "sending", "sent", "failed", "unreachable", "unknown", "cancelled")
+    kinds = sorted({kind for kind, _ in counts})
+    table = Table(title="Outbox")
+    for col in ("kind", *states):
+        table.add_column(col, justify="left" if col == "kind" else "right")
+    for kind in kinds:
+        table.add_row(kind, *(str(counts.get((kind, state), 0)) for state in states))
+    console = Console(width=160)
+    console.print(table)
+    loc = locale(s)
+    columns = ("id", "due", "kind", "contact", "attempts", "state", "reason")
+    problems = _table(f"Not delivered ({len(rows)})", columns)
+    for r in rows:
+        cells = (r.id, loc.date_time(r.due_at), r.kind, r.contact_id, r.attempts, r.status)
+        problems.add_row(*map(str, cells), r.error or "")
+    console.print(problems)

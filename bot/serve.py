@@ -1,0 +1,199 @@
+"""`sxsh-bot serve`: every production webhook on one port, as one ASGI app (starlette on
+uvicorn, the way python-telegram-bot's custom-webhook example runs PTB inside another server).
+
+* POST the Telegram webhook path (that of SXSH_TELEGRAM_WEBHOOK_URL, default /telegram): the
+  secret header checked in constant time, the update handed to PTB's queue;
+* POST SXSH_ZALO_OA_WEBHOOK_PATH (/zalo/oa): bot/channels/zalo_oa/webhook.py;
+* GET /healthz: 200 with the database reachable and content loaded, else 503; channels' states.
+
+The process also delivers the outbox (every configured channel's sender) and runs the scheduled
+jobs, as `sxsh-bot run` does.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import signal
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+from urllib.parse import urlparse
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from bot.delivery import Delivery
+from bot.scheduler import start_scheduler
+from bot.settings import Settings
+from handlers.router import Conversation
+
+log = logging.getLogger(__name__)
+
+TELEGRAM_PATH = "/telegram"
+TELEGRAM_SECRET_HEADER = "x-telegram-bot-api-secret-token"
+
+
+def telegram_path(settings: Settings) -> str:
+    url = settings.telegram.webhook_url
+    return (urlparse(url).path or TELEGRAM_PATH) if url else TELEGRAM_PATH
+
+
+def build(conversation: Conversation, settings: Settings) -> Starlette:
+    """The ASGI app; channels start in its lifespan (uvicorn runs it)."""
+    live: dict[str, Any] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette):  # noqa: ANN202
+        async with AsyncExitStack() as stack:
+            senders: dict[str, Any] = {}
+            if settings.telegram.token is not None:
+                senders["telegram"] = await _start_telegram(conversation, settings, stack, live)
+            if settings.zalo_oa.enabled:
+                from bot.channels.zalo_oa.app import ZaloOA
+
+                zalo = await ZaloOA.open(conversation, settings, stack)
+                zalo.pump.start()
+                stack.push_async_callback(zalo.pump.stop)
+                live["zalo_oa"] = zalo
+                senders["zalo_oa"] = zalo.sender
+            delivery = Delivery.from_settings(
+                conversation.engine, conversation, conversation.clock, senders, settings.delivery
+            )
+            scheduler = start_scheduler(
+                delivery,
+                interval_seconds=settings.delivery.interval_seconds,
+                maintenance=conversation.maintenance_jobs(),
+                timezone=settings.timezone,
+            )
+            stack.callback(scheduler.shutdown, wait=False)
+            log.info("serving %s on %s:%s", ", ".join(senders) or "no channel",
+                     settings.web.listen, settings.web.port)  # fmt: skip
+            yield
+
+    async def healthz(request: Request) -> Response:
+        return await _health(conversation, settings, live)
+
+    async def telegram_webhook(request: Request) -> Response:
+        return await _telegram_update(request, settings, live)
+
+    async def zalo_oa_webhook(request: Request) -> Response:
+        zalo = live.get("zalo_oa")
+        if zalo is None:
+            return PlainTextResponse("starting", status_code=503)
+        return await zalo.webhook(request)
+
+    routes = [Route("/healthz", healthz, methods=["GET"])]
+    if settings.telegram.token is not None:
+        routes.append(Route(telegram_path(settings), telegram_webhook, methods=["POST"]))
+    if settings.zalo_oa.enabled:
+        routes.append(Route(settings.zalo_oa.webhook_path, zalo_oa_webhook, methods=["POST"]))
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+async def _start_telegram(conversation, settings, stack, live) -> object:  # noqa: ANN001
+    """PTB's Application without its own server: started here, fed from the webhook route."""
+    from bot.channels.telegram import TelegramSender, build_application
+    from bot.channels.telegram.app import set_command_menu
+    from bot.channels.telegram.updates import ALLOWED_UPDATES
+
+    ptb = build_application(conversation, settings)
+    await ptb.initialize()
+    await ptb.start()
+    await set_command_menu(ptb, conversation)  # PTB's post_init is not run: delivery is ours
+    stack.push_async_callback(ptb.shutdown)
+    stack.push_async_callback(ptb.stop)
+    if settings.telegram.webhook_url:
+        await ptb.bot.set_webhook(
+            settings.telegram.webhook_url,
+            secret_token=settings.telegram.webhook_secret.get_secret_value(),
+            allowed_updates=ALLOWED_UPDATES,
+        )
+    live["telegram"] = ptb
+    return TelegramSender(ptb.bot)
+
+
+async def _telegram_update(request: Request, settings: Settings, live: dict) -> Response:
+    from telegram import Update
+
+    ptb = live.get("telegram")
+    secret = settings.telegram.webhook_secret
+    given = request.headers.get(TELEGRAM_SECRET_HEADER, "")
+    if secret is None or not hmac.compare_digest(
+        given.encode(), secret.get_secret_value().encode()
+    ):
+        log.warning("refused a Telegram webhook request without the right secret header")
+        return PlainTextResponse("forbidden", status_code=403)
+    if ptb is None:
+        return PlainTextResponse("starting", status_code=503)
+    body = await request.body()
+    if len(body) > settings.web.max_body_bytes:
+        return PlainTextResponse("too large", status_code=413)
+    try:
+        update = Update.de_json(json.loads(body), ptb.bot)
+    except Exception:  # noqa: BLE001 - a body PTB cannot read: Telegram must not resend it
+        log.warning("ignored a Telegram webhook body python-telegram-bot cannot read")
+        return PlainTextResponse("ok")
+    await ptb.update_queue.put(update)
+    return PlainTextResponse("ok")
+
+
+async def _health(conversation: Conversation, settings: Settings, live: dict) -> Response:
+    import asyncio
+
+    report: dict[str, Any] = {"database": "ok", "content": "ok", "channels": {}}
+    healthy = True
+
+    def ping() -> None:
+        with conversation.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    try:
+        await asyncio.wait_for(asyncio.to_thread(ping), 5)
+    except Exception as exc:  # noqa: BLE001
+        report["database"], healthy = f"unreachable: {type(exc).__name__}", False
+    topics = len(conversation.content.knowledge.entries)
+    report["content"] = f"ok, {topics} topics" if topics else "not loaded"
+    healthy = healthy and bool(topics)
+    channels = report["channels"]
+    channels["telegram"] = (
+        "off" if settings.telegram.token is None
+        else ("webhook" if settings.telegram.webhook_url else "webhook not registered")
+        if "telegram" in live else "starting"
+    )  # fmt: skip
+    if settings.zalo_oa.enabled and report["database"] == "ok":
+        from bot.channels.zalo_oa.app import state
+
+        channels["zalo_oa"] = await asyncio.to_thread(state, conversation.engine)
+    else:
+        channels["zalo_oa"] = "off" if not settings.zalo_oa.enabled else "unknown"
+    channels["zalo_bot"] = "not built yet" if settings.zalo_bot.enabled else "off"
+    return JSONResponse(report, status_code=200 if healthy else 503)
+
+
+def run(conversation: Conversation, settings: Settings) -> None:
+    """Blocking: uvicorn on SXSH_WEB_LISTEN:SXSH_WEB_PORT until SIGTERM / Ctrl-C, then a
+    graceful stop (events being handled finish) and exit status 0."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        # uvicorn re-raises SIGTERM after its graceful stop, so a clean stop would look like
+        # a crash (status -15) to systemd and tests: stop, without re-raising.
+        def handle_exit(self, sig: int, frame: object) -> None:
+            if self.should_exit and sig == signal.SIGINT:
+                self.force_exit = True
+            self.should_exit = True
+
+    config = uvicorn.Config(
+        build(conversation, settings),
+        host=settings.web.listen,
+        port=settings.web.port,
+        log_config=None,  # our logging (redacted)
+        access_log=False,  # paths and client addresses only, but noise
+        proxy_headers=True,
+        timeout_graceful_shutdown=10,
+    )
+    Server(config).run()
