@@ -344,8 +344,10 @@ def sync(session: Session, broadcast_id: int, now: datetime) -> bool:
             reason = _skip_reason(box.error) if state == RecipientState.skipped else None
             if state == RecipientState.skipped and reason not in ("blocked", "stopped", "gone"):
                 state = RecipientState.failed  # the platform refused this chat (400 not found)
-            if state in (RecipientState.failed, RecipientState.unknown):
-                reason = box.error
+            if state == RecipientState.failed:
+                reason = box.error  # the platform's own words, or "gave up after N attempts"
+            elif state == RecipientState.unknown:
+                reason = "interrupted"
         if (state, reason) != (recipient.state, recipient.reason):
             recipient.state, recipient.reason, recipient.updated_at = state, reason, now
             session.add(recipient)

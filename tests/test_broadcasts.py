@@ -215,12 +215,12 @@ def test_after_a_crash_the_copy_in_flight_is_unknown_and_resent_only_when_asked(
     assert recipients(conversation) == {
         "p0": "sent",
         "p1": "sent",
-        "p2": "unknown: interrupted while sending",
+        "p2": "unknown: interrupted",
     }
     with Session(conversation.engine) as s:
         row = broadcasts.get(s, bid)
         assert row.status == "completed"
-        assert broadcasts.counts(s, bid)[("console", "unknown", "interrupted while sending")] == 1
+        assert broadcasts.counts(s, bid)[("console", "unknown", "interrupted")] == 1
     with session_scope(conversation.engine) as s:
         assert service.act(s, bid, "resend", "cli:lan", clock.now()) == 1
         again = outbox.claim_due(s, clock.now(), kinds=["broadcast"])

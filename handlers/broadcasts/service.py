@@ -28,7 +28,7 @@ BULK_SHARE = 0.9
 UNLIMITED = ("console",)
 REPORT = "broadcast_report"  # the outbox kind of the final report to the officer
 EXCLUDED = ("stopped", "blocked", "no_consent")  # left out when the audience is fixed
-REASONS = (*EXCLUDED, "cancelled", "unreachable")  # reasons with a text of their own
+REASONS = (*EXCLUDED, "cancelled", "unreachable", "interrupted")  # reasons with a text of their own
 
 
 class Refused(ValueError):
