@@ -4,7 +4,8 @@ uvicorn, the way python-telegram-bot's custom-webhook example runs PTB inside an
 * POST the Telegram webhook path (that of SXSH_TELEGRAM_WEBHOOK_URL, default /telegram): the
   secret header checked in constant time, the update handed to PTB's queue;
 * POST SXSH_ZALO_OA_WEBHOOK_PATH (/zalo/oa): bot/channels/zalo_oa/webhook.py;
-* GET /healthz: 200 with the database reachable and content loaded, else 503; channels' states.
+* GET /healthz: 200 with the database reachable and content loaded, else 503; channels' states;
+* GET /metrics: Prometheus's text format (bot/metrics.py).
 
 The process also delivers the outbox (every configured channel's sender) and runs the scheduled
 jobs, as `sxsh-bot run` does.
@@ -79,6 +80,9 @@ def build(conversation: Conversation, settings: Settings) -> Starlette:
     async def healthz(request: Request) -> Response:
         return await _health(conversation, settings, live)
 
+    async def metrics_page(request: Request) -> Response:
+        return await _metrics(conversation, settings)
+
     async def telegram_webhook(request: Request) -> Response:
         return await _telegram_update(request, settings, live)
 
@@ -94,7 +98,10 @@ def build(conversation: Conversation, settings: Settings) -> Starlette:
             return PlainTextResponse("starting", status_code=503)
         return await bot.webhook(request)
 
-    routes = [Route("/healthz", healthz, methods=["GET"])]
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", metrics_page, methods=["GET"]),
+    ]
     if settings.zalo_bot.enabled and settings.zalo_bot.webhook_url:
         routes.append(Route(settings.zalo_bot.webhook_path, zalo_bot_webhook, methods=["POST"]))
     if settings.telegram.token is not None:
@@ -207,6 +214,32 @@ async def _health(conversation: Conversation, settings: Settings, live: dict) ->
     zb = settings.zalo_bot
     channels["zalo_bot"] = ("webhook" if zb.webhook_url else "polling") if zb.enabled else "off"
     return JSONResponse(report, status_code=200 if healthy else 503)
+
+
+async def _metrics(conversation: Conversation, settings: Settings) -> Response:
+    import asyncio
+
+    from bot import metrics
+    from bot.delivery.lanes import registered_kinds
+
+    kinds = registered_kinds()
+
+    def lane_of(kind: str) -> str:
+        return kinds[kind].lane if kind in kinds else "reminder"
+
+    def scrape() -> bytes:
+        zalo = None
+        if settings.zalo_oa.enabled:
+            from bot.channels.zalo_oa.app import state
+
+            zalo = str(state(conversation.engine)["state"])
+        return metrics.scrape(conversation.engine, lane_of, zalo)
+
+    try:
+        body = await asyncio.wait_for(asyncio.to_thread(scrape), 5)
+    except Exception as exc:  # noqa: BLE001 - the database may be down: say so, do not crash
+        return PlainTextResponse(f"# database unreachable: {type(exc).__name__}\n", 503)
+    return Response(body, media_type=metrics.CONTENT_TYPE)
 
 
 def run(conversation: Conversation, settings: Settings) -> None:

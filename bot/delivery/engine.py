@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot import metrics
 from bot.channels.errors import (
     Blocked,
     ChannelDown,
@@ -161,7 +162,11 @@ class Delivery:
                     break
                 claimed = await asyncio.to_thread(self._claim, channel, lane, kinds, sender)
                 claimed_total += len(claimed)
-                await self._send_batch(claimed, sender, throttle, counts)
+                outcomes: Counter[str] = Counter()
+                await self._send_batch(claimed, sender, throttle, outcomes)
+                counts.update(outcomes)
+                for outcome, n in outcomes.items():
+                    metrics.SENT.labels(channel, lane, outcome).inc(n)
         return counts, claimed_total
 
     async def _send_batch(
@@ -205,6 +210,8 @@ class Delivery:
             # The platform or the channel itself: the lane stops, the row waits unharmed.
             until = self.clock.now() + timedelta(seconds=exc.retry_after)
             throttle.pause(until)
+            if isinstance(exc, Throttled):
+                metrics.rate_limited(throttle.channel or "unknown")
             if isinstance(exc, ChannelDown):
                 log.error("channel stopped until %s: %s", until.isoformat(timespec="minutes"),
                           exc.reason)  # fmt: skip

@@ -4,6 +4,7 @@ processes starting at once do not race each other."""
 from alembic import context
 from sqlmodel import SQLModel
 
+import storage.broadcasts_models  # noqa: F401  (broadcasts and their recipients)
 import storage.events_models  # noqa: F401  (registers the events tables)
 import storage.models  # noqa: F401  (registers the tables)
 import storage.tickets_models  # noqa: F401  (officers, audit log, tickets)

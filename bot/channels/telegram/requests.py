@@ -28,6 +28,8 @@ from aiolimiter import AsyncLimiter
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot import metrics
+
 log = logging.getLogger(__name__)
 
 STARTUP = frozenset({"getMe", "deleteWebhook", "setWebhook", "setMyCommands", "getWebhookInfo"})
@@ -88,6 +90,7 @@ class ReplyLimiter(BaseRateLimiter[int]):
                 async with limit:
                     return await callback(*args, **kwargs)
             except RetryAfter as exc:
+                metrics.rate_limited("telegram")
                 wait = _seconds(exc.retry_after)
                 if attempt == attempts or wait > self.max_wait:
                     raise

@@ -1,7 +1,7 @@
 """zalo_bot: Zalo Bot platform updates stored before they are handled
 
-Revision ID: 0012_zalo_bot
-Revises: 0011_officers_audit_tickets
+Revision ID: 0013_zalo_bot
+Revises: 0012_broadcasts
 """
 
 from collections.abc import Sequence
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0012_zalo_bot"
-down_revision: str | None = "0011_officers_audit_tickets"
+revision: str = "0013_zalo_bot"
+down_revision: str | None = "0012_broadcasts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
