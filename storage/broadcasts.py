@@ -301,8 +301,9 @@ def _outbox_row(key: str, contact_id: int, broadcast_id: int, now: datetime) -> 
                   payload=json.dumps({"broadcast_id": broadcast_id}))  # fmt: skip
 
 
-# Outbox outcome -> recipient state. Unreachable rows are the contact's doing (skipped);
-# a cancelled row is the officer's pause or cancel (decided by the broadcast's status).
+# Outbox outcome -> recipient state. Unreachable rows the person caused (stopped, blocked the
+# bot: 403) are skipped; another unreachable one (400 "chat not found") failed. A cancelled
+# row is the officer's pause or cancel (decided by the broadcast's status).
 _FROM_OUTBOX = {
     OutboxStatus.pending: RecipientState.pending,
     OutboxStatus.sending: RecipientState.sending,
@@ -341,6 +342,8 @@ def sync(session: Session, broadcast_id: int, now: datetime) -> bool:
         else:
             state = _FROM_OUTBOX[OutboxStatus(box.status)]
             reason = _skip_reason(box.error) if state == RecipientState.skipped else None
+            if state == RecipientState.skipped and reason not in ("blocked", "stopped", "gone"):
+                state = RecipientState.failed  # the platform refused this chat (400 not found)
             if state in (RecipientState.failed, RecipientState.unknown):
                 reason = box.error
         if (state, reason) != (recipient.state, recipient.reason):
