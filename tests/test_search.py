@@ -316,9 +316,8 @@ def test_a_huge_message_reaches_the_matcher_and_the_model_bounded(content, messa
 
 
 LONG = (
-    "Xưởng tôi làm bánh tráng ở Phong Điền, mười mấy năm nay, có 15 công nhân.\n"
-    "Mấy tháng gần đây hóa đơn tiền điện tăng hoài mà đơn hàng vẫn vậy.   Làm sao để bớt tiền "
-    "điện cho xưởng?"
+    "Hóa đơn tiền điện của xưởng tăng hoài mấy tháng nay mà đơn hàng vẫn vậy.\n"
+    "Xưởng tôi làm bánh tráng ở Phong Điền, có 15 công nhân.   Làm sao để bớt tiền điện?"
 )
 
 

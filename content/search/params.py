@@ -25,7 +25,7 @@ EMBED_MAX_CHARS = 200  # and at most this many characters reach the model
 # A message longer than EMBED_MAX_WORDS: the model reads its first WHOLE_CHARS characters as
 # typed, not its last asking words (False: the last asking words, as before).
 WHOLE_LONG = True
-WHOLE_CHARS = 120
+WHOLE_CHARS = 100
 CACHE_LIMIT = 20000  # vectors kept in the cache file; past it, only those in use
 # BM25's own confidence from which it answers alone, without the embedding model.
 CASCADE = 0.85
