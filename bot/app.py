@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot import metrics
 from bot.exports.chat_files import ExportFiles
 from bot.logs import RedactingFormatter
 from bot.settings import Settings
@@ -30,6 +31,7 @@ def build_conversation(settings: Settings, clock: Clock | None = None) -> Conver
         settings=settings,
         clock=clock or clock_starting(settings.clock_start),
         files=ExportFiles(),
+        observe=metrics.observe_turn,
     )
 
 

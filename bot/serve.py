@@ -4,7 +4,8 @@ uvicorn, the way python-telegram-bot's custom-webhook example runs PTB inside an
 * POST the Telegram webhook path (that of SXSH_TELEGRAM_WEBHOOK_URL, default /telegram): the
   secret header checked in constant time, the update handed to PTB's queue;
 * POST SXSH_ZALO_OA_WEBHOOK_PATH (/zalo/oa): bot/channels/zalo_oa/webhook.py;
-* GET /healthz: 200 with the database reachable and content loaded, else 503; channels' states.
+* GET /healthz: 200 with the database reachable and content loaded, else 503; channels' states;
+* GET /metrics: Prometheus's text format (bot/metrics.py).
 
 The process also delivers the outbox (every configured channel's sender) and runs the scheduled
 jobs, as `sxsh-bot run` does.
@@ -60,6 +61,8 @@ def build(conversation: Conversation, settings: Settings) -> Starlette:
                 stack.push_async_callback(zalo.pump.stop)
                 live["zalo_oa"] = zalo
                 senders["zalo_oa"] = zalo.sender
+            if settings.zalo_bot.enabled:
+                senders["zalo_bot"] = await _start_zalo_bot(conversation, settings, stack, live)
             delivery = Delivery.from_settings(
                 conversation.engine, conversation, conversation.clock, senders, settings.delivery
             )
@@ -77,6 +80,9 @@ def build(conversation: Conversation, settings: Settings) -> Starlette:
     async def healthz(request: Request) -> Response:
         return await _health(conversation, settings, live)
 
+    async def metrics_page(request: Request) -> Response:
+        return await _metrics(conversation, settings)
+
     async def telegram_webhook(request: Request) -> Response:
         return await _telegram_update(request, settings, live)
 
@@ -86,7 +92,18 @@ def build(conversation: Conversation, settings: Settings) -> Starlette:
             return PlainTextResponse("starting", status_code=503)
         return await zalo.webhook(request)
 
-    routes = [Route("/healthz", healthz, methods=["GET"])]
+    async def zalo_bot_webhook(request: Request) -> Response:
+        bot = live.get("zalo_bot")
+        if bot is None:
+            return PlainTextResponse("starting", status_code=503)
+        return await bot.webhook(request)
+
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", metrics_page, methods=["GET"]),
+    ]
+    if settings.zalo_bot.enabled and settings.zalo_bot.webhook_url:
+        routes.append(Route(settings.zalo_bot.webhook_path, zalo_bot_webhook, methods=["POST"]))
     if settings.telegram.token is not None:
         routes.append(Route(telegram_path(settings), telegram_webhook, methods=["POST"]))
     if settings.zalo_oa.enabled:
@@ -97,11 +114,13 @@ def build(conversation: Conversation, settings: Settings) -> Starlette:
 async def _start_telegram(conversation, settings, stack, live) -> object:  # noqa: ANN001
     """PTB's Application without its own server: started here, fed from the webhook route."""
     from bot.channels.telegram import TelegramSender, build_application
+    from bot.channels.telegram.app import set_command_menu
     from bot.channels.telegram.updates import ALLOWED_UPDATES
 
     ptb = build_application(conversation, settings)
     await ptb.initialize()
     await ptb.start()
+    await set_command_menu(ptb, conversation)  # PTB's post_init is not run: delivery is ours
     stack.push_async_callback(ptb.shutdown)
     stack.push_async_callback(ptb.stop)
     if settings.telegram.webhook_url:
@@ -112,6 +131,30 @@ async def _start_telegram(conversation, settings, stack, live) -> object:  # noq
         )
     live["telegram"] = ptb
     return TelegramSender(ptb.bot)
+
+
+async def _start_zalo_bot(conversation, settings, stack, live) -> object:  # noqa: ANN001
+    """The Zalo Bot platform: its webhook registered, or polling in a task (never both)."""
+    import asyncio
+
+    from bot.channels.zalo_bot.app import ZaloBot
+
+    bot = await ZaloBot.open(conversation, settings, stack)
+    bot.pump.start()
+    stack.push_async_callback(bot.pump.stop)
+    if settings.zalo_bot.webhook_url:
+        await bot.register_webhook()
+    else:
+        stop = asyncio.Event()
+        task = asyncio.create_task(bot.run_polling(stop))
+
+        async def stop_polling() -> None:
+            stop.set()
+            task.cancel()
+
+        stack.push_async_callback(stop_polling)
+    live["zalo_bot"] = bot
+    return bot.pump.handler.sender
 
 
 async def _telegram_update(request: Request, settings: Settings, live: dict) -> Response:
@@ -168,8 +211,35 @@ async def _health(conversation: Conversation, settings: Settings, live: dict) ->
         channels["zalo_oa"] = await asyncio.to_thread(state, conversation.engine)
     else:
         channels["zalo_oa"] = "off" if not settings.zalo_oa.enabled else "unknown"
-    channels["zalo_bot"] = "not built yet" if settings.zalo_bot.enabled else "off"
+    zb = settings.zalo_bot
+    channels["zalo_bot"] = ("webhook" if zb.webhook_url else "polling") if zb.enabled else "off"
     return JSONResponse(report, status_code=200 if healthy else 503)
+
+
+async def _metrics(conversation: Conversation, settings: Settings) -> Response:
+    import asyncio
+
+    from bot import metrics
+    from bot.delivery.lanes import registered_kinds
+
+    kinds = registered_kinds()
+
+    def lane_of(kind: str) -> str:
+        return kinds[kind].lane if kind in kinds else "reminder"
+
+    def scrape() -> bytes:
+        zalo = None
+        if settings.zalo_oa.enabled:
+            from bot.channels.zalo_oa.app import state
+
+            zalo = str(state(conversation.engine)["state"])
+        return metrics.scrape(conversation.engine, lane_of, zalo)
+
+    try:
+        body = await asyncio.wait_for(asyncio.to_thread(scrape), 5)
+    except Exception as exc:  # noqa: BLE001 - the database may be down: say so, do not crash
+        return PlainTextResponse(f"# database unreachable: {type(exc).__name__}\n", 503)
+    return Response(body, media_type=metrics.CONTENT_TYPE)
 
 
 def run(conversation: Conversation, settings: Settings) -> None:

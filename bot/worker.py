@@ -70,14 +70,19 @@ async def open_senders(
     senders: dict[str, Sender] = {}
     if settings.telegram.token is not None:
         from telegram import Bot
+        from telegram.request import HTTPXRequest
 
         from bot.channels.telegram import TelegramSender
+        from bot.delivery import Limits
 
         root = settings.telegram.api_url.rstrip("/")
         bot = Bot(
             settings.telegram.token.get_secret_value(),
             base_url=f"{root}/bot",
             base_file_url=f"{root}/file/bot",
+            # One connection per chat sent to at once (PTB's default is a single connection,
+            # which would queue the lanes' concurrent sends behind each other's round trips).
+            request=HTTPXRequest(connection_pool_size=Limits().in_flight),
         )
         await stack.enter_async_context(bot)
         senders["telegram"] = TelegramSender(bot)

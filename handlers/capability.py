@@ -79,6 +79,9 @@ class OutboxKind:
     # The delivery lane (bot/delivery/lanes.py): "reply", "reminder" or "bulk" (broadcasts);
     # by default "reply" for reply kinds, else "reminder".
     lane: str | None = None
+    # Optional: load what `render` needs for a claimed batch of payloads in a few queries
+    # (a worker renders thousands of rows in a row); `render` still works without it.
+    prefetch: Callable[[Session, list[dict]], object] | None = None
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from handlers import (
     assessment,
+    broadcasts,
     channel_alerts,
     events,
     handoff,
@@ -45,6 +46,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     officer.CAPABILITY,
     tickets.CAPABILITY,
     stats.CAPABILITY,
+    broadcasts.CAPABILITY,
     channel_alerts.CAPABILITY,
 )
 

@@ -7,6 +7,7 @@ database, so any process can take the next message and a restart loses nothing.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -41,15 +42,22 @@ class Conversation:
     content_generation: int = 0
     registry: Registry = REGISTRY
     files: ReportFiles | None = None  # chart and Excel files for officers (bot/exports/)
+    # Told of every handled message: (channel, seconds, ended in the apology); bot/metrics.py.
+    observe: Callable[[str, float, bool], None] | None = None
 
     # -- entry point ---------------------------------------------------------------------
     def handle(self, inbound: Inbound) -> list[Reply]:
         """Handle one message; never raises for a person's input (they get an apology)."""
+        started, failed = time.perf_counter(), False
         try:
             return self._handle(inbound)
         except Exception:
+            failed = True
             log.exception("failed to handle a %s message", inbound.channel)
             return [Reply(text=self.content.texts.get(self.settings.default_language, "error"))]
+        finally:
+            if self.observe is not None:
+                self.observe(inbound.channel, time.perf_counter() - started, failed)
 
     def _handle(self, inbound: Inbound) -> list[Reply]:
         if inbound.text:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import case, func, update
 from sqlmodel import Session, select
 
 from storage.models import Contact, Outbox, OutboxStatus
@@ -116,19 +116,27 @@ def claim_due(
     query = query.order_by(Outbox.due_at, Outbox.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    claimed = []
-    for row_id in session.exec(query).all():
-        # The conditional update is the claim: only one worker can move a row to 'sending',
-        # even on SQLite where SKIP LOCKED does not exist.
-        result = session.exec(
-            update(Outbox)
-            .where(Outbox.id == row_id, Outbox.status == OutboxStatus.pending)
-            .values(status=OutboxStatus.sending, claimed_at=now, attempts=Outbox.attempts + 1)
-        )
-        if result.rowcount == 1:
-            claimed.append(row_id)
+    ids = list(session.exec(query).all())
+    if not ids:
+        return []
+    # The conditional update is the claim: only one worker can move a row to 'sending', even on
+    # SQLite where SKIP LOCKED does not exist. One statement for the whole batch (RETURNING the
+    # rows), not one per row: 2,000 registrants' reminders are claimed in a few round trips.
+    claim = (
+        update(Outbox)
+        .where(Outbox.id.in_(ids), Outbox.status == OutboxStatus.pending)
+        .values(status=OutboxStatus.sending, claimed_at=now, attempts=Outbox.attempts + 1)
+        .returning(Outbox)
+        .execution_options(populate_existing=True)
+    )
+    rows = list(session.exec(claim).scalars().all())
     session.flush()
-    return [session.get(Outbox, row_id, populate_existing=True) for row_id in claimed]
+    return sorted(rows, key=lambda r: (_aware(r.due_at), r.id))
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives times back without their zone (stored as UTC); PostgreSQL with it."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def mark(
@@ -143,22 +151,20 @@ def mark(
     count_attempt: bool = True,
 ) -> None:
     """Record the outcome of a claim. With `retry_at` the row goes back to 'pending' and is due
-    then; `count_attempt=False` takes back the claim's attempt (a 429 is not the row's fault)."""
-    row = session.get(Outbox, row_id)
-    if row is None:
-        return
+    then; `count_attempt=False` takes back the claim's attempt (a 429 is not the row's fault).
+    One UPDATE (a worker writes one outcome per message sent)."""
+    values: dict[str, object] = {"error": (error or None) and error[:255]}
     if retry_at is not None:
-        row.status, row.due_at = OutboxStatus.pending, retry_at
+        values.update(status=OutboxStatus.pending, due_at=retry_at)
     else:
-        row.status = status
+        values["status"] = status
         if status == OutboxStatus.sent:
-            row.sent_at = now
+            values["sent_at"] = now
     if parts_sent is not None:
-        row.parts_sent = parts_sent
+        values["parts_sent"] = parts_sent
     if not count_attempt:
-        row.attempts = max(0, row.attempts - 1)
-    row.error = (error or None) and error[:255]
-    session.add(row)
+        values["attempts"] = case((Outbox.attempts > 0, Outbox.attempts - 1), else_=0)
+    session.exec(update(Outbox).where(Outbox.id == row_id).values(**values))
 
 
 def mark_parts(session: Session, row_id: int, parts_sent: int) -> None:

@@ -31,6 +31,7 @@ OFFICER_ARGS = {
     "newevent": "",
     "editevent": "ws-1",
     "eventinfo": "ws-1",
+    "broadcast": "Hội thảo SXSH ngày 5/12",
 }
 
 

@@ -96,9 +96,9 @@ def test_renderers_are_found_without_importing_the_capabilities():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.split("\n")[:2] == [
-        "['assessment_nudge', 'channel_alert', 'event_announce', 'event_cancelled', "
-        "'event_changed', 'event_promoted', 'event_reminder', 'officer_reply', 'ticket_card', "
-        "'ticket_digest', 'ticket_reminder']",
+        "['assessment_nudge', 'broadcast', 'broadcast_report', 'channel_alert', "
+        "'event_announce', 'event_cancelled', 'event_changed', 'event_promoted', "
+        "'event_reminder', 'officer_reply', 'ticket_card', 'ticket_digest', 'ticket_reminder']",
         "True",
     ]
 

@@ -25,11 +25,14 @@ from storage import zalo_oa as store
 from storage.db import make_engine, session_scope
 from storage.tickets_models import Ticket
 from storage.zalo_oa_models import ZaloOAEvent
-from tests.support.telegram_server import free_port
+from tests.support.telegram_server import DEFAULT_TOKEN, FakeTelegram, free_port
+from tests.support.zalo_bot_server import TOKEN as ZALO_BOT_TOKEN
+from tests.support.zalo_bot_server import FakeZaloBot
 from tests.support.zalo_oa_server import FakeZaloOA
 from tests.test_assessment import FULL_RUN
 
 BIN = Path(sys.executable).parent / "sxsh-bot"
+TELEGRAM_SECRET = "X-Telegram-Bot-Api-Secret-Token"
 
 
 def authorised(db_url: str, srv: FakeZaloOA) -> tuple[str, str]:
@@ -52,17 +55,21 @@ def start_serve(env: dict[str, str], cwd: Path, log_path: Path) -> subprocess.Po
 
 
 @asynccontextmanager
-async def serving(srv: FakeZaloOA, db_url: str, cwd: Path, name: str = "serve"):
+async def serving(
+    srv: FakeZaloOA | None, db_url: str, cwd: Path, name: str = "serve", **extra: str
+):
     """One `sxsh-bot serve` process; yields its base URL once /healthz says 200."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SXSH_")}
     env.update(
-        srv.settings_env(),
+        srv.settings_env() if srv is not None else {},
+        **extra,
         SXSH_DATABASE_URL=db_url,
         SXSH_WEB_LISTEN="127.0.0.1",
         SXSH_WEB_PORT=str(port),
         SXSH_SEARCH_EMBEDDINGS="off",
         SXSH_LOG_LEVEL="DEBUG",
+        SXSH_DELIVERY_INTERVAL_SECONDS="0.5",
     )
     log_path = cwd / f"{name}.log"
     proc = start_serve(env, cwd, log_path)
@@ -129,6 +136,25 @@ async def test_a_zalo_user_asks_and_gets_the_answer_and_the_health_check_shows_t
             text = body.get("text") or body["attachment"]["payload"]["text"]
             assert "nước" in text
             assert srv.proactive == 0 and srv.deliveries == [(0, 200)]
+            # Asks for an officer; the officer answers from the command line; serve delivers
+            # the answer through the outbox, in the free reply form.
+            await exchange(srv, db_url, "2512523625412515", "/officer cần tư vấn lò hơi")
+            engine = make_engine(db_url)
+            with session_scope(engine) as session:
+                [ticket] = session.execute(select(Ticket.id)).scalars().all()
+            engine.dispose()
+            env = {k: v for k, v in os.environ.items() if not k.startswith("SXSH_")}
+            before = len(srv.sent("2512523625412515"))
+            cli = await asyncio.to_thread(
+                subprocess.run,
+                [str(BIN), "reply", str(ticket), "Sở sẽ gọi anh trong hôm nay", "--as", "Hoa"],
+                env={**env, "SXSH_DATABASE_URL": db_url}, cwd=tmp_path, capture_output=True,
+                text=True, timeout=60,
+            )  # fmt: skip
+            assert cli.returncode == 0, cli.stderr
+            sent = await srv.wait_for_messages("2512523625412515", before + 1)
+            assert "Sở sẽ gọi anh trong hôm nay" in srv.texts("2512523625412515")[-1]
+            assert "message_id" in sent[-1].params["recipient"] and srv.proactive == 0
             async with httpx.AsyncClient() as http:
                 health = (await http.get(url + "/healthz")).json()
                 # An unsigned empty probe: 200, nothing stored or done.
@@ -218,3 +244,46 @@ async def test_the_same_event_twice_and_to_two_serve_processes_is_handled_once(t
         assert texts and len(texts) == len(set(texts)), texts
         assert any("cán bộ" in t for t in texts)
         assert opened == 1  # one ticket for the officers
+
+
+async def test_serve_takes_telegram_updates_on_its_webhook_with_the_secret_header(tmp_path):
+    secret = "tg-secret-" + "x" * 30
+    async with FakeTelegram() as tg, FakeZaloBot() as zb:
+        db_url = f"sqlite:///{tmp_path / 'bot.db'}"
+        extra = {
+            "SXSH_TELEGRAM_TOKEN": DEFAULT_TOKEN,
+            "SXSH_TELEGRAM_API_URL": tg.root_url,
+            "SXSH_TELEGRAM_WEBHOOK_URL": "https://bot.example.vn/telegram",
+            "SXSH_TELEGRAM_WEBHOOK_SECRET": secret,
+            # and the Zalo Bot platform by polling, in the same process
+            "SXSH_ZALO_BOT_TOKEN": ZALO_BOT_TOKEN,
+            "SXSH_ZALO_BOT_API_URL": zb.url,
+            "SXSH_ZALO_BOT_POLL_TIMEOUT": "1",
+        }
+        async with serving(None, db_url, tmp_path, **extra) as url:
+            # serve registered its public URL and secret with Telegram
+            assert tg.webhook["url"] == "https://bot.example.vn/telegram"
+            assert tg.webhook["secret_token"] == secret
+            assert [c for c in tg.calls if c.method == "setMyCommands"]  # the command menu
+            async with httpx.AsyncClient() as http:
+                update = tg.text_update("tiết kiệm nước trong nhà máy thế nào")
+                wrong = await http.post(url + "/telegram", json=update,
+                                        headers={TELEGRAM_SECRET: "nope" * 10})  # fmt: skip
+                ok = await http.post(url + "/telegram", json=update,
+                                     headers={TELEGRAM_SECRET: secret})  # fmt: skip
+                [call] = await tg.wait_for("sendMessage", chat_id=1001, timeout=30)
+                await zb.wait_for_call("deleteWebhook")
+                await zb.user_sends("tiết kiệm nước trong nhà máy thế nào", chat="zc1")
+                [zalo_answer, *_] = await zb.wait_for_texts("zc1", 1)
+                health = (await http.get(url + "/healthz")).json()
+        assert (wrong.status_code, ok.status_code) == (403, 200)
+        assert "nước" in call.params["text"]
+        assert "nước" in zalo_answer
+        assert health["channels"] == {
+            "telegram": "webhook",
+            "zalo_oa": "off",
+            "zalo_bot": "polling",
+        }
+    log = (tmp_path / "serve.log").read_text()
+    assert DEFAULT_TOKEN.split(":")[1] not in log and secret not in log
+    assert ZALO_BOT_TOKEN not in log

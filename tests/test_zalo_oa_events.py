@@ -3,8 +3,11 @@ core and the local Zalo OA server: what the person receives and what the databas
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 import pytest
+from aiohttp import web
 from sqlmodel import select
 
 from bot import flood
@@ -16,6 +19,7 @@ from bot.channels.zalo_oa.events import EventHandler
 from bot.channels.zalo_oa.limits import TAP
 from bot.channels.zalo_oa.sender import ZaloOASender
 from bot.channels.zalo_oa.tokens import TokenKeeper
+from bot.channels.zalo_oa.webhook import Pump
 from handlers import channel_alerts
 from handlers.clock import FrozenClock
 from handlers.messages import Inbound, Reply
@@ -24,8 +28,9 @@ from storage import zalo_oa as store
 from storage.db import session_scope
 from storage.models import Contact, ContactStatus, Outbox
 from storage.tickets_models import Ticket, TicketMessage
-from storage.zalo_oa_models import ZaloOAContact
+from storage.zalo_oa_models import ZaloOAContact, ZaloOAEvent
 from tests.conftest import make_settings
+from tests.support.telegram_server import free_port
 from tests.support.zalo_oa_server import APP_ID, APP_SECRET, FakeZaloOA
 
 U = "2512523625412515"
@@ -50,7 +55,7 @@ async def bot(tmp_path):
             clock,
             alert=alerter(engine, clock, settings),
         )
-        handler = EventHandler(conversation, sender, flood.FloodGuard(30, 60))
+        handler = EventHandler(conversation, sender, flood.FloodGuard(30, 60), backoff=0.01)
         yield srv, handler, conversation
     engine.dispose()
 
@@ -181,3 +186,56 @@ async def test_a_channel_level_error_stops_the_message_and_tells_the_officers_on
         None, conversation.content, officer, outbox.payload_of(row), None
     )
     assert reply.text.startswith("⚠️ Kênh Zalo OA đang dừng gửi tin: zalo -224")
+
+
+async def test_an_event_a_crashed_process_had_claimed_is_handled_by_the_sweep(bot):
+    srv, handler, conversation = bot
+    clock = conversation.clock
+    event = srv.event("user_send_text", U, text="tiết kiệm nước trong nhà máy thế nào")
+    body, _ = srv.signed(event)
+    with session_scope(conversation.engine) as session:
+        event_id = store.store_event(session, body.decode(), clock.now())
+        assert store.claim_event(session, event_id, clock.now()) is not None  # then it died
+    pump = Pump(conversation.engine, clock, handler, stale_after=timedelta(minutes=5))
+    assert await pump.sweep() == 0  # another process may still be handling it
+    clock.advance(minutes=6)
+    assert await pump.sweep() == 1
+    assert "nước" in srv.texts(U)[0]
+    assert rows(conversation, ZaloOAEvent) == []
+
+
+async def test_the_local_server_retries_a_failed_webhook_with_num_retry(bot):
+    srv, _, _ = bot
+    seen: list[str | None] = []
+
+    async def flaky(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("num_retry"))
+        return web.Response(status=500 if len(seen) < 3 else 200)
+
+    app = web.Application()
+    app.router.add_post("/zalo/oa", flaky)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        status = await srv.deliver(srv.event("follow", U), f"http://127.0.0.1:{port}/zalo/oa")
+    finally:
+        await runner.cleanup()
+    assert status == 200 and seen == ["0", "1", "2"]
+    assert srv.deliveries == [(0, 500), (1, 500), (2, 200)]
+
+
+async def test_a_passing_fault_does_not_lose_the_answer(bot):
+    srv, handler, _ = bot
+    srv.fail(502, times=2)  # the third try goes through
+    [answer, *_] = await says(srv, handler, "tiết kiệm nước trong nhà máy thế nào")
+    assert "nước" in answer
+
+
+async def test_a_rate_limit_longer_than_an_answer_may_wait_is_not_waited_out(bot, caplog):
+    srv, handler, _ = bot
+    handler.max_wait = 30  # Zalo's -32 asks for a minute
+    srv.fail(-32)
+    await handler.handle(srv.event("user_send_text", U, text="/start"))
+    assert "zalo -32" in caplog.text

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -152,3 +156,35 @@ async def test_authorize_with_a_code_stores_the_first_pair(tmp_path):
         token = await keeper(engine, clock, srv).access_token()
         assert token == stored(engine).access_token and token.startswith("at_")
     engine.dispose()
+
+
+def run_cli(
+    args: list[str], env: dict[str, str], cwd, stdin: str = ""
+) -> subprocess.CompletedProcess:  # noqa: ANN001
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "sxsh-bot"), *args],
+        input=stdin, env=env, cwd=cwd, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+async def test_the_authorize_and_status_commands(tmp_path):
+    async with FakeZaloOA(FrozenClock()) as srv:
+        _, refresh = srv.issue_pair()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SXSH_")}
+        env |= srv.settings_env() | {"SXSH_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
+        usage = await asyncio.to_thread(run_cli, ["zalo", "authorize"], env, tmp_path)
+        before = await asyncio.to_thread(run_cli, ["zalo", "status"], env, tmp_path)
+        done = await asyncio.to_thread(
+            run_cli, ["zalo", "authorize", "--refresh-token"], env, tmp_path, refresh + "\n"
+        )
+        again = await asyncio.to_thread(
+            run_cli, ["zalo", "authorize", "--refresh-token"], env, tmp_path, refresh + "\n"
+        )  # single use: Zalo refuses the same refresh token twice
+        after = await asyncio.to_thread(run_cli, ["zalo", "status"], env, tmp_path)
+    assert usage.returncode == 2 and "--code CODE or --refresh-token" in usage.stderr
+    assert "state: not_authorised" in before.stdout
+    assert done.returncode == 0 and "Zalo OA authorised" in done.stdout
+    assert again.returncode == 1 and "Zalo refused: invalid_grant" in again.stderr
+    assert "state: ok" in after.stdout and "events_waiting: 0" in after.stdout
+    for output in (done.stdout, done.stderr, after.stdout, again.stderr):
+        assert refresh not in output and "at_" not in output

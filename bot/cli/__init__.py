@@ -6,9 +6,11 @@ from __future__ import annotations
 import typer
 
 from bot.cli import ask, maintenance, questions, reports, run, zalo
+from bot.cli.broadcast import broadcast_app
 from bot.cli.enterprise import enterprise_app
 from bot.cli.events import events_app
 from bot.cli.officers import audit, officers_app
+from bot.cli.privacy import privacy_app
 
 app = typer.Typer(
     # Typer's own tracebacks print local variables (a token among them) past the log redaction.
@@ -32,5 +34,7 @@ app.add_typer(reports.report_app, name="report")
 app.add_typer(events_app, name="events")
 app.add_typer(officers_app, name="officers")
 app.command("audit")(audit)
+app.add_typer(privacy_app, name="privacy")
+app.add_typer(broadcast_app, name="broadcast")
 app.command("serve")(zalo.serve)
 app.add_typer(zalo.zalo_app, name="zalo")

@@ -19,8 +19,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from bot import metrics
 from bot.channels.errors import (
     Blocked,
     ChannelDown,
@@ -31,6 +32,7 @@ from bot.channels.errors import (
 )
 from bot.delivery.lanes import BULK, LANES, REMINDER, REPLY, Kind, KindTable, registered_kinds
 from bot.delivery.policy import RetryPolicy
+from bot.delivery.shared_budget import SharedBudget
 from bot.delivery.throttle import ChannelThrottle, Limits
 from content.store import ContentStore
 from handlers.clock import Clock
@@ -83,6 +85,7 @@ class Delivery:
     kinds: KindTable = field(default_factory=lambda: KindTable(registered_kinds))
     stale_after: timedelta = outbox.STALE_AFTER
     throttles: dict[str, ChannelThrottle] = field(default_factory=dict)
+    shared: SharedBudget | None = None  # the budget every process shares (Redis), or none
 
     @classmethod
     def from_settings(
@@ -114,6 +117,7 @@ class Delivery:
                 settings.max_attempts, settings.backoff_seconds, settings.backoff_max_seconds
             ),
             limits={name: unlimited if name == "console" else rates for name in senders},
+            shared=SharedBudget(settings.redis_url) if settings.redis_url else None,
         )
 
     @property
@@ -122,7 +126,9 @@ class Delivery:
 
     def throttle(self, channel: str) -> ChannelThrottle:
         if channel not in self.throttles:
-            self.throttles[channel] = ChannelThrottle(self.limits.get(channel))
+            self.throttles[channel] = ChannelThrottle(
+                self.limits.get(channel), shared=self.shared, channel=channel
+            )
         return self.throttles[channel]
 
     async def run_once(self) -> dict[str, int]:
@@ -156,7 +162,11 @@ class Delivery:
                     break
                 claimed = await asyncio.to_thread(self._claim, channel, lane, kinds, sender)
                 claimed_total += len(claimed)
-                await self._send_batch(claimed, sender, throttle, counts)
+                outcomes: Counter[str] = Counter()
+                await self._send_batch(claimed, sender, throttle, outcomes)
+                counts.update(outcomes)
+                for outcome, n in outcomes.items():
+                    metrics.SENT.labels(channel, lane, outcome).inc(n)
         return counts, claimed_total
 
     async def _send_batch(
@@ -200,6 +210,8 @@ class Delivery:
             # The platform or the channel itself: the lane stops, the row waits unharmed.
             until = self.clock.now() + timedelta(seconds=exc.retry_after)
             throttle.pause(until)
+            if isinstance(exc, Throttled):
+                metrics.rate_limited(throttle.channel or "unknown")
             if isinstance(exc, ChannelDown):
                 log.error("channel stopped until %s: %s", until.isoformat(timespec="minutes"),
                           exc.reason)  # fmt: skip
@@ -288,12 +300,36 @@ class Delivery:
             rows = outbox.claim_due(
                 session, now, self.batch, channel=channel, platform_ids=mine, **selection
             )
-            return [self._prepare(session, row, lane, kinds, sender, now) for row in rows]
+            # The batch's people in one query, and what each kind prefetches, not one per row.
+            people = {r.contact_id for r in rows}
+            found = session.exec(select(Contact).where(col(Contact.id).in_(people))) if rows else []
+            by_id = {c.id: c for c in found}
+            self._prefetch(session, rows, kinds)
+            return [
+                self._prepare(session, row, by_id.get(row.contact_id), lane, kinds, sender, now)
+                for row in rows
+            ]
+
+    @staticmethod
+    def _prefetch(session: Session, rows: list[Outbox], kinds: Mapping[str, Kind]) -> None:
+        """Each kind's prefetch over its rows of the batch; a failure only costs speed."""
+        payloads: dict[str, list[dict]] = {}
+        for row in rows:
+            payloads.setdefault(row.kind, []).append(outbox.payload_of(row))
+        for name, batch in payloads.items():
+            kind = kinds.get(name)
+            if kind is not None and kind.prefetch is not None:
+                try:
+                    with session.begin_nested():
+                        kind.prefetch(session, batch)
+                except Exception:  # noqa: BLE001 - the renderers load what they need
+                    log.exception("outbox: prefetching %s failed", name)
 
     def _prepare(
         self,
         session: Session,
         row: Outbox,
+        contact: Contact | None,
         lane: str,
         kinds: Mapping[str, Kind],
         sender: Sender,
@@ -308,7 +344,6 @@ class Delivery:
         if kind is None:
             item.verdict, item.reason = OutboxStatus.failed, f"no renderer for kind {row.kind}"
             return item
-        contact = session.get(Contact, row.contact_id)
         allowed = {ContactStatus.active}
         if lane == REPLY:  # an answer to the person's own question still reaches them
             allowed.add(ContactStatus.stopped)

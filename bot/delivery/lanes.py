@@ -31,6 +31,7 @@ class Kind:
 
     render: Renderer
     lane: str = REMINDER
+    prefetch: Callable[[Session, list[dict]], object] | None = None  # see OutboxKind
 
 
 class KindTable:
@@ -59,6 +60,6 @@ def registered_kinds() -> Mapping[str, Kind]:
     from handlers.registry import REGISTRY
 
     return {
-        name: Kind(kind.render, kind.lane or (REPLY if kind.reply else REMINDER))
+        name: Kind(kind.render, kind.lane or (REPLY if kind.reply else REMINDER), kind.prefetch)
         for name, kind in REGISTRY.outbox.items()
     }

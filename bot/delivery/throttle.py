@@ -84,10 +84,13 @@ class PriorityLimiter:
 
 
 class ChannelThrottle:
-    """The limits of one channel; create one per channel and keep it for the process."""
+    """The limits of one channel; create one per channel and keep it for the process. With a
+    `shared` budget (bot/delivery/shared_budget.py) every send also takes a slot that all
+    processes share, for the channel overall and for the chat."""
 
-    def __init__(self, limits: Limits | None = None):
+    def __init__(self, limits: Limits | None = None, shared=None, channel: str = ""):  # noqa: ANN001
         self.limits = limits or Limits()
+        self.shared, self.channel = shared, channel
         self.overall = PriorityLimiter(self.limits.per_second)
         self.lanes = {lane: _limiter(rate) for lane, rate in self.limits.lanes.items()}
         self._chats: OrderedDict[str, AsyncLimiter] = OrderedDict()
@@ -107,6 +110,11 @@ class ChannelThrottle:
             await self.lanes[lane].acquire()
         await self._chat(chat).acquire()
         await self.overall.acquire(LANES.index(lane) if lane in LANES else len(LANES))
+        if self.shared is not None:
+            await self.shared.acquire(
+                f"{self.channel}:chat:{chat}", self.limits.per_chat_per_second
+            )
+            await self.shared.acquire(self.channel, self.limits.per_second)
 
     def _chat(self, chat: str) -> AsyncLimiter:
         limiter = self._chats.get(chat)

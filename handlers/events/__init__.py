@@ -75,7 +75,7 @@ CAPABILITY = Capability(
     ),
     menu=(MenuItem("events", "menu.events", chat.list_command, 30),),
     outbox=(
-        OutboxKind(REMINDER_KIND, notices.reminder),
+        OutboxKind(REMINDER_KIND, notices.reminder, prefetch=subs.prefetch),
         OutboxKind(service.ANNOUNCE, notices.announce),
         OutboxKind(service.CHANGED, notices.changed, reply=True),
         OutboxKind(service.CANCELLED, notices.cancelled, reply=True),

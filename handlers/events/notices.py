@@ -42,10 +42,10 @@ def _fields(content: ContentStore, event: Event, tz: ZoneInfo, lang: str) -> dic
 def reminder(
     session, content: ContentStore, contact: Contact, payload: dict, now: datetime
 ) -> list[Reply] | None:  # noqa: ANN001
-    row = reminders.find(session, payload)
-    if row is None or row.status != ReminderStatus.pending:
+    found = reminders.find(session, payload)
+    if found is None or found[0].status != ReminderStatus.pending:
         return None
-    event = store.get(session, row.event_id)
+    row, event = found
     reason = _why_not(content, event, row, now)
     if reason:
         reminders.skip(session, row, reason, now)

@@ -36,6 +36,7 @@ unknown chats are created on demand unless ``strict_chats=True``.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import copy
 import hashlib
@@ -710,6 +711,14 @@ class FakeTelegram:
         self._file_counter = itertools.count(1)
         self._commands: dict[tuple[str, str], list[dict]] = {}
         self._faults: list[_Fault] = []
+        #: Telegram's rate limits when set (:meth:`enforce_limits`); every 429 they gave, and
+        #: when each accepted send* call arrived (time.monotonic()).
+        self._limits: tuple[float, float] | None = None
+        self._window: collections.deque[float] = collections.deque()
+        self._last_to_chat: dict[int | str, float] = {}
+        self.rate_429s = 0
+        self.send_times: list[float] = []
+        self._gone_chats: set[int | str] = set()
 
         self._methods: dict[str, tuple[str, Callable[..., Any]]] = {}
         for attr in dir(self):
@@ -1184,6 +1193,36 @@ class FakeTelegram:
     def clear_faults(self) -> None:
         self._faults.clear()
 
+    def enforce_limits(self, per_second: float = 30.0, per_chat_per_second: float = 1.0) -> None:
+        """Answer send* calls like Telegram's flood control: more than ``per_second`` in any
+        one-second window overall, or two to one chat closer than 1/``per_chat_per_second`` s
+        (10% tolerance for clock jitter), get 429 "retry after 1". Counted in ``rate_429s``."""
+        self._limits = (per_second, per_chat_per_second)
+
+    def forget_chat(self, chat_id: int) -> None:
+        """The chat no longer exists for the bot: sends to it get 400 "chat not found"."""
+        self._gone_chats.add(chat_id)
+
+    def _check_limits(self, method: str, params: dict) -> None:
+        if not method.lower().startswith("send"):
+            return
+        chat = _norm_chat_id(params.get("chat_id"))
+        if chat in self._gone_chats:
+            raise BotApiError(400, "Bad Request: chat not found")
+        if self._limits is None:
+            return
+        per_second, per_chat = self._limits
+        now = time.monotonic()
+        while self._window and now - self._window[0] >= 1.0:
+            self._window.popleft()
+        too_close = now - self._last_to_chat.get(chat, -1e9) < 0.9 / per_chat
+        if len(self._window) >= per_second or too_close:
+            self.rate_429s += 1
+            raise BotApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+        self._window.append(now)
+        self._last_to_chat[chat] = now
+        self.send_times.append(now)
+
     def _take_fault(self, kind: str, method: str) -> _Fault | None:
         for fault in self._faults:
             if fault.kind == kind and fault.matches(method):
@@ -1331,6 +1370,7 @@ class FakeTelegram:
             if fault is not None:
                 call.status, call.response, response = self._fault_response(fault)
             else:
+                self._check_limits(call.method, params)
                 result = impl(params, files | {"__types__": file_types})
                 if inspect.isawaitable(result):
                     result = await result

@@ -34,6 +34,7 @@ from bot.channels.telegram.requests import ReplyLimiter
 from bot.channels.telegram.sender import TelegramSender
 from bot.channels.telegram.updates import ALLOWED_UPDATES, PerPersonProcessor, TolerantBot
 from bot.delivery import Delivery
+from bot.delivery.shared_budget import SharedBudget
 from bot.scheduler import start_scheduler
 from bot.settings import Settings
 from handlers.router import Conversation
@@ -54,7 +55,11 @@ def build_application(
         request=HTTPXRequest(connection_pool_size=limits.concurrent_people + 8),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
         rate_limiter=ReplyLimiter(
-            attempts=limits.reply_attempts, max_wait=limits.reply_max_wait_seconds
+            attempts=limits.reply_attempts,
+            max_wait=limits.reply_max_wait_seconds,
+            per_second=settings.delivery.rate_per_second,
+            per_chat_per_second=settings.delivery.rate_per_chat_per_second,
+            shared=SharedBudget(url) if (url := settings.delivery.redis_url) else None,
         ),
     )
     app = (
@@ -108,18 +113,21 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.warning("error while handling an update: %s: %s", type(err).__name__, err)
 
 
+async def set_command_menu(app: Application, conversation: Conversation) -> None:
+    """The announced commands as Telegram's menu, in Vietnamese and English."""
+    texts = conversation.content.texts
+    for lang in ("vi", "en"):
+        announced = conversation.registry.announced_commands(texts, lang)
+        commands = [BotCommand(name, text) for name, text in announced]
+        try:
+            await app.bot.set_my_commands(commands, language_code=None if lang == "vi" else lang)
+        except TelegramError as exc:  # the command menu is cosmetic: never stop the bot
+            log.warning("could not set the command menu (%s): %s", lang, type(exc).__name__)
+
+
 def _post_init(conversation: Conversation, settings: Settings, outbox_interval: float | None):
     async def post_init(app: Application) -> None:
-        texts = conversation.content.texts
-        for lang in ("vi", "en"):
-            announced = conversation.registry.announced_commands(texts, lang)
-            commands = [BotCommand(name, text) for name, text in announced]
-            try:
-                await app.bot.set_my_commands(
-                    commands, language_code=None if lang == "vi" else lang
-                )
-            except TelegramError as exc:  # the command menu is cosmetic: never stop the bot
-                log.warning("could not set the command menu (%s): %s", lang, type(exc).__name__)
+        await set_command_menu(app, conversation)
         # Through app.bot: PTB's limiter counts these sends and the answers to people alike.
         delivery = Delivery.from_settings(
             conversation.engine,

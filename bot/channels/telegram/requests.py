@@ -10,8 +10,10 @@
 * 400, 401, 403, 404 are never retried: they will not get better.
 
 A caller that manages retries itself (the outbox) passes `rate_limit_args=0`: one attempt, the
-error reaches it unchanged. A retried sendMessage after a timeout may reach the person twice (the
-first may have arrived); a lost answer is worse.
+error reaches it unchanged. With a `shared` budget (bot/delivery/shared_budget.py, Redis) the
+conversation's own replies also take a slot every process shares; the outbox's sends took theirs
+in the delivery throttle already. A retried sendMessage after a timeout may reach the person
+twice (the first may have arrived); a lost answer is worse.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from typing import Any
 from aiolimiter import AsyncLimiter
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
+
+from bot import metrics
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +48,16 @@ class ReplyLimiter(BaseRateLimiter[int]):
         backoff: float = 0.5,
         max_wait: float = 60,
         per_second: float = 30,
+        per_chat_per_second: float = 1,
+        shared=None,  # noqa: ANN001 - a SharedBudget, or None for this process's limits only
     ):
         self.attempts = attempts
         self.startup_attempts = startup_attempts
         self.backoff = backoff
         self.max_wait = max_wait
         self._overall = AsyncLimiter(per_second, 1)
+        self.per_second, self.per_chat_per_second = per_second, per_chat_per_second
+        self.shared = shared
         self._paused: dict[object, float] = {}  # chat id -> loop time it may send again
 
     async def initialize(self) -> None:
@@ -74,11 +82,15 @@ class ReplyLimiter(BaseRateLimiter[int]):
             attempts = self.startup_attempts if endpoint in STARTUP else self.attempts
         for attempt in range(1, attempts + 1):
             await self._wait_for(chat)
+            if self.shared is not None and chat is not None and rate_limit_args is None:
+                await self.shared.acquire(f"telegram:chat:{chat}", self.per_chat_per_second)
+                await self.shared.acquire("telegram", self.per_second)
             try:
                 limit = self._overall if chat is not None else contextlib.nullcontext()
                 async with limit:
                     return await callback(*args, **kwargs)
             except RetryAfter as exc:
+                metrics.rate_limited("telegram")
                 wait = _seconds(exc.retry_after)
                 if attempt == attempts or wait > self.max_wait:
                     raise

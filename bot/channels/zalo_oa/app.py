@@ -82,7 +82,15 @@ class ZaloOA:
         engine, clock = conversation.engine, conversation.clock
         sender = open_sender(settings, engine, clock, http)
         guard = flood.FloodGuard(settings.limits.flood_burst, settings.limits.flood_per_minute)
-        pump = Pump(engine, clock, EventHandler(conversation, sender, guard))
+        limits = settings.limits
+        handler = EventHandler(
+            conversation,
+            sender,
+            guard,
+            attempts=limits.reply_attempts,
+            max_wait=limits.reply_max_wait_seconds,
+        )
+        pump = Pump(engine, clock, handler)
         webhook = Webhook(
             engine,
             clock,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from bot import flood
-from bot.channels.errors import SendError
+from bot.channels.errors import Blocked, ChannelDown, Retryable, SendError, Throttled
 from bot.channels.zalo_oa.inbound import (
     ANONYMOUS,
     Echo,
@@ -46,10 +46,19 @@ class EventHandler:
     conversation: Conversation
     sender: ZaloOASender
     guard: flood.FloodGuard
+    attempts: int = 3  # tries of one answer on a transient fault (settings: limits.reply_attempts)
+    backoff: float = 0.5  # seconds before the second try, doubling
+    max_wait: float = 60.0  # a -32 asking to wait longer is not waited out for an answer
 
     @property
     def engine(self):  # noqa: ANN201
         return self.conversation.engine
+
+    def person(self, event: dict) -> str:
+        sender = event.get("sender") if isinstance(event.get("sender"), dict) else {}
+        follower = event.get("follower") if isinstance(event.get("follower"), dict) else {}
+        recipient = event.get("recipient") if isinstance(event.get("recipient"), dict) else {}
+        return str(sender.get("id") or follower.get("id") or recipient.get("id") or "")
 
     async def handle(self, event: dict) -> None:
         """Handle one event; never raises for what a person sent."""
@@ -73,12 +82,31 @@ class EventHandler:
         replies = await asyncio.to_thread(flood.handle, self.conversation, self.guard, inbound)
         reply_to = conversation_id(event) if inbound.user_id.startswith(ANONYMOUS) else None
         await asyncio.to_thread(self._record_window, inbound, reply_to, at)
-        if not replies:
-            return
-        try:
-            await self.sender.send(inbound.user_id, replies)
-        except SendError as exc:
-            log.warning("a zalo_oa answer could not be sent: %s", exc.reason)
+        if replies:
+            await self._answer(inbound.user_id, replies)
+
+    async def _answer(self, user_id: str, replies: list) -> None:
+        """Send the answers part by part; a transient fault (timeout, 5xx, -32 with a short
+        wait) is tried again up to `attempts` times, so one hiccup does not lose an answer. A
+        part that cannot be sent does not stop the next (a lost confirmation must not hide the
+        next question); a stopped contact or channel stops them all."""
+        for part in self.sender.parts(replies):
+            for attempt in range(1, self.attempts + 1):
+                try:
+                    await self.sender.send(user_id, [part])
+                    break
+                except (Retryable, Throttled) as exc:
+                    wait = getattr(exc, "retry_after", self.backoff * 2 ** (attempt - 1))
+                    if attempt == self.attempts or wait > self.max_wait:
+                        log.warning("a zalo_oa answer could not be sent: %s", exc.reason)
+                        break
+                    await asyncio.sleep(wait)
+                except (Blocked, ChannelDown) as exc:
+                    log.warning("zalo_oa answers stopped: %s", exc.reason)
+                    return
+                except SendError as exc:
+                    log.warning("a zalo_oa answer could not be sent: %s", exc.reason)
+                    break
 
     def _seen(self, inbound: Inbound) -> bool:
         """Handled before (the core checks again, atomically; this keeps a duplicate from

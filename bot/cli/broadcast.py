@@ -1,0 +1,276 @@
+"""`sxsh-bot broadcast create|preview|send|status|pause|resume|cancel|resend|export`: what an
+officer does in chat with /broadcast, from the terminal (issue 11 "Broadcasts"). Every action is
+audited as `cli:NAME` (--as, default the OS user). The copies are sent by the bot's delivery
+lanes (`sxsh-bot run` or `sxsh-bot worker`); `send --deliver` delivers from this process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.cli.common import fail, friendly_errors, now, open_session, settings, texts
+from bot.cli.officers import AsOption, cli_actor
+
+broadcast_app = typer.Typer(help="Broadcasts to enterprises (officers).", no_args_is_help=True)
+LANG = "vi"  # what officers read in the terminal, like the other command groups
+
+Number = Annotated[int, typer.Argument(help="The broadcast number.", min=1)]
+
+
+def _row(session, number: int):  # noqa: ANN001, ANN202
+    from storage import broadcasts
+
+    row = broadcasts.get(session, number)
+    if row is None:
+        fail(f"no broadcast #{number}", 1)
+    return row
+
+
+def _print_preview(session, row, s) -> None:  # noqa: ANN001
+    from handlers.broadcasts import service
+
+    typer.echo("--- as people will see it ---")
+    typer.echo(row.text)
+    if row.attachment:
+        typer.echo(f"[{row.attachment_kind}: {Path(row.attachment).name}]")
+    typer.echo("---")
+    p = service.preview(session, row, s)
+    typer.echo("\n".join(service.preview_lines(p, texts(s), LANG)))
+
+
+@broadcast_app.command("create")
+def create(
+    text: Annotated[str, typer.Argument(help="The announcement, as people will read it.")],
+    audience: Annotated[
+        str,
+        typer.Option(
+            help="Filters key=value: topic, sector, park, ward, level, event, language, channel, "
+            "and the flags unfinished, all. E.g. --audience 'sector=thuy_san park=\"Trà Nóc\"'."
+        ),
+    ] = "all",
+    photo: Annotated[Path | None, typer.Option(help="A photo sent with the text.")] = None,
+    document: Annotated[Path | None, typer.Option(help="A document sent with the text.")] = None,
+    as_: AsOption = None,
+) -> None:
+    """A draft, with its preview. Nothing is sent until `send`."""
+    from handlers.broadcasts.chat import parse_filters
+    from storage import audit, broadcasts
+
+    actor = cli_actor(as_)
+    if photo and document:
+        fail("--photo or --document, not both")
+    attachment = photo or document
+    if attachment is not None and not attachment.is_file():
+        fail(f"no such file: {attachment}")
+    try:
+        spec = parse_filters(audience)
+    except broadcasts.AudienceError as exc:
+        fail(f"--audience: {exc} not understood (keys: {', '.join(broadcasts.AUDIENCE_KEYS)})")
+    s = settings()
+    with friendly_errors(), open_session(s) as session:
+        try:
+            row = broadcasts.create(
+                session, text, spec, actor, now(s),
+                attachment=str(attachment.resolve()) if attachment else None,
+                attachment_kind="photo" if photo else "document" if document else None,
+            )  # fmt: skip
+        except ValueError:
+            fail("the text is empty")
+        audit.record(session, actor, "broadcast.create", now(s), "broadcast", row.id, text[:120])
+        typer.echo(f"draft #{row.id}")
+        _print_preview(session, row, s)
+
+
+@broadcast_app.command("preview")
+def preview(number: Number) -> None:
+    """The text as people will see it, recipients per channel, who is left out and why, a few
+    enterprise names, the estimated duration."""
+    s = settings()
+    with friendly_errors(), open_session(s, commit=False) as session:
+        _print_preview(session, _row(session, number), s)
+
+
+@broadcast_app.command("send")
+def send(
+    number: Number,
+    at: Annotated[str | None, typer.Option(help="Schedule: 'dd/mm/yyyy HH:MM' local time.")] = None,
+    night: Annotated[bool, typer.Option("--night", help="Yes, send during 21:00–07:00.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Yes, even though an identical one is running.")
+    ] = False,
+    follow: Annotated[bool, typer.Option(help="Show a progress bar until it ends.")] = True,
+    deliver: Annotated[
+        bool, typer.Option("--deliver", help="Deliver from this process (no bot running).")
+    ] = False,
+    as_: AsOption = None,
+) -> None:
+    """Confirm a draft: send now, or at --at. Night hours need --night, an identical running
+    broadcast needs --force (the same confirmations the chat asks)."""
+    from datetime import datetime
+
+    from handlers.broadcasts import service
+
+    actor = cli_actor(as_)
+    s = settings()
+    when = None
+    if at is not None:
+        try:
+            when = datetime.strptime(at.strip(), "%d/%m/%Y %H:%M").replace(tzinfo=s.tz)
+        except ValueError:
+            fail("--at: a time like 05/12/2026 08:30")
+    with friendly_errors(), open_session(s) as session:
+        row = _row(session, number)
+        try:
+            queued = service.confirm(session, row, actor, now(s), s, at=when, night_ok=night,
+                                     twin_ok=force)  # fmt: skip
+        except service.Refused as exc:
+            hint = {"night": " (add --night)", "twin": " (add --force)"}.get(exc.confirm, "")
+            fail(texts(s).get(LANG, exc.key, **exc.fields) + hint, 1)
+    if when is not None:
+        typer.echo(f"#{number} scheduled for {at}")
+        return
+    typer.echo(f"#{number} started: {queued} recipients")
+    if follow or deliver:
+        _follow(number, s, deliver)
+
+
+def _follow(number: int, s, deliver: bool) -> None:  # noqa: ANN001
+    """A rich progress bar from the database (sent / total, rate, time left) until the
+    broadcast ends; with `deliver`, the delivery lanes run in this process meanwhile."""
+    import asyncio
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from handlers.broadcasts import service
+    from storage import broadcasts
+    from storage.broadcasts_models import BroadcastStatus
+
+    def poll() -> tuple[service.Progress, str]:
+        with open_session(s) as session:
+            broadcasts.sync(session, number, now(s))
+            row = _row(session, number)
+            return service.progress(session, row, now(s)), row.status
+
+    async def main() -> str:
+        stop = asyncio.Event()
+        lanes = None
+        if deliver:
+            from bot import worker
+
+            lanes = asyncio.create_task(worker.run(s, stop=stop))
+        columns = (TextColumn(f"#{number}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("{task.fields[rate]} msg/s · {task.fields[left]} left"))  # fmt: skip
+        status = BroadcastStatus.sending
+        with Progress(*columns) as bar:
+            task = bar.add_task("send", total=None, rate="–", left="–")
+            while status == BroadcastStatus.sending:
+                p, status = await asyncio.to_thread(poll)
+                rate = f"{p.per_second:.1f}" if p.per_second else "–"
+                left = f"{p.seconds_left:.0f} s" if p.seconds_left else "–"
+                bar.update(task, total=p.total, completed=p.done, rate=rate, left=left)
+                if lanes is not None and lanes.done():
+                    lanes.result()  # the lanes stopped: show why
+                await asyncio.sleep(1)
+        stop.set()
+        if lanes is not None:
+            await lanes
+        return status
+
+    with friendly_errors():
+        final = asyncio.run(main())
+    typer.echo(f"#{number}: {final}")
+    status(number)
+
+
+@broadcast_app.command("status")
+def status(number: Annotated[int | None, typer.Argument(help="One broadcast.")] = None) -> None:
+    """Progress of the latest broadcasts, or one broadcast's report (counts per channel,
+    state and reason)."""
+    from handlers.broadcasts import service
+    from storage import broadcasts
+
+    s = settings()
+    with friendly_errors(), open_session(s) as session:
+        rows = [_row(session, number)] if number else broadcasts.recent(session, 10)
+        if not rows:
+            typer.echo("no broadcasts")
+        for row in rows:
+            broadcasts.sync(session, row.id, now(s))
+            session.refresh(row)
+            p = service.progress(session, row, now(s))
+            typer.echo(service.progress_line(p, texts(s), LANG, row))
+        if number:
+            typer.echo("\n".join(service.report_lines(session, rows[0], texts(s), LANG, s.tz)))
+
+
+def _action(number: int, action: str, as_: str | None) -> None:
+    from handlers.broadcasts import service
+
+    actor = cli_actor(as_)
+    s = settings()
+    with friendly_errors(), open_session(s) as session:
+        _row(session, number)
+        result = service.act(session, number, action, actor, now(s))
+    if not result:
+        fail(texts(s).get(LANG, "broadcasts.nothing_done", id=number), 1)
+    typer.echo(texts(s).get(LANG, f"broadcasts.done_{action}", id=number, count=result))
+
+
+@broadcast_app.command("pause")
+def pause(number: Number, as_: AsOption = None) -> None:
+    """Hold the copies not yet sent (a copy in flight finishes)."""
+    _action(number, "pause", as_)
+
+
+@broadcast_app.command("resume")
+def resume(number: Number, as_: AsOption = None) -> None:
+    """Send the held copies."""
+    _action(number, "resume", as_)
+
+
+@broadcast_app.command("cancel")
+def cancel(number: Number, as_: AsOption = None) -> None:
+    """Stop it: copies not yet sent are never sent."""
+    _action(number, "cancel", as_)
+
+
+@broadcast_app.command("resend")
+def resend(number: Number, as_: AsOption = None) -> None:
+    """Send again to the recipients left `unknown` by a crash (they may get it twice)."""
+    _action(number, "resend", as_)
+
+
+@broadcast_app.command("export")
+def export(
+    number: Number,
+    output: Annotated[Path, typer.Option("--output", "-o", help="The .xlsx file to write.")],
+    as_: AsOption = None,
+) -> None:
+    """The failed and unknown recipients (channel, id, name, enterprise, state, reason) as an
+    Excel workbook."""
+    from bot.exports.files import unwritable
+    from bot.exports.xlsx import Sheet, save, workbook
+    from storage import audit, broadcasts
+    from storage.models import Enterprise
+
+    actor = cli_actor(as_)
+    if (problem := unwritable(output)) is not None:
+        fail(problem)
+    s = settings()
+    with friendly_errors(), open_session(s) as session:
+        _row(session, number)
+        broadcasts.sync(session, number, now(s))
+        lines = []
+        for recipient, contact in broadcasts.problems(session, number):
+            company = (
+                session.get(Enterprise, contact.enterprise_id) if contact.enterprise_id else None
+            )
+            lines.append([contact.channel, contact.platform_id, contact.display_name or "",
+                          company.name if company else "", recipient.state,
+                          recipient.reason or ""])  # fmt: skip
+        headers = ["Kênh", "Mã người dùng", "Tên", "Doanh nghiệp", "Trạng thái", "Lý do"]
+        save(workbook([Sheet(f"Thông báo {number}", headers, lines)]), output)
+        audit.record(session, actor, "broadcast.export", now(s), "broadcast", number)
+    typer.echo(f"{len(lines)} recipients -> {output}")

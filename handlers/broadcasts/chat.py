@@ -1,0 +1,238 @@
+"""Composing a broadcast in chat (officers only; to anyone else `/broadcast` and the `bc`
+buttons do not exist — the registry checks the rights at every message and press).
+
+`/broadcast` asks for the text (or `/broadcast <text>`), then the audience: "everyone" as a
+button, or filters typed as `key=value` pairs (`sector=thuy_san park=Trà Nóc`); the preview
+shows the text as people will see it, recipients per channel, exclusions per reason, sample
+enterprises and the estimated duration, with ✅ Send now / 🕒 Schedule / ✖ Cancel. Night hours
+and an identical running broadcast ask a second press. `/broadcast status [N]`, `pause N`,
+`resume N`, `cancel N`, `resend N` (the unknown ones) follow it."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from datetime import datetime
+
+from handlers import roles
+from handlers.broadcasts import service
+from handlers.context import Context
+from handlers.messages import Button, Reply
+from handlers.payload import row_id
+from storage import app_state, broadcasts, contacts
+from storage.broadcasts_models import Broadcast, BroadcastStatus
+
+NS = "bc"
+FLOW = "broadcast_compose"
+ACTIONS = ("pause", "resume", "cancel", "resend")
+
+
+def _state_key(ctx: Context) -> str:
+    return f"broadcast_compose:{ctx.contact.id}"
+
+
+def _set_step(ctx: Context, step: str | None, row: int | None = None) -> None:
+    value = json.dumps({"step": step, "id": row}) if step else ""
+    app_state.set_value(ctx.session, _state_key(ctx), value)
+    contacts.set_flow(ctx.session, ctx.contact, FLOW if step else None)
+
+
+def _step(ctx: Context) -> dict:
+    raw = app_state.get_value(ctx.session, _state_key(ctx), "") or ""
+    try:
+        return json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+
+
+def command(ctx: Context, args: str = "") -> list[Reply]:
+    """/broadcast [text] | status [N] | pause|resume|cancel|resend N."""
+    head, _, rest = args.strip().partition(" ")
+    if head == "status":
+        return [_status(ctx, rest)]
+    if head in ACTIONS:
+        number = row_id(rest.strip().lstrip("#"))
+        if number is None:
+            return [ctx.reply("broadcasts.usage")]
+        return [_act(ctx, number, head)]
+    if args.strip():
+        return _take_text(ctx, args.strip())
+    _set_step(ctx, "text")
+    return [ctx.reply("broadcasts.ask_text")]
+
+
+def on_text(ctx: Context, text: str) -> list[Reply] | None:
+    if ctx.contact.active_flow != FLOW:
+        return None
+    if not ctx.is_officer:  # rights gone meanwhile: an ordinary question
+        _set_step(ctx, None)
+        return None
+    step = _step(ctx)
+    if step.get("step") == "text":
+        return _take_text(ctx, text)
+    if step.get("step") == "audience":
+        return _take_audience(ctx, step.get("id"), text)
+    if step.get("step") == "schedule":
+        return _take_time(ctx, step.get("id"), text)
+    _set_step(ctx, None)
+    return None
+
+
+def _take_text(ctx: Context, text: str) -> list[Reply]:
+    row = broadcasts.create(ctx.session, text, {"all": True}, roles.label(ctx.contact), ctx.now)
+    roles.record(ctx, "broadcast.create", "broadcast", row.id, text[:120])
+    _set_step(ctx, "audience", row.id)
+    everyone = Button(ctx.t("broadcasts.everyone"), f"{NS}:all:{row.id}")
+    return [ctx.reply("broadcasts.ask_audience", id=row.id, buttons=[everyone])]
+
+
+def parse_filters(text: str) -> dict:
+    """`sector=thuy_san park="Trà Nóc" unfinished` -> a spec (quotes hold spaces); raises
+    AudienceError for anything else."""
+    try:
+        words = shlex.split(text)
+    except ValueError as exc:  # an unclosed quote
+        raise broadcasts.AudienceError(text) from exc
+    spec: dict = {}
+    for word in words:
+        key, eq, value = word.partition("=")
+        if not eq:
+            spec[word.lower()] = True  # a flag: unfinished, all
+        elif not key or not value or "=" in value:
+            raise broadcasts.AudienceError(word)
+        else:
+            spec[key.lower()] = value
+    return broadcasts.parse_audience(spec)
+
+
+def _take_audience(ctx: Context, number: int | None, text: str) -> list[Reply]:
+    row = _draft(ctx, number)
+    if row is None:
+        _set_step(ctx, None)
+        return [ctx.reply("broadcasts.gone")]
+    try:
+        spec = parse_filters(text)
+    except broadcasts.AudienceError as exc:
+        keys = ", ".join(broadcasts.AUDIENCE_KEYS)
+        return [ctx.reply("broadcasts.bad_audience", error=str(exc), keys=keys)]
+    return _set_audience(ctx, row, spec)
+
+
+def _set_audience(ctx: Context, row: Broadcast, spec: dict) -> list[Reply]:
+    row.audience = json.dumps(spec, ensure_ascii=False, sort_keys=True)
+    row.digest = broadcasts.digest_of(row.text, row.attachment, spec)
+    ctx.session.add(row)
+    ctx.session.flush()
+    _set_step(ctx, None)
+    return _preview(ctx, row)
+
+
+def _preview(ctx: Context, row: Broadcast) -> list[Reply]:
+    p = service.preview(ctx.session, row, ctx.settings)
+    lines = service.preview_lines(p, ctx.content.texts, ctx.lang)
+    buttons = [Button(ctx.t("broadcasts.send_now"), f"{NS}:send:{row.id}"),
+               Button(ctx.t("broadcasts.schedule"), f"{NS}:sched:{row.id}"),
+               Button(ctx.t("broadcasts.cancel"), f"{NS}:cancel:{row.id}")]  # fmt: skip
+    return [ctx.reply("broadcasts.as_seen"), Reply(text=row.text),
+            Reply(text="\n".join(lines), buttons=buttons)]  # fmt: skip
+
+
+def _draft(ctx: Context, number: int | None) -> Broadcast | None:
+    row = broadcasts.get(ctx.session, number) if number else None
+    return row if row is not None and row.status == BroadcastStatus.draft else None
+
+
+def button(ctx: Context, arg: str) -> list[Reply]:
+    """bc:all|send|night|twin|sched|cancel:N (officers only: the registry hides `bc`)."""
+    action, _, value = arg.partition(":")
+    number = row_id(value)
+    if number is None:
+        return [ctx.reply("stale_button")]
+    if action == "cancel":
+        return [_act(ctx, number, "cancel")]
+    row = _draft(ctx, number)
+    if row is None:
+        return [ctx.reply("broadcasts.gone")]
+    if action == "all":
+        return _set_audience(ctx, row, {"all": True})
+    if action == "sched":
+        _set_step(ctx, "schedule", row.id)
+        return [ctx.reply("broadcasts.ask_time", id=row.id)]
+    if action in ("send", "night", "twin", "nighttwin"):
+        return [_send(ctx, row, None, night_ok="night" in action, twin_ok="twin" in action)]
+    return [ctx.reply("stale_button")]
+
+
+def _send(
+    ctx: Context, row: Broadcast, at: datetime | None, *, night_ok: bool, twin_ok: bool
+) -> Reply:
+    try:
+        queued = service.confirm(
+            ctx.session, row, roles.label(ctx.contact), ctx.now, ctx.settings,
+            at=at, night_ok=night_ok, twin_ok=twin_ok,
+        )  # fmt: skip
+    except service.Refused as exc:
+        if exc.confirm is None or at is not None:  # a scheduled one: cancel the twin first
+            return ctx.reply(exc.key, **exc.fields)
+        flags = {
+            "night": night_ok or exc.confirm == "night",
+            "twin": twin_ok or exc.confirm == "twin",
+        }
+        again = "".join(name for name, on in flags.items() if on)
+        yes = Button(ctx.t("broadcasts.confirm_anyway"), f"{NS}:{again}:{row.id}")
+        no = Button(ctx.t("broadcasts.cancel"), f"{NS}:cancel:{row.id}")
+        return ctx.reply(exc.key, buttons=[yes, no], **exc.fields)
+    if at is not None:
+        when = ctx.locale.weekday_date_time(at)
+        return ctx.reply("broadcasts.scheduled", id=row.id, when=when)
+    return ctx.reply("broadcasts.started", id=row.id, total=queued or 0)
+
+
+def _take_time(ctx: Context, number: int | None, text: str) -> list[Reply]:
+    row = _draft(ctx, number)
+    if row is None:
+        _set_step(ctx, None)
+        return [ctx.reply("broadcasts.gone")]
+    at = _parse_time(text, ctx)
+    if at is None:
+        return [ctx.reply("broadcasts.bad_time")]
+    _set_step(ctx, None)
+    # A time typed for the night is itself the second confirmation: the officer chose it.
+    return [_send(ctx, row, at, night_ok=True, twin_ok=False)]
+
+
+def _parse_time(text: str, ctx: Context) -> datetime | None:
+    """ "dd/mm/yyyy HH:MM" in the configured time zone."""
+    try:
+        local = datetime.strptime(text.strip(), "%d/%m/%Y %H:%M")
+    except ValueError:
+        return None
+    return local.replace(tzinfo=ctx.settings.tz)
+
+
+def _status(ctx: Context, arg: str) -> Reply:
+    number = row_id(arg.strip().lstrip("#")) if arg.strip() else None
+    rows = [broadcasts.get(ctx.session, number)] if number else broadcasts.recent(ctx.session, 5)
+    rows = [r for r in rows if r is not None]
+    if not rows:
+        return ctx.reply("broadcasts.none")
+    lines = []
+    for row in rows:
+        broadcasts.sync(ctx.session, row.id, ctx.now)
+        p = service.progress(ctx.session, row, ctx.now)
+        lines.append(service.progress_line(p, ctx.content.texts, ctx.lang, row))
+    if number and rows[0].status in (BroadcastStatus.completed, BroadcastStatus.cancelled):
+        lines += service.report_lines(ctx.session, rows[0], ctx.content.texts, ctx.lang,
+                                      ctx.settings.tz)  # fmt: skip
+    return Reply(text="\n".join(lines))
+
+
+def _act(ctx: Context, number: int, action: str) -> Reply:
+    if broadcasts.get(ctx.session, number) is None:
+        return ctx.reply("broadcasts.unknown", id=number)
+    result = service.act(ctx.session, number, action, roles.label(ctx.contact), ctx.now)
+    if action == "cancel":
+        _set_step(ctx, None)
+    if not result:
+        return ctx.reply("broadcasts.nothing_done", id=number)
+    return ctx.reply(f"broadcasts.done_{action}", id=number, count=result)

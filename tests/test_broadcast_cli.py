@@ -1,0 +1,110 @@
+"""`sxsh-bot broadcast ...` as an officer uses it in the terminal: a draft with its preview,
+the night confirmation, status, pause / resume / cancel, and the export of the failed and
+unknown recipients to XLSX (read back with openpyxl)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from bot.app import build_conversation
+from bot.cli import app
+from storage import contacts, outbox
+from storage.broadcasts_models import Broadcast
+from storage.db import session_scope
+from storage.models import ContactStatus, Enterprise, OutboxStatus
+from storage.tickets_models import AuditEntry
+from tests.chat import rows
+from tests.conftest import make_settings
+
+DAY = "2026-11-28T09:00:00+07:00"
+NIGHT = "2026-11-28T22:30:00+07:00"
+
+
+@pytest.fixture
+def conv(sqlite_url, clock):
+    conversation = build_conversation(make_settings(sqlite_url), clock=clock)
+    with session_scope(conversation.engine) as s:
+        for i in range(4):
+            c, _ = contacts.touch(s, "telegram", str(7000 + i), clock.now())
+            e = Enterprise(name=f"Công ty Thủy sản {i}", sector="thuy_san",
+                           created_at=clock.now(), updated_at=clock.now())  # fmt: skip
+            s.add(e)
+            s.flush()
+            c.enterprise_id = e.id
+        contacts.set_status(s, contacts.get(s, "telegram", "7003"), ContactStatus.stopped)
+    yield conversation
+    conversation.engine.dispose()
+
+
+@pytest.fixture
+def cli(sqlite_url, monkeypatch):
+    monkeypatch.setenv("SXSH_DATABASE_URL", sqlite_url)
+    runner = CliRunner()
+
+    def invoke(*args: str, at: str = DAY):
+        monkeypatch.setenv("SXSH_CLOCK_START", at)
+        return runner.invoke(app, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def test_create_preview_send_follow_and_export(conv, cli, tmp_path):
+    made = cli("broadcast", "create", "Hội thảo SXSH ngày 05/12", "--audience", "sector=thuy_san",
+               "--as", "lan")  # fmt: skip
+    assert made.exit_code == 0, made.output
+    assert "draft #1" in made.output
+    assert "Hội thảo SXSH ngày 05/12" in made.output
+    assert "3 người nhận" in made.output and "Không gửi (đã tắt nhận tin): 1" in made.output
+    assert "Công ty Thủy sản 0" in made.output
+    bad = cli("broadcast", "create", "Tin", "--audience", "nganh=thuy_san")
+    assert bad.exit_code == 2 and "--audience: nganh not understood" in bad.output
+    assert len(rows(conv, Broadcast)) == 1  # nothing written
+
+    night = cli("broadcast", "send", "1", "--no-follow", "--as", "lan", at=NIGHT)
+    assert night.exit_code == 1 and "21:00–07:00" in night.output and "--night" in night.output
+    assert rows(conv, Broadcast)[0].status == "draft"
+    sent = cli("broadcast", "send", "1", "--no-follow", "--night", "--as", "lan", at=NIGHT)
+    assert sent.exit_code == 0 and "#1 started: 3 recipients" in sent.output
+
+    # The lanes sent one, one chat no longer exists, one was in flight when a worker died.
+    with session_scope(conv.engine) as s:
+        later = datetime.fromisoformat(NIGHT) + timedelta(minutes=1)
+        first, second, third = outbox.claim_due(s, later, kinds=["broadcast"])
+        outbox.mark(s, first.id, OutboxStatus.sent, later)
+        outbox.mark(s, second.id, OutboxStatus.unreachable, later, "Chat not found")
+        third.status = OutboxStatus.unknown
+        third.error = "interrupted while sending"
+    status = cli("broadcast", "status", "1")
+    assert "3/3 xong, 1 đã gửi" in status.output
+    assert "telegram: lỗi (Chat not found): 1" in status.output
+    assert "telegram: chưa rõ (gián đoạn khi gửi) (interrupted while sending): 1" in status.output
+
+    out = tmp_path / "that_bai.xlsx"
+    exported = cli("broadcast", "export", "1", "--output", str(out), "--as", "lan")
+    assert exported.exit_code == 0, exported.output
+    sheet = load_workbook(out).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[0] == ["Kênh", "Mã người dùng", "Tên", "Doanh nghiệp", "Trạng thái", "Lý do"]
+    assert sorted(v[1:] for v in values[1:]) == [
+        ["7001", None, "Công ty Thủy sản 1", "failed", "Chat not found"],
+        ["7002", None, "Công ty Thủy sản 2", "unknown", "interrupted while sending"],
+    ]
+    actions = [(a.actor, a.action) for a in rows(conv, AuditEntry)]
+    assert actions == [("cli:lan", "broadcast.create"), ("cli:lan", "broadcast.send"),
+                       ("cli:lan", "broadcast.export")]  # fmt: skip
+
+
+def test_pause_resume_cancel_from_the_terminal(conv, cli):
+    cli("broadcast", "create", "Lịch tập huấn", "--as", "lan")
+    cli("broadcast", "send", "1", "--no-follow", "--as", "lan")
+    assert cli("broadcast", "pause", "1", "--as", "lan").output.startswith("⏸")
+    again = cli("broadcast", "pause", "1", "--as", "lan")
+    assert again.exit_code == 1 and "không ở trạng thái" in again.output
+    assert "(3 người còn lại)" in cli("broadcast", "resume", "1").output  # one had stopped
+    assert cli("broadcast", "cancel", "1").exit_code == 0
+    assert rows(conv, Broadcast)[0].status == "cancelled"
+    assert cli("broadcast", "status", "9").output.strip() == "sxsh-bot: no broadcast #9"

@@ -1,0 +1,51 @@
+"""`sxsh-bot privacy export CONTACT` (issue 13): an officer answers a person's request for their
+data with one file holding every row about them, readable by its owner only; the request is in
+the audit log; bad input is one line and writes nothing."""
+
+from __future__ import annotations
+
+import json
+import stat
+
+from bot.app import build_conversation
+from storage.tickets_models import AuditEntry
+from tests.chat import Person, rows
+from tests.conftest import make_settings
+from tests.events.test_import import cli  # noqa: F401  (the CLI runner fixture)
+
+
+def test_export_holds_what_the_person_said_and_is_audited(cli, sqlite_url, clock, tmp_path):  # noqa: F811
+    conv = build_conversation(make_settings(sqlite_url, officer_ids=""), clock=clock)
+    lan = Person(conv, user_id="lan", name="Nguyễn Thị Lan")
+    lan.says("/start")
+    lan.says("Cho tôi gặp cán bộ về lò hơi xưởng tôi")
+    other = Person(conv, user_id="binh")
+    other.says("Xưởng của Bình hao hụt nguyên liệu")
+    conv.engine.dispose()
+
+    out = tmp_path / "lan.json"
+    done = cli("privacy", "export", "console:lan", "-o", str(out), "--as", "Hùng")
+    assert done.exit_code == 0, done.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["contacts"][0]["platform_id"] == "lan"
+    text = json.dumps(data, ensure_ascii=False)
+    assert "lò hơi xưởng tôi" in text  # what she wrote, wherever it is kept
+    assert "Bình" not in text and "binh" not in text  # nobody else's data
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    audit = [(e.actor, e.action, e.target_kind) for e in rows(conv, AuditEntry)]
+    assert ("cli:Hùng", "privacy.export", "contact") in audit
+
+
+def test_bad_requests_are_one_line_and_write_nothing(cli, sqlite_url, clock, tmp_path):  # noqa: F811
+    conv = build_conversation(make_settings(sqlite_url), clock=clock)
+    Person(conv, user_id="lan").says("/start")
+    conv.engine.dispose()
+    unknown = cli("privacy", "export", "console:nobody", "-o", str(tmp_path / "a.json"))
+    assert unknown.exit_code == 1
+    assert "console:nobody: no such contact" in unknown.output
+    nonsense = cli("privacy", "export", "lan", "-o", str(tmp_path / "b.json"))
+    assert nonsense.exit_code == 2 and "give CHANNEL:ID" in nonsense.output
+    folder = cli("privacy", "export", "console:lan", "-o", str(tmp_path))
+    assert folder.exit_code == 2 and "is a folder" in folder.output
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".json") == []
+    assert not any(e.action == "privacy.export" for e in rows(conv, AuditEntry))
