@@ -185,12 +185,14 @@ PERSON_REQUESTS = [
     "có ai là người thật không, kết nối giúp mình với cán bộ",
     "Can I speak to a human please?",
     "alo, gọi lại cho tôi theo số này nhé",
+    "máy trả lời không đúng, có người nào ở sở thì kêu ra giúp tôi",
 ]
 NOT_PERSON_REQUESTS = [
     "Có chuyên gia tư vấn cho doanh nghiệp không?",
     "cán bộ nào phụ trách sản xuất sạch hơn ở thành phố",
     "sxsh la gi",
     "Does cleaner production need a dedicated team?",
+    "người nào phụ trách chương trình hỗ trợ ở thành phố",
 ]
 
 
