@@ -10,6 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.exc import OperationalError
 
 from bot.delivery import Delivery
 
@@ -56,12 +57,28 @@ def _in_thread(fn: Maintenance) -> Callable[[], Awaitable[object]]:
 
 
 def _logged(fn: Callable[[], Awaitable[object]], name: str) -> Callable[[], Awaitable[None]]:
+    """Run `fn`, log what it did. The database being unreachable is one line when it starts
+    and one when it ends, not a traceback every second of an outage (the job simply runs
+    again at its next interval); any other failure is logged whole."""
+    down = False
+
     async def run() -> None:
+        nonlocal down
         try:
             result = await fn()
-            if result:
-                log.info("%s: %s", name, result)
+        except OperationalError as exc:
+            if not down:
+                log.error("%s: database unavailable, trying again each interval: %s", name,
+                          str(exc.orig).splitlines()[0] if exc.orig else exc)  # fmt: skip
+            down = True
+            return
         except Exception:
             log.exception("scheduled job %s failed", name)
+            return
+        if down:
+            log.warning("%s: database available again", name)
+            down = False
+        if result:
+            log.info("%s: %s", name, result)
 
     return run

@@ -13,6 +13,7 @@ jobs, as `sxsh-bot run` does.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -59,8 +60,12 @@ def build(conversation: Conversation, settings: Settings) -> Starlette:
                 zalo = await ZaloOA.open(conversation, settings, stack)
                 zalo.pump.start()
                 stack.push_async_callback(zalo.pump.stop)
+                fresh = asyncio.create_task(zalo.keep_fresh())
+                stack.callback(fresh.cancel)
                 live["zalo_oa"] = zalo
                 senders["zalo_oa"] = zalo.sender
+            if settings.zalo_bot.enabled:
+                senders["zalo_bot"] = await _start_zalo_bot(conversation, settings, stack, live)
             delivery = Delivery.from_settings(
                 conversation.engine, conversation, conversation.clock, senders, settings.delivery
             )
@@ -90,10 +95,18 @@ def build(conversation: Conversation, settings: Settings) -> Starlette:
             return PlainTextResponse("starting", status_code=503)
         return await zalo.webhook(request)
 
+    async def zalo_bot_webhook(request: Request) -> Response:
+        bot = live.get("zalo_bot")
+        if bot is None:
+            return PlainTextResponse("starting", status_code=503)
+        return await bot.webhook(request)
+
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", metrics_page, methods=["GET"]),
     ]
+    if settings.zalo_bot.enabled and settings.zalo_bot.webhook_url:
+        routes.append(Route(settings.zalo_bot.webhook_path, zalo_bot_webhook, methods=["POST"]))
     if settings.telegram.token is not None:
         routes.append(Route(telegram_path(settings), telegram_webhook, methods=["POST"]))
     if settings.zalo_oa.enabled:
@@ -121,6 +134,30 @@ async def _start_telegram(conversation, settings, stack, live) -> object:  # noq
         )
     live["telegram"] = ptb
     return TelegramSender(ptb.bot)
+
+
+async def _start_zalo_bot(conversation, settings, stack, live) -> object:  # noqa: ANN001
+    """The Zalo Bot platform: its webhook registered, or polling in a task (never both)."""
+    import asyncio
+
+    from bot.channels.zalo_bot.app import ZaloBot
+
+    bot = await ZaloBot.open(conversation, settings, stack)
+    bot.pump.start()
+    stack.push_async_callback(bot.pump.stop)
+    if settings.zalo_bot.webhook_url:
+        await bot.register_webhook()
+    else:
+        stop = asyncio.Event()
+        task = asyncio.create_task(bot.run_polling(stop))
+
+        async def stop_polling() -> None:
+            stop.set()
+            task.cancel()
+
+        stack.push_async_callback(stop_polling)
+    live["zalo_bot"] = bot
+    return bot.pump.handler.sender
 
 
 async def _telegram_update(request: Request, settings: Settings, live: dict) -> Response:
@@ -177,7 +214,8 @@ async def _health(conversation: Conversation, settings: Settings, live: dict) ->
         channels["zalo_oa"] = await asyncio.to_thread(state, conversation.engine)
     else:
         channels["zalo_oa"] = "off" if not settings.zalo_oa.enabled else "unknown"
-    channels["zalo_bot"] = "not built yet" if settings.zalo_bot.enabled else "off"
+    zb = settings.zalo_bot
+    channels["zalo_bot"] = ("webhook" if zb.webhook_url else "polling") if zb.enabled else "off"
     return JSONResponse(report, status_code=200 if healthy else 503)
 
 

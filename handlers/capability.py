@@ -101,7 +101,7 @@ class PersonalData:
     checks that each such table in the schema is named by some capability."""
 
     tables: tuple[str, ...]
-    erase: Callable[[Session, Contact, ContentStore], None]
+    erase: Callable[[Session, Contact, ContentStore, HandlerSettings], None]
     describe: Callable[[Context], list[str]] | None = None
 
 

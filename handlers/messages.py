@@ -9,7 +9,7 @@ from datetime import datetime
 
 @dataclass(frozen=True)
 class Inbound:
-    channel: str  # "telegram" | "zalo" | "console"
+    channel: str  # "telegram" | "zalo_oa" | "zalo_bot" | "console"
     user_id: str  # the platform's id for the person
     text: str | None = None  # what they typed
     payload: str | None = None  # the payload of a pressed button

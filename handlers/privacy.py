@@ -82,7 +82,7 @@ def button(ctx: Context, arg: str) -> list[Reply]:
     return [ctx.reply("privacy.kept", buttons=[menu_button(ctx)])]
 
 
-def erase_own(session, contact: Contact, content) -> None:  # noqa: ANN001
+def erase_own(session, contact: Contact, content, settings) -> None:  # noqa: ANN001
     session.exec(delete(ConsentRecord).where(ConsentRecord.contact_id == contact.id))
     session.exec(delete(Outbox).where(Outbox.contact_id == contact.id))
     # The Zalo reply window (last message id and time) is channel state about the person.
@@ -95,7 +95,7 @@ def _delete(ctx: Context) -> list[Reply]:
     session, contact = ctx.session, ctx.contact
     for cap in ctx.registry.capabilities:
         if cap.personal is not None:
-            cap.personal.erase(session, contact, ctx.content)
+            cap.personal.erase(session, contact, ctx.content, ctx.settings)
     session.exec(delete(Contact).where(Contact.id == contact.id))
     erasure.checkpoint_after_commit(session)
     return [ctx.reply("privacy.deleted")]

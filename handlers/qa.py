@@ -357,7 +357,9 @@ CAPABILITY = Capability(
     ),
     personal=PersonalData(
         tables=("question_log",),
-        erase=lambda session, contact, content: questions.erase_contact(session, contact.id),
+        erase=lambda session, contact, content, settings: questions.erase_contact(
+            session, contact.id
+        ),
         describe=describe_questions,
     ),
 )

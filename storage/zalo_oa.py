@@ -11,7 +11,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from storage.models import Contact
-from storage.zalo_oa_models import ZaloOAContact, ZaloOAEvent, ZaloOAToken
+from storage.zalo_oa_models import ZaloBotUpdate, ZaloOAContact, ZaloOAEvent, ZaloOAToken
+
+# A table of stored webhook events or polled updates (same columns).
+Stored = type[ZaloOAEvent] | type[ZaloBotUpdate]
 
 TOKEN_ROW = 1
 NEEDS_REAUTHORISATION = "needs_reauthorisation"
@@ -123,8 +126,8 @@ def mark_needs_reauthorisation(session: Session, reason: str) -> None:
 
 
 # -- webhook events -------------------------------------------------------------------------
-def store_event(session: Session, body: str, now: datetime) -> int:
-    row = ZaloOAEvent(received_at=now, body=body)
+def store_event(session: Session, body: str, now: datetime, model: Stored = ZaloOAEvent) -> int:
+    row = model(received_at=now, body=body)
     session.add(row)
     session.flush()
     assert row.id is not None
@@ -132,43 +135,41 @@ def store_event(session: Session, body: str, now: datetime) -> int:
 
 
 def claim_events(
-    session: Session, now: datetime, limit: int, stale_after: timedelta
-) -> list[ZaloOAEvent]:
+    session: Session, now: datetime, limit: int, stale_after: timedelta, model: Stored = ZaloOAEvent
+) -> list:
     """Unclaimed events (or ones whose claimer died `stale_after` ago), oldest first, claimed
     for this process; each claim is conditional, so two claimers never take the same event."""
-    stale = or_(ZaloOAEvent.claimed_at.is_(None), ZaloOAEvent.claimed_at < now - stale_after)
-    ids = list(
-        session.exec(select(ZaloOAEvent.id).where(stale).order_by(ZaloOAEvent.id).limit(limit))
-    )
+    stale = or_(model.claimed_at.is_(None), model.claimed_at < now - stale_after)
+    ids = list(session.exec(select(model.id).where(stale).order_by(model.id).limit(limit)))
     claimed = []
     for event_id in ids:
         won = session.execute(
-            update(ZaloOAEvent)
-            .where(ZaloOAEvent.id == event_id, stale)
+            update(model)
+            .where(model.id == event_id, stale)
             .values(claimed_at=now)
-            .returning(ZaloOAEvent.id)
+            .returning(model.id)
         ).first()
         if won is not None:
-            claimed.append(session.get(ZaloOAEvent, event_id))
+            claimed.append(session.get(model, event_id))
     return claimed
 
 
-def claim_event(session: Session, event_id: int, now: datetime) -> ZaloOAEvent | None:
+def claim_event(session: Session, event_id: int, now: datetime, model: Stored = ZaloOAEvent):  # noqa: ANN201
     """Claim one stored event by id (the webhook that stored it handles it at once)."""
     result = session.execute(
-        update(ZaloOAEvent)
-        .where(ZaloOAEvent.id == event_id, ZaloOAEvent.claimed_at.is_(None))
+        update(model)
+        .where(model.id == event_id, model.claimed_at.is_(None))
         .values(claimed_at=now)
-        .returning(ZaloOAEvent.id)
+        .returning(model.id)
     )
     if result.first() is None:
         return None
-    return session.get(ZaloOAEvent, event_id)
+    return session.get(model, event_id)
 
 
-def done(session: Session, event_id: int) -> None:
-    session.execute(delete(ZaloOAEvent).where(ZaloOAEvent.id == event_id))
+def done(session: Session, event_id: int, model: Stored = ZaloOAEvent) -> None:
+    session.execute(delete(model).where(model.id == event_id))
 
 
-def pending_events(session: Session) -> int:
-    return len(list(session.exec(select(ZaloOAEvent.id))))
+def pending_events(session: Session, model: Stored = ZaloOAEvent) -> int:
+    return len(list(session.exec(select(model.id))))

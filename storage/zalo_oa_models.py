@@ -51,3 +51,16 @@ class ZaloOAEvent(SQLModel, table=True):
     received_at: datetime = Field(index=True)
     body: str = Field(sa_column=Column(Text, nullable=False))
     claimed_at: datetime | None = None
+
+
+class ZaloBotUpdate(SQLModel, table=True):
+    """A Zalo Bot platform update (polled or from its webhook), stored before it is handled:
+    getUpdates hands each update out once, so a crash after the poll must not lose it."""
+
+    __tablename__ = "zalo_bot_updates"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    received_at: datetime = Field(index=True)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    claimed_at: datetime | None = None

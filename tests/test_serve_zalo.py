@@ -26,6 +26,8 @@ from storage.db import make_engine, session_scope
 from storage.tickets_models import Ticket
 from storage.zalo_oa_models import ZaloOAEvent
 from tests.support.telegram_server import DEFAULT_TOKEN, FakeTelegram, free_port
+from tests.support.zalo_bot_server import TOKEN as ZALO_BOT_TOKEN
+from tests.support.zalo_bot_server import FakeZaloBot
 from tests.support.zalo_oa_server import FakeZaloOA
 from tests.test_assessment import FULL_RUN
 
@@ -246,13 +248,17 @@ async def test_the_same_event_twice_and_to_two_serve_processes_is_handled_once(t
 
 async def test_serve_takes_telegram_updates_on_its_webhook_with_the_secret_header(tmp_path):
     secret = "tg-secret-" + "x" * 30
-    async with FakeTelegram() as tg:
+    async with FakeTelegram() as tg, FakeZaloBot() as zb:
         db_url = f"sqlite:///{tmp_path / 'bot.db'}"
         extra = {
             "SXSH_TELEGRAM_TOKEN": DEFAULT_TOKEN,
             "SXSH_TELEGRAM_API_URL": tg.root_url,
             "SXSH_TELEGRAM_WEBHOOK_URL": "https://bot.example.vn/telegram",
             "SXSH_TELEGRAM_WEBHOOK_SECRET": secret,
+            # and the Zalo Bot platform by polling, in the same process
+            "SXSH_ZALO_BOT_TOKEN": ZALO_BOT_TOKEN,
+            "SXSH_ZALO_BOT_API_URL": zb.url,
+            "SXSH_ZALO_BOT_POLL_TIMEOUT": "1",
         }
         async with serving(None, db_url, tmp_path, **extra) as url:
             # serve registered its public URL and secret with Telegram
@@ -266,9 +272,18 @@ async def test_serve_takes_telegram_updates_on_its_webhook_with_the_secret_heade
                 ok = await http.post(url + "/telegram", json=update,
                                      headers={TELEGRAM_SECRET: secret})  # fmt: skip
                 [call] = await tg.wait_for("sendMessage", chat_id=1001, timeout=30)
+                await zb.wait_for_call("deleteWebhook")
+                await zb.user_sends("tiết kiệm nước trong nhà máy thế nào", chat="zc1")
+                [zalo_answer, *_] = await zb.wait_for_texts("zc1", 1)
                 health = (await http.get(url + "/healthz")).json()
         assert (wrong.status_code, ok.status_code) == (403, 200)
         assert "nước" in call.params["text"]
-        assert health["channels"] == {"telegram": "webhook", "zalo_oa": "off", "zalo_bot": "off"}
+        assert "nước" in zalo_answer
+        assert health["channels"] == {
+            "telegram": "webhook",
+            "zalo_oa": "off",
+            "zalo_bot": "polling",
+        }
     log = (tmp_path / "serve.log").read_text()
     assert DEFAULT_TOKEN.split(":")[1] not in log and secret not in log
+    assert ZALO_BOT_TOKEN not in log

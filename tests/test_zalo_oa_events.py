@@ -20,6 +20,7 @@ from bot.channels.zalo_oa.limits import TAP
 from bot.channels.zalo_oa.sender import ZaloOASender
 from bot.channels.zalo_oa.tokens import TokenKeeper
 from bot.channels.zalo_oa.webhook import Pump
+from bot.delivery import Delivery
 from handlers import channel_alerts
 from handlers.clock import FrozenClock
 from handlers.messages import Inbound, Reply
@@ -30,6 +31,7 @@ from storage.models import Contact, ContactStatus, Outbox
 from storage.tickets_models import Ticket, TicketMessage
 from storage.zalo_oa_models import ZaloOAContact, ZaloOAEvent
 from tests.conftest import make_settings
+from tests.events.conftest import START, save
 from tests.support.telegram_server import free_port
 from tests.support.zalo_oa_server import APP_ID, APP_SECRET, FakeZaloOA
 
@@ -239,3 +241,23 @@ async def test_a_rate_limit_longer_than_an_answer_may_wait_is_not_waited_out(bot
     srv.fail(-32)
     await handler.handle(srv.event("user_send_text", U, text="/start"))
     assert "zalo -32" in caplog.text
+
+
+async def test_a_zalo_person_registers_for_an_event_and_gets_its_reminder(bot):
+    srv, handler, conversation = bot
+    save(conversation)  # a published workshop on 04/12/2026 08:00
+    await says(srv, handler, "/events")
+    [register] = [b for bs in srv.buttons(U) for b in bs if b["title"] == "✅ Đăng ký"]
+    texts = await says(srv, handler, register["payload"])  # a tap comes back as its payload
+    assert any("Đã đăng ký" in t for t in texts)
+    sent_before = len(srv.sent(U))
+    # A day before the start, five days after the person last wrote: past the 48 h of free
+    # replies, inside the 7 days: the reminder goes in the proactive form.
+    delivery = Delivery(conversation.engine, conversation, conversation.clock,
+                        {"zalo_oa": handler.sender})  # fmt: skip
+    conversation.clock._now = START - timedelta(days=1)
+    assert await delivery.run_once() == {"sent": 1}
+    [reminder] = srv.sent(U)[sent_before:]
+    assert reminder.params["recipient"] == {"user_id": U}
+    assert reminder.params["message"]["text"].startswith('⏰ Nhắc lịch: "Hội thảo tiết kiệm')
+    assert srv.proactive == 1

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from bot.channels.errors import ChannelDown
+from bot.channels.zalo_oa.app import ZaloOA
 from bot.channels.zalo_oa.client import ZaloOAClient
 from bot.channels.zalo_oa.sender import ZaloOASender
 from bot.channels.zalo_oa.tokens import Pair, TokenKeeper, authorize
@@ -173,7 +174,6 @@ async def test_the_authorize_and_status_commands(tmp_path):
         env = {k: v for k, v in os.environ.items() if not k.startswith("SXSH_")}
         env |= srv.settings_env() | {"SXSH_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
         usage = await asyncio.to_thread(run_cli, ["zalo", "authorize"], env, tmp_path)
-        before = await asyncio.to_thread(run_cli, ["zalo", "status"], env, tmp_path)
         done = await asyncio.to_thread(
             run_cli, ["zalo", "authorize", "--refresh-token"], env, tmp_path, refresh + "\n"
         )
@@ -182,9 +182,22 @@ async def test_the_authorize_and_status_commands(tmp_path):
         )  # single use: Zalo refuses the same refresh token twice
         after = await asyncio.to_thread(run_cli, ["zalo", "status"], env, tmp_path)
     assert usage.returncode == 2 and "--code CODE or --refresh-token" in usage.stderr
-    assert "state: not_authorised" in before.stdout
     assert done.returncode == 0 and "Zalo OA authorised" in done.stdout
     assert again.returncode == 1 and "Zalo refused: invalid_grant" in again.stderr
     assert "state: ok" in after.stdout and "events_waiting: 0" in after.stdout
     for output in (done.stdout, done.stderr, after.stdout, again.stderr):
         assert refresh not in output and "at_" not in output
+
+
+async def test_an_idle_oa_keeps_its_tokens_fresh(setup):
+    """No message for 20 hours: the keeper refreshes on its own, before anyone waits."""
+    srv, clock, engine = setup
+    clock.advance(hours=20)  # under the 6 h margin of a 25 h token
+    async with httpx.AsyncClient(timeout=5) as http:
+        sender = ZaloOASender(
+            ZaloOAClient(srv.url, keeper(engine, clock, srv), http), engine, clock
+        )
+        zalo = ZaloOA(sender, pump=None, webhook=None)
+        await zalo.check_tokens()
+    assert srv.refreshes == 1
+    assert stored(engine).expires_at > clock.now() + timedelta(hours=24)

@@ -117,17 +117,6 @@ class Decider:
         conf = 1 / (1 + math.exp(-max(min(z, 30.0), -30.0)))
         confident = conf >= threshold
         alts = [e for e, _ in ranked[1:4]] if confident else [e for e, _ in ranked[:3]]
-        if use_cosine and middle_from > params.AGREE_MIDDLE:
-            # BM25 and the model, each alone, rank the same entry first: it is probably right
-            # even when the confidence is low (measured on the tuning data: more right answers,
-            # no more wrong ones; benchmarks/report.md).
-            agree = (
-                top
-                == max(c.bm25, key=c.bm25.__getitem__, default=None)
-                == max(c.cosine, key=c.cosine.__getitem__)
-            )
-            if agree:
-                middle_from = params.AGREE_MIDDLE
         middle = not confident and conf >= middle_from and group is None
         return Match(
             topic=top if confident else None,

@@ -25,7 +25,7 @@ EMBED_MAX_CHARS = 200  # and at most this many characters reach the model
 # A message longer than EMBED_MAX_WORDS: the model reads its first WHOLE_CHARS characters as
 # typed, not its last asking words (False: the last asking words, as before).
 WHOLE_LONG = True
-WHOLE_CHARS = 120
+WHOLE_CHARS = 100
 CACHE_LIMIT = 20000  # vectors kept in the cache file; past it, only those in use
 # BM25's own confidence from which it answers alone, without the embedding model.
 CASCADE = 0.85
@@ -57,9 +57,6 @@ THRESHOLD_EMBED = 0.36
 # model). Chosen on the tuning data so that wrong answers stay rare (benchmarks/tune_qa.py).
 MIDDLE = 0.2
 MIDDLE_EMBED = 0.2
-# ... and from this confidence when BM25 alone and the model alone rank the same entry first
-# (v2 even half: 4 more right answers, none more wrong, one off-topic question answered).
-AGREE_MIDDLE = 0.1
 # A long message: words outside its asking sentences (the context) count this much.
 CONTEXT_WEIGHT = 0.5
 # A message asking several things: another part's topic is offered when BM25 alone is this sure.

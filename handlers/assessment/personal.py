@@ -36,7 +36,7 @@ def describe_personal(ctx: Context) -> list[str]:
     return [ctx.t("privacy.personal_answers"), *(f"• {v}" for v in values)] if values else []
 
 
-def erase_personal(session, contact, content) -> None:  # noqa: ANN001
+def erase_personal(session, contact, content, settings) -> None:  # noqa: ANN001
     """/deletedata: personal answers, the business name and tax code go; company answers
     stay, no longer linked to the person."""
     enterprises.erase_identifying(session, contact.id)

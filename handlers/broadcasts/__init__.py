@@ -53,7 +53,7 @@ def render_report(
     return [Reply(text="\n".join(service.report_lines(session, row, content.texts, lang, tz)))]
 
 
-def erase(session: Session, contact: Contact, content: ContentStore) -> None:
+def erase(session: Session, contact: Contact, content: ContentStore, settings: object) -> None:
     """/deletedata: the person leaves every broadcast's recipient list (counts shrink)."""
     session.exec(delete(BroadcastRecipient).where(BroadcastRecipient.contact_id == contact.id))
 

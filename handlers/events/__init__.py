@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlmodel import col
@@ -24,6 +23,7 @@ if TYPE_CHECKING:
 
     from content.store import ContentStore
     from handlers.context import Context
+    from handlers.ports import HandlerSettings
     from storage.models import Contact
 
 
@@ -36,13 +36,16 @@ def describe(ctx: Context) -> list[str]:
     return [ctx.t("events.privacy", registrations=len(regs), topics=", ".join(chosen) or "-")]
 
 
-def erase(session: Session, contact: Contact, content: ContentStore) -> None:
+def erase(
+    session: Session, contact: Contact, content: ContentStore, settings: HandlerSettings
+) -> None:
     """/deletedata: give back the person's seats (the first waiting person takes each and is
-    told) before their rows go with the contact (registrations, subscriptions and reminders
-    cascade). `last_seen` is the moment of this very message."""
-    tz = ZoneInfo(notices.DEFAULT_TZ)  # the hook gets no settings; only the promoted row uses it
+    told, in the settings' time zone) before their rows go with the contact (registrations,
+    subscriptions and reminders cascade). `last_seen` is the moment of this very message."""
     for _reg, event in store.of_contact(session, contact.id):
-        service.unregistered(session, event, contact, content.events, tz, contact.last_seen)
+        service.unregistered(
+            session, event, contact, content.events, settings.tz, contact.last_seen
+        )
     app_state.set_value(session, f"event_draft:{contact.id}", "")
 
 

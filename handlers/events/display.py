@@ -17,12 +17,7 @@ def when(content: ContentStore, event: Event, tz: ZoneInfo, lang: str) -> str:
     locale = Locale(lang, tz, content.texts)
     if event.date_only:
         return locale.weekday_date(event.starts_at)
-    return content.texts.get(
-        lang,
-        "events.when",
-        date=locale.weekday_date(event.starts_at),
-        time=locale.time(event.starts_at),
-    )
+    return locale.weekday_date_time(event.starts_at)
 
 
 def title(event: Event, lang: str) -> str:
@@ -63,13 +58,8 @@ def seats_line(content: ContentStore, event: Event, tz: ZoneInfo, lang: str, now
     else:
         line = t.get(lang, "events.seats_left", n=left)
     if event.registration_deadline is not None:
-        deadline, locale = event.registration_deadline, Locale(lang, tz, t)
-        line += "\n" + t.get(
-            lang,
-            "events.register_until",
-            date=locale.weekday_date(deadline),
-            time=locale.time(deadline),
-        )
+        when = Locale(lang, tz, t).weekday_date_time(event.registration_deadline)
+        line += "\n" + t.get(lang, "events.register_until", when=when)
     return line
 
 

@@ -20,15 +20,15 @@ from storage import events_reminders as reminders
 from storage.events_models import Event, EventReminder, EventStatus, ReminderStatus
 from storage.models import Contact
 
-DEFAULT_TZ = "Asia/Ho_Chi_Minh"  # rows always carry the settings' zone; this is a fallback
-
 
 def _lang(contact: Contact) -> str:
     return contact.language if contact.language in ("vi", "en") else "vi"
 
 
 def _tz(payload: dict) -> ZoneInfo:
-    return ZoneInfo(payload.get("tz") or DEFAULT_TZ)
+    """The settings' zone, written into every row when it was queued (renderers get no
+    settings); a row without it fails to render, with the reason, rather than guess a zone."""
+    return ZoneInfo(payload["tz"])
 
 
 def _fields(content: ContentStore, event: Event, tz: ZoneInfo, lang: str) -> dict:

@@ -22,7 +22,7 @@ def describe(ctx: Context) -> list[str]:
     return [ctx.t("privacy.tickets", count=count)] if count else []
 
 
-def erase(session, contact: Contact, content: ContentStore) -> None:  # noqa: ANN001
+def erase(session, contact: Contact, content: ContentStore, settings) -> None:  # noqa: ANN001
     """/deletedata: the person's tickets lose their texts; an officer's id leaves the answers
     and claims they made. `last_seen` is this very message's time."""
     tickets.erase_contact(session, contact.id, contact.last_seen)

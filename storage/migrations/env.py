@@ -8,7 +8,7 @@ import storage.broadcasts_models  # noqa: F401  (broadcasts and their recipients
 import storage.events_models  # noqa: F401  (registers the events tables)
 import storage.models  # noqa: F401  (registers the tables)
 import storage.tickets_models  # noqa: F401  (officers, audit log, tickets)
-import storage.zalo_oa_models  # noqa: F401  (registers the Zalo OA tables)
+import storage.zalo_oa_models  # noqa: F401  (registers the Zalo OA and Zalo Bot tables)
 from storage.db import make_engine
 
 config = context.config

@@ -66,6 +66,7 @@ def test_a_full_event_offers_the_waiting_list_and_promotes_when_a_seat_frees(con
 def test_closed_registration_says_so(conversation, person, clock):
     save(conversation, registration_deadline=clock.now() + timedelta(hours=1))
     person.says("/events")
+    assert "Hạn đăng ký: Thứ Bảy, 28/11/2026 lúc 10:00." in person.text  # Vietnam time
     clock.advance(hours=2)
     person.presses("✅ Đăng ký")
     assert 'Sự kiện "Hội thảo tiết kiệm năng lượng" đã hết hạn đăng ký.' in person.text
@@ -171,3 +172,28 @@ def test_housekeeping_marks_started_events_past_and_they_leave_the_list(conversa
     clock._now = START + timedelta(minutes=1)
     assert job() == 1
     assert reload(conversation).status == "past"
+
+
+def test_the_seat_given_back_by_deletedata_is_told_in_the_configured_zone(sqlite_url, clock):
+    import asyncio
+
+    from bot.app import build_conversation
+    from bot.delivery import Delivery
+    from tests.conftest import make_settings
+    from tests.events.test_reminders import Inbox
+
+    settings = make_settings(sqlite_url, timezone="UTC")
+    conv = build_conversation(settings, clock=clock)
+    try:
+        save(conv, capacity=1)
+        first, second = Person(conv, user_id="a"), Person(conv, user_id="b")
+        first.press_payload("ev:r:1:1")
+        second.press_payload("ev:r:1:1")
+        first.says("/deletedata")
+        first.presses("Có, xóa hết")
+        inbox = Inbox()
+        asyncio.run(Delivery(conv.engine, conv, clock, {"console": inbox}).run_once())
+        [notice] = inbox.texts("b")
+        assert "Thứ Sáu, 04/12/2026 lúc 01:00" in notice  # 08:00 in Cần Thơ is 01:00 UTC
+    finally:
+        conv.engine.dispose()

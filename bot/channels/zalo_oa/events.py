@@ -54,6 +54,12 @@ class EventHandler:
     def engine(self):  # noqa: ANN201
         return self.conversation.engine
 
+    def person(self, event: dict) -> str:
+        sender = event.get("sender") if isinstance(event.get("sender"), dict) else {}
+        follower = event.get("follower") if isinstance(event.get("follower"), dict) else {}
+        recipient = event.get("recipient") if isinstance(event.get("recipient"), dict) else {}
+        return str(sender.get("id") or follower.get("id") or recipient.get("id") or "")
+
     async def handle(self, event: dict) -> None:
         """Handle one event; never raises for what a person sent."""
         echo = echo_of(event)

@@ -16,16 +16,17 @@ import contextlib
 import json
 import logging
 from datetime import timedelta
+from typing import Protocol
 
 from sqlalchemy.engine import Engine
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from bot.channels.zalo_oa import signature
-from bot.channels.zalo_oa.events import EventHandler
 from handlers.clock import Clock
 from storage import zalo_oa as store
 from storage.db import session_scope
+from storage.zalo_oa_models import ZaloOAEvent
 
 log = logging.getLogger(__name__)
 
@@ -74,20 +75,29 @@ class Webhook:
             return store.store_event(session, body, self.clock.now())
 
 
+class Handler(Protocol):
+    async def handle(self, event: dict) -> None: ...
+
+    def person(self, event: dict) -> str:
+        """Whose event it is: one person's events are handled in order."""
+        ...
+
+
 class Pump:
-    """Handles stored events: at once when the webhook kicks, and every `sweep_seconds` the
-    ones left by a crash or another process."""
+    """Handles stored events (or polled updates: `model`): at once when the webhook kicks, and
+    every `sweep_seconds` the ones left by a crash or another process."""
 
     def __init__(
         self,
         engine: Engine,
         clock: Clock,
-        handler: EventHandler,
+        handler: Handler,
         *,
         sweep_seconds: float = 30.0,
         stale_after: timedelta = timedelta(minutes=5),
+        model: store.Stored = ZaloOAEvent,
     ):
-        self.engine, self.clock, self.handler = engine, clock, handler
+        self.engine, self.clock, self.handler, self.model = engine, clock, handler, model
         self.sweep_seconds, self.stale_after = sweep_seconds, stale_after
         self._tasks: set[asyncio.Task] = set()
         self._people: dict[str, asyncio.Lock] = {}
@@ -132,8 +142,7 @@ class Pump:
         except ValueError:
             event = None
         if isinstance(event, dict):
-            sender = event.get("sender") if isinstance(event.get("sender"), dict) else {}
-            person = str(sender.get("id") or event.get("follower") or "")
+            person = self.handler.person(event)
             lock = self._people.setdefault(person, asyncio.Lock())
             try:
                 async with lock:
@@ -147,12 +156,12 @@ class Pump:
 
     def _claim(self, event_id: int):  # noqa: ANN202
         with session_scope(self.engine) as session:
-            return store.claim_event(session, event_id, self.clock.now())
+            return store.claim_event(session, event_id, self.clock.now(), self.model)
 
     def _claim_stale(self):  # noqa: ANN202
         with session_scope(self.engine) as session:
-            return store.claim_events(session, self.clock.now(), 50, self.stale_after)
+            return store.claim_events(session, self.clock.now(), 50, self.stale_after, self.model)
 
     def _done(self, event_id: int) -> None:
         with session_scope(self.engine) as session:
-            store.done(session, event_id)
+            store.done(session, event_id, self.model)

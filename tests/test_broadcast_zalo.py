@@ -1,0 +1,91 @@
+"""A broadcast to a mix of Telegram and Zalo OA contacts, one of them outside Zalo's 7-day
+window, delivered by the lanes through the local Bot API and Zalo OA servers: each reachable
+person gets exactly one copy, the unreachable one is not sent to, and the report says why."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+from sqlmodel import select
+
+from bot.app import build_conversation
+from bot.channels.telegram import TelegramSender
+from bot.channels.zalo_oa.client import ZaloOAClient
+from bot.channels.zalo_oa.sender import ZaloOASender
+from bot.channels.zalo_oa.tokens import TokenKeeper
+from bot.delivery import Delivery
+from handlers.broadcasts import service
+from handlers.clock import FrozenClock
+from storage import broadcasts, contacts
+from storage import zalo_oa as store
+from storage.broadcasts_models import BroadcastRecipient
+from storage.db import session_scope
+from storage.models import Contact
+from tests.conftest import make_settings
+from tests.support.telegram_server import FakeTelegram
+from tests.support.zalo_oa_server import APP_ID, APP_SECRET, FakeZaloOA
+
+TEXT = "Hội thảo SXSH ngành thủy sản, 8:00 ngày 5/12 tại Sở Công Thương"
+
+
+async def test_a_broadcast_reaches_each_reachable_contact_once_and_names_the_unreachable(
+    tmp_path,
+):
+    clock = FrozenClock()
+    settings = make_settings(f"sqlite:///{tmp_path / 'bot.db'}", search={"embeddings": False})
+    conversation = build_conversation(settings, clock=clock)
+    engine = conversation.engine
+    async with (
+        FakeTelegram() as tg,
+        tg.make_bot() as bot,
+        FakeZaloOA(clock) as zalo,
+        httpx.AsyncClient(timeout=5) as http,
+    ):
+        access, refresh = zalo.issue_pair()
+        now = clock.now()
+        with session_scope(engine) as session:
+            store.store_pair(session, access, refresh, now + timedelta(hours=25), now)
+            for chat in ("1001", "1002"):
+                contacts.touch(session, "telegram", chat, now)
+            for user, days_ago in (("z1", 0), ("z2", 3), ("z3", 8)):
+                contact, _ = contacts.touch(session, "zalo_oa", user, now)
+                clock.advance(days=-days_ago)
+                zalo.event("user_send_text", user, text="Xin chào", msg_id=f"m-{user}")
+                store.record_inbound(session, contact.id, f"m-{user}", clock.now())
+                clock.advance(days=days_ago)
+            row = broadcasts.create(session, TEXT, {"all": True}, "cli:hoa", now)
+            assert service.confirm(session, row, "cli:hoa", now, settings) == 5
+        keeper = TokenKeeper(engine, clock, app_id=APP_ID, app_secret=APP_SECRET,
+                             oauth_url=zalo.url)  # fmt: skip
+        senders = {
+            "telegram": TelegramSender(bot),
+            "zalo_oa": ZaloOASender(ZaloOAClient(zalo.url, keeper, http), engine, clock),
+        }
+        delivery = Delivery.from_settings(engine, conversation, clock, senders, settings.delivery)
+        await delivery.drain()
+        await delivery.drain()  # nothing is sent twice
+        with session_scope(engine) as session:
+            service.run_job(session, clock.now(), settings)
+            counts = broadcasts.counts(session, row.id)
+            report = service.report_lines(
+                session, broadcasts.get(session, row.id), conversation.content.texts, "vi",
+                settings.tz,
+            )  # fmt: skip
+            left_out = session.exec(
+                select(Contact.platform_id, BroadcastRecipient.reason)
+                .join(Contact, Contact.id == BroadcastRecipient.contact_id)
+                .where(BroadcastRecipient.state != "sent")
+            ).all()
+        telegram_texts = [c.params["text"] for c in tg.calls if c.method == "sendMessage"]
+        assert sorted(str(c.params["chat_id"]) for c in tg.calls if c.method == "sendMessage") == [
+            "1001", "1002"]  # fmt: skip
+        assert all(TEXT in t for t in telegram_texts)
+        assert [len(zalo.sent(u)) for u in ("z1", "z2", "z3")] == [1, 1, 0]
+        assert all(TEXT in t for u in ("z1", "z2") for t in zalo.texts(u))
+        # z1 wrote today: a free reply to their message; z2 three days ago: the proactive form
+        assert (zalo.free, zalo.proactive) == (1, 1)
+    assert left_out == [("z3", "zalo: no interaction in 7 days")]
+    assert counts[("zalo_oa", "failed", "zalo: no interaction in 7 days")] == 1
+    assert any("zalo: no interaction in 7 days" in line for line in report)
+    engine.dispose()

@@ -1,0 +1,103 @@
+"""The Zalo Bot platform channel with the real conversation core and the local Zalo Bot server:
+a question and its answer by polling and by webhook, the webhook's secret header, an update not
+lost when the process dies right after the poll returned it, duplicates handled once."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import AsyncExitStack
+
+import httpx
+import pytest
+from sqlmodel import select
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from bot.app import build_conversation
+from bot.channels.zalo_bot.app import ZaloBot
+from handlers.clock import FrozenClock
+from storage.db import session_scope
+from storage.zalo_oa_models import ZaloBotUpdate
+from tests.conftest import make_settings
+from tests.support.zalo_bot_server import TOKEN, FakeZaloBot
+
+QUESTION = "tiết kiệm nước trong nhà máy thế nào"
+SECRET = "zalo-bot-secret-" + "y" * 20
+
+
+@pytest.fixture
+async def srv():
+    async with FakeZaloBot() as server:
+        yield server
+
+
+def conversation_for(tmp_path, srv: FakeZaloBot, **zalo_bot):  # noqa: ANN001, ANN201
+    settings = make_settings(
+        f"sqlite:///{tmp_path / 'bot.db'}",
+        search={"embeddings": False},
+        zalo_bot={"token": TOKEN, "api_url": srv.url, "poll_timeout": 1, **zalo_bot},
+    )
+    return settings, build_conversation(settings, clock=FrozenClock())
+
+
+async def test_a_question_and_its_answer_by_polling_which_deletes_the_webhook_first(tmp_path, srv):
+    srv.webhook = {"url": "https://old.example/hook", "secret_token": "x" * 16}  # left over
+    settings, conversation = conversation_for(tmp_path, srv)
+    async with AsyncExitStack() as stack:
+        bot = await ZaloBot.open(conversation, settings, stack)
+        bot.pump.start()
+        stop = asyncio.Event()
+        polling = asyncio.create_task(bot.run_polling(stop))
+        await srv.wait_for_call("deleteWebhook")  # polling starts by deleting the webhook
+        await srv.user_sends(QUESTION, chat="c1")
+        [answer, *_] = await srv.wait_for_texts("c1", 1)
+        stop.set()
+        await asyncio.wait_for(polling, 5)
+        await bot.pump.stop()
+    assert "nước" in answer
+    methods = [c.method for c in srv.calls]
+    assert methods.index("deleteWebhook") < methods.index("getUpdates")
+    conversation.engine.dispose()
+
+
+async def test_a_question_and_its_answer_by_webhook_with_the_secret_header(tmp_path, srv):
+    settings, conversation = conversation_for(
+        tmp_path, srv, webhook_url="https://bot.example.vn/zalo/bot", webhook_secret=SECRET
+    )
+    async with AsyncExitStack() as stack:
+        bot = await ZaloBot.open(conversation, settings, stack)
+        await bot.register_webhook()
+        assert srv.webhook == {"url": "https://bot.example.vn/zalo/bot", "secret_token": SECRET}
+        app = Starlette(routes=[Route("/zalo/bot", bot.webhook, methods=["POST"])])
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://serve") as http:
+            update = {"ok": True, "result": srv.update(QUESTION, chat="c2")}
+            wrong = await http.post("/zalo/bot", json=update,
+                                    headers={"X-Bot-Api-Secret-Token": "nope" * 8})  # fmt: skip
+            good = {"X-Bot-Api-Secret-Token": SECRET}
+            oks = [await http.post("/zalo/bot", json=update, headers=good) for _ in range(2)]
+        await srv.wait_for_texts("c2", 1)
+        await bot.pump.stop()
+        await bot.pump.sweep()
+    assert wrong.status_code == 403 and [r.status_code for r in oks] == [200, 200]
+    texts = srv.texts("c2")
+    assert "nước" in texts[0] and len(texts) == len(set(texts))  # the duplicate: answered once
+    conversation.engine.dispose()
+
+
+async def test_an_update_is_not_lost_when_the_process_dies_right_after_the_poll(tmp_path, srv):
+    settings, conversation = conversation_for(tmp_path, srv)
+    async with AsyncExitStack() as stack:
+        dying = await ZaloBot.open(conversation, settings, stack)
+        dying.pump.kick = lambda event_id: None  # the process dies before handling it
+        await srv.user_sends(QUESTION, chat="c3")
+        assert await dying.poll_once()
+    assert srv.texts("c3") == []  # the platform will not hand it out again
+    with session_scope(conversation.engine) as session:
+        assert len(session.exec(select(ZaloBotUpdate)).all()) == 1
+    # The next process takes it up once the claim is stale (no claim at all here: at once).
+    async with AsyncExitStack() as stack:
+        restarted = await ZaloBot.open(conversation, settings, stack)
+        assert await restarted.pump.sweep() == 1
+    assert "nước" in srv.texts("c3")[0]
+    conversation.engine.dispose()
