@@ -363,8 +363,10 @@ async def test_off_topic_question_gets_honest_fallback_with_officer(srv, app, co
     assert "chưa có câu trả lời" in call.params["text"]
     officer = [data for label, data in buttons(call) if label == "👤 Gặp cán bộ"]
     assert officer and officer[0].startswith("qa:officer:")
+    # The ticket notice follows as its own message; wait for it before pressing.
+    await srv.wait_for(lambda c: "phiếu #" in str(c.params.get("text", "")), chat_id=1001)
     srv.user_presses(officer[0], message_id=call.result["message_id"])
-    await srv.wait_for("sendMessage", chat_id=1001)
+    await srv.wait_for(lambda c: "Đã chuyển câu hỏi" in str(c.params.get("text", "")), chat_id=1001)
     with Session(conv.engine) as s:
         from storage.models import QuestionLog
 
