@@ -13,6 +13,7 @@ jobs, as `sxsh-bot run` does.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -59,6 +60,8 @@ def build(conversation: Conversation, settings: Settings) -> Starlette:
                 zalo = await ZaloOA.open(conversation, settings, stack)
                 zalo.pump.start()
                 stack.push_async_callback(zalo.pump.stop)
+                fresh = asyncio.create_task(zalo.keep_fresh())
+                stack.callback(fresh.cancel)
                 live["zalo_oa"] = zalo
                 senders["zalo_oa"] = zalo.sender
             if settings.zalo_bot.enabled:

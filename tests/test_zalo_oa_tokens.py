@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from bot.channels.errors import ChannelDown
+from bot.channels.zalo_oa.app import ZaloOA
 from bot.channels.zalo_oa.client import ZaloOAClient
 from bot.channels.zalo_oa.sender import ZaloOASender
 from bot.channels.zalo_oa.tokens import Pair, TokenKeeper, authorize
@@ -186,3 +187,17 @@ async def test_the_authorize_and_status_commands(tmp_path):
     assert "state: ok" in after.stdout and "events_waiting: 0" in after.stdout
     for output in (done.stdout, done.stderr, after.stdout, again.stderr):
         assert refresh not in output and "at_" not in output
+
+
+async def test_an_idle_oa_keeps_its_tokens_fresh(setup):
+    """No message for 20 hours: the keeper refreshes on its own, before anyone waits."""
+    srv, clock, engine = setup
+    clock.advance(hours=20)  # under the 6 h margin of a 25 h token
+    async with httpx.AsyncClient(timeout=5) as http:
+        sender = ZaloOASender(
+            ZaloOAClient(srv.url, keeper(engine, clock, srv), http), engine, clock
+        )
+        zalo = ZaloOA(sender, pump=None, webhook=None)
+        await zalo.check_tokens()
+    assert srv.refreshes == 1
+    assert stored(engine).expires_at > clock.now() + timedelta(hours=24)

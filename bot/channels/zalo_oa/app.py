@@ -3,6 +3,7 @@ sender (for replies and the delivery lanes), event handler, pump and webhook end
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ import httpx
 from sqlalchemy.engine import Engine
 
 from bot import flood
+from bot.channels.errors import SendError
 from bot.channels.zalo_oa.client import ZaloOAClient
 from bot.channels.zalo_oa.events import EventHandler
 from bot.channels.zalo_oa.sender import Window, ZaloOASender
@@ -100,6 +102,21 @@ class ZaloOA:
             max_body_bytes=settings.web.max_body_bytes,
         )
         return cls(sender, pump, webhook)
+
+    async def check_tokens(self) -> None:
+        """Make sure the access token is fresh (refreshed when under the margin or 12 h old),
+        so an idle OA keeps a working token pair and a refused refresh is noticed (and told to
+        officers) before a person waits for an answer."""
+        try:
+            await self.sender.client.tokens.access_token()
+        except SendError as exc:  # not authorised, needs re-authorisation, network fault
+            log.warning("zalo_oa token check: %s", exc.reason)
+
+    async def keep_fresh(self, every_seconds: float = 1800) -> None:
+        """check_tokens() forever, every `every_seconds`; cancel to stop."""
+        while True:
+            await self.check_tokens()
+            await asyncio.sleep(every_seconds)
 
 
 def state(engine: Engine) -> dict[str, object]:
