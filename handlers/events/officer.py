@@ -96,7 +96,11 @@ def info_command(ctx: Context, args: str = "") -> list[Reply]:
     facts = officer_view.summary(ctx.session, event)
     regs = facts["registrations"]
     rem = facts["reminders"]
-    skipped = ", ".join(f"{k.split(':', 1)[1]} {v}" for k, v in rem.items() if ":" in k)
+    skipped = ", ".join(
+        f"{ctx.t('events.officer.skip_reason.' + k.split(':', 1)[1])} {v}"
+        for k, v in rem.items()
+        if ":" in k
+    )
     text = ctx.t(
         "events.officer.info",
         title=display.title(event, ctx.lang),

@@ -156,6 +156,12 @@ def test_after_downtime_a_reminder_goes_out_late_only_within_its_grace_window(
     [skipped] = rows(conversation, EventReminder, EventReminder.status == "skipped")
     assert (skipped.offset_minutes, skipped.reason) == (120, "too_late")
     assert len(reminders_of(inbox.texts())) == 1
+    officer = Person(conversation, user_id="officer")  # officers see the skip and its reason
+    officer.says("/eventinfo ws-1")
+    assert (
+        "Lời nhắc: 0 chờ gửi, 1 đã gửi, 0 không gửi được, bỏ qua: quá trễ (bot ngừng lâu hơn"
+        " thời gian cho phép gửi muộn) 1." in officer.text
+    )
 
 
 def test_never_after_the_start(conversation, deliver, inbox):
