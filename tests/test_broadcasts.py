@@ -97,6 +97,33 @@ def test_an_officer_composes_previews_and_sends_in_chat(conversation, clock):
     assert len(rows(conversation, Outbox, Outbox.kind == "broadcast")) == 2
 
 
+def test_an_officer_follows_pauses_and_resumes_in_chat(conversation, clock):
+    people(conversation, clock, 2)
+    officer = Person(conversation, user_id="officer")
+    officer.says("/broadcast Mời dự tập huấn kiểm toán năng lượng")
+    officer.presses("👥 Tất cả")
+    officer.presses("✅ Gửi ngay")
+    assert officer.buttons == ["📊 Tiến độ", "⏸ Tạm dừng", "✖ Hủy"]
+    with session_scope(conversation.engine) as s:
+        first = outbox.claim_due(s, clock.now(), limit=1, kinds=["broadcast"])[0]
+        outbox.mark(s, first.id, OutboxStatus.sent, clock.now())
+    officer.presses("📊 Tiến độ")
+    assert officer.text.startswith("📣 #1 · đang gửi: 1/3 xong, 1 đã gửi")
+    officer.presses("⏸ Tạm dừng")
+    assert officer.text.startswith("⏸ Đã tạm dừng thông báo #1")
+    officer.says("/broadcast status 1")
+    assert "#1 · tạm dừng: 1/3 xong" in officer.text
+    officer.says("/broadcast resume 1")
+    assert officer.text == "▶️ Tiếp tục gửi thông báo #1 (2 người còn lại)."
+    officer.says("/broadcast status 7")
+    assert officer.text == "Không có thông báo #7."
+    stranger = Person(conversation, user_id="stranger")
+    for payload in ("bc:status:1", "bc:pause:1", "bc:resume:1"):
+        stranger.press_payload(payload)
+        assert "Nút này không còn dùng được" in stranger.text, payload
+    assert rows(conversation, Broadcast)[0].status == "sending"
+
+
 def test_night_hours_and_an_identical_running_broadcast_ask_again(conversation, clock):
     people(conversation, clock, 2)
     officer = Person(conversation, user_id="officer")
