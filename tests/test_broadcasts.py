@@ -17,6 +17,7 @@ from storage.broadcasts_models import Broadcast, BroadcastRecipient
 from storage.db import session_scope
 from storage.models import ContactStatus, Enterprise, Outbox, OutboxStatus, Response
 from storage.tickets_models import AuditEntry
+from storage.zalo_oa_models import ZaloOAContact
 from tests.chat import Person, rows
 from tests.conftest import make_settings
 
@@ -191,6 +192,22 @@ def test_audience_filters_and_exclusions(conversation, clock):
     for bad in ({}, {"sector": ""}, {"colour": "x"}, {"all": True, "sector": "x"}):
         with pytest.raises(broadcasts.AudienceError):
             broadcasts.parse_audience(bad)
+
+
+def test_zalo_people_outside_the_window_are_left_out_with_the_reason(conversation, clock):
+    people(conversation, clock, 1, channel="telegram", prefix="1")
+    zalo = people(conversation, clock, 3, channel="zalo_oa", prefix="z")
+    with session_scope(conversation.engine) as s:
+        for cid, days in zip(zalo, (1, 6, 8), strict=True):
+            s.add(ZaloOAContact(contact_id=cid, last_inbound_at=clock.now() - timedelta(days=days)))
+    officer = Person(conversation, user_id="officer")
+    officer.says("/broadcast Tin cho mọi kênh")
+    officer.presses("👥 Tất cả")
+    preview = officer.last[2].text
+    assert "• zalo_oa: 2" in preview and "• telegram: 1" in preview
+    assert "Không gửi (quá 7 ngày không nhắn với OA (Zalo)): 1" in preview
+    officer.presses("✅ Gửi ngay")
+    assert recipients(conversation)["z2"] == "skipped: outside_window"
 
 
 def _started(conv, clock, n: int = 3) -> int:

@@ -36,7 +36,7 @@ def _print_preview(session, row, s) -> None:  # noqa: ANN001
     if row.attachment:
         typer.echo(f"[{row.attachment_kind}: {Path(row.attachment).name}]")
     typer.echo("---")
-    p = service.preview(session, row, s)
+    p = service.preview(session, row, s, now(s))
     typer.echo("\n".join(service.preview_lines(p, texts(s), LANG)))
 
 

@@ -128,7 +128,7 @@ def _set_audience(ctx: Context, row: Broadcast, spec: dict) -> list[Reply]:
 
 
 def _preview(ctx: Context, row: Broadcast) -> list[Reply]:
-    p = service.preview(ctx.session, row, ctx.settings)
+    p = service.preview(ctx.session, row, ctx.settings, ctx.now)
     lines = service.preview_lines(p, ctx.content.texts, ctx.lang)
     buttons = [Button(ctx.t("broadcasts.send_now"), f"{NS}:send:{row.id}"),
                Button(ctx.t("broadcasts.schedule"), f"{NS}:sched:{row.id}"),
