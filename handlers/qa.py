@@ -9,7 +9,7 @@ question is logged (storage.questions) so officers see what people ask and what 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from content.lexicon import Lexicon
@@ -273,10 +273,25 @@ def on_text(ctx: Context, text: str) -> list[Reply]:
     if answer.kind == "not_sure" and _redirect(ctx.content, match) is None:
         # The bot could not answer: a ticket (a question outside the remit is not one: the
         # person was told where to ask).
-        _, told = intake.request(ctx, text, TicketSource.unanswered, log_id)
-    else:
-        told = intake.follow_up(ctx, text)  # joins (or reopens) the person's ticket, if any
+        ticket, told = intake.request(ctx, text, TicketSource.unanswered, log_id)
+        return _with_ticket(ctx.content, answer.replies, lang, ticket.id if told else None)
+    told = intake.follow_up(ctx, text)  # joins (or reopens) the person's ticket, if any
     return answer.replies + told
+
+
+def _with_ticket(
+    content: ContentStore, replies: list[Reply], lang: str, ticket_id: int | None
+) -> list[Reply]:
+    """The bot was not sure and the question is already an officer's ticket: one message that
+    says so (with the ticket number the first time), the closest topics, no "talk to an
+    officer" button (it would only pass the question on again). One platform message, not two."""
+    *head, last = replies
+    topics = [b for b in last.buttons if b.payload.startswith("qa:t:")]
+    text = _t(content, lang, "qa.not_sure_ticket" if topics else "qa.not_sure_no_topics_ticket")
+    if ticket_id is not None:
+        text += "\n\n" + _t(content, lang, "tickets.notice", id=ticket_id)
+    buttons = [b for b in last.buttons if not b.payload.startswith(("qa:officer", "m:officer"))]
+    return [*head, replace(last, text=text, buttons=buttons)]
 
 
 def _log(ctx: Context, text: str, lang: str, match: Match) -> int | None:

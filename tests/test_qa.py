@@ -63,19 +63,25 @@ def test_off_topic_gets_the_honest_fallback_and_can_reach_an_officer(conversatio
     p = Person(conversation)
     p.says("giá vàng hôm nay bao nhiêu")
     assert p.text.startswith("Bot chưa có câu trả lời cho câu hỏi này")
-    # Far from every topic: no random "closest topics", just the officer and the menu.
-    assert p.buttons == ["👤 Gặp cán bộ", "☰ Menu chính"]
+    # The question is already an officer's ticket, told in the same message; far from every
+    # topic: no random "closest topics", no officer button (it is with them), just the menu.
+    assert len(p.last) == 1
+    assert "Câu hỏi đã được chuyển cho cán bộ Sở Công Thương" in p.text
+    assert "phiếu #1" in p.text
+    assert p.buttons == ["☰ Menu chính"]
     [row] = logs(conversation)
     assert row.confident is False and row.handed_off is False
-
-    p.presses("👤 Gặp cán bộ")
-    assert p.text.startswith("Đã chuyển câu hỏi của anh/chị cho cán bộ Sở Công Thương.")
-    assert "trong giờ làm việc" in p.text
-    [row] = logs(conversation)
-    assert row.handed_off is True
     with Session(conversation.engine) as s:
         waiting = questions.unanswered(s)
     assert [r.text for r in waiting] == ["giá vàng hôm nay bao nhiêu"]
+
+    # An officer button of an earlier answer still passes the question on.
+    p.press_payload(f"qa:officer:{row.id}")
+    assert p.text.startswith("Đã chuyển câu hỏi của anh/chị cho cán bộ Sở Công Thương.")
+    assert logs(conversation)[0].handed_off is True
+    # A second question while the ticket is open joins it: no second number.
+    p.says("giá đô la hôm nay")
+    assert "phiếu #" not in p.text and "Câu hỏi đã được chuyển" in p.text
 
 
 def test_someone_else_cannot_hand_off_my_question(conversation):
@@ -134,7 +140,7 @@ def test_a_failing_log_does_not_cost_the_answer(conversation, monkeypatch):
         conversation.content.knowledge.entries["sxsh.definition"].vi.short[:60]
     )
     p.says("giá vàng hôm nay")
-    assert "👤 Gặp cán bộ" in p.buttons  # falls back to the general officer button
+    assert "phiếu #1" in p.text  # the officers still get the question, as a ticket
     assert logs(conversation) == []
 
 
