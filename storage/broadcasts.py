@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, update
 from sqlmodel import Session, select
@@ -33,6 +33,7 @@ from storage.models import (
     OutboxStatus,
     Response,
 )
+from storage.zalo_oa_models import ZaloOAContact
 
 KIND = "broadcast"  # the outbox kind, rendered by handlers/broadcasts
 # The audience keys; several keys narrow together (AND). {"all": true} is everyone.
@@ -42,6 +43,9 @@ AUDIENCE_KEYS = ("all", "topic", "sector", "park", "ward", "level", "event", "un
 # to be contacted about it (the assessment's consent purpose) are included.
 CONSENT_PURPOSE = "assessment_contact"
 NEEDS_CONSENT = ("level", "unfinished")
+# Zalo OA: a person who wrote nothing for 7 days cannot get a free-form message (CHANNELS.md).
+ZALO_OA = "zalo_oa"
+ZALO_INTERACTION = timedelta(days=7)
 RUNNING = (BroadcastStatus.scheduled, BroadcastStatus.sending, BroadcastStatus.paused)
 OPEN_STATES = (RecipientState.pending, RecipientState.sending)
 
@@ -138,9 +142,12 @@ def recent(session: Session, limit: int = 10) -> list[Broadcast]:
     return list(session.exec(select(Broadcast).order_by(Broadcast.id.desc()).limit(limit)))
 
 
-def resolve(session: Session, spec: dict, samples: int = 3) -> Audience:
+def resolve(
+    session: Session, spec: dict, samples: int = 3, now: datetime | None = None
+) -> Audience:
     """The contacts the spec names now, split into included and excluded (stopped, blocked,
-    no consent), ordered by contact id."""
+    no consent, and with `now`: Zalo OA people outside the platform's window), ordered by
+    contact id."""
     query = select(Contact)
     if "channel" in spec:
         query = query.where(Contact.channel == spec["channel"])
@@ -172,6 +179,7 @@ def resolve(session: Session, spec: dict, samples: int = 3) -> Audience:
         levels = _latest_levels(session)
         contacts = [c for c in contacts if levels.get(c.id) == spec["level"]]
     consented = _consented(session) if any(k in spec for k in NEEDS_CONSENT) else None
+    closed = _zalo_window_closed(session, contacts, now) if now is not None else set()
     found = Audience()
     for contact in contacts:
         if contact.status == ContactStatus.stopped:
@@ -180,6 +188,8 @@ def resolve(session: Session, spec: dict, samples: int = 3) -> Audience:
             found.excluded.append((contact, "blocked"))
         elif consented is not None and contact.id not in consented:
             found.excluded.append((contact, "no_consent"))
+        elif contact.id in closed:
+            found.excluded.append((contact, "outside_window"))
         else:
             found.included.append(contact)
     ids = [c.enterprise_id for c in found.included if c.enterprise_id][:50]
@@ -189,6 +199,21 @@ def resolve(session: Session, spec: dict, samples: int = 3) -> Audience:
         )
         found.samples = sorted({n for n in names if n})[:samples]
     return found
+
+
+def _zalo_window_closed(session: Session, people: list[Contact], now: datetime) -> set[int]:
+    """Zalo OA contacts the OA may no longer message: nothing from them within the
+    interaction window (CHANNELS.md; bot/channels/zalo_oa/sender.py)."""
+    ids = [c.id for c in people if c.channel == ZALO_OA]
+    if not ids:
+        return set()
+    cutoff = now - ZALO_INTERACTION
+    recent = session.exec(
+        select(ZaloOAContact.contact_id).where(
+            ZaloOAContact.contact_id.in_(ids), ZaloOAContact.last_inbound_at >= cutoff
+        )
+    )
+    return set(ids) - set(recent)
 
 
 def _latest_levels(session: Session) -> dict[int, str]:
@@ -275,7 +300,7 @@ def start(session: Session, broadcast_id: int, now: datetime) -> int | None:
     if result.rowcount != 1:
         return None
     row = session.get(Broadcast, broadcast_id, populate_existing=True)
-    found = resolve(session, audience_of(row), samples=0)
+    found = resolve(session, audience_of(row), samples=0, now=now)
     for contact, reason in found.excluded:
         session.add(BroadcastRecipient(broadcast_id=row.id, contact_id=contact.id,
                     channel=contact.channel, state=RecipientState.skipped, reason=reason,
@@ -344,8 +369,10 @@ def sync(session: Session, broadcast_id: int, now: datetime) -> bool:
             reason = _skip_reason(box.error) if state == RecipientState.skipped else None
             if state == RecipientState.skipped and reason not in ("blocked", "stopped", "gone"):
                 state = RecipientState.failed  # the platform refused this chat (400 not found)
-            if state in (RecipientState.failed, RecipientState.unknown):
-                reason = box.error
+            if state == RecipientState.failed:
+                reason = box.error  # the platform's own words, or "gave up after N attempts"
+            elif state == RecipientState.unknown:
+                reason = "interrupted"
         if (state, reason) != (recipient.state, recipient.reason):
             recipient.state, recipient.reason, recipient.updated_at = state, reason, now
             session.add(recipient)

@@ -81,7 +81,7 @@ def test_create_preview_send_follow_and_export(conv, cli, tmp_path):
     status = cli("broadcast", "status", "1")
     assert "3/3 xong, 1 đã gửi" in status.output
     assert "telegram: lỗi (Chat not found): 1" in status.output
-    assert "telegram: chưa rõ (gián đoạn khi gửi) (interrupted while sending): 1" in status.output
+    assert "telegram: chưa rõ đã nhận (gián đoạn khi gửi): 1" in status.output
 
     out = tmp_path / "that_bai.xlsx"
     exported = cli("broadcast", "export", "1", "--output", str(out), "--as", "lan")
@@ -90,8 +90,8 @@ def test_create_preview_send_follow_and_export(conv, cli, tmp_path):
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0] == ["Kênh", "Mã người dùng", "Tên", "Doanh nghiệp", "Trạng thái", "Lý do"]
     assert sorted(v[1:] for v in values[1:]) == [
-        ["7001", None, "Công ty Thủy sản 1", "failed", "Chat not found"],
-        ["7002", None, "Công ty Thủy sản 2", "unknown", "interrupted while sending"],
+        ["7001", None, "Công ty Thủy sản 1", "lỗi", "Chat not found"],
+        ["7002", None, "Công ty Thủy sản 2", "chưa rõ đã nhận", "gián đoạn khi gửi"],
     ]
     actions = [(a.actor, a.action) for a in rows(conv, AuditEntry)]
     assert actions == [("cli:lan", "broadcast.create"), ("cli:lan", "broadcast.send"),

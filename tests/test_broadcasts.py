@@ -17,6 +17,7 @@ from storage.broadcasts_models import Broadcast, BroadcastRecipient
 from storage.db import session_scope
 from storage.models import ContactStatus, Enterprise, Outbox, OutboxStatus, Response
 from storage.tickets_models import AuditEntry
+from storage.zalo_oa_models import ZaloOAContact
 from tests.chat import Person, rows
 from tests.conftest import make_settings
 
@@ -97,6 +98,33 @@ def test_an_officer_composes_previews_and_sends_in_chat(conversation, clock):
     assert len(rows(conversation, Outbox, Outbox.kind == "broadcast")) == 2
 
 
+def test_an_officer_follows_pauses_and_resumes_in_chat(conversation, clock):
+    people(conversation, clock, 2)
+    officer = Person(conversation, user_id="officer")
+    officer.says("/broadcast Mời dự tập huấn kiểm toán năng lượng")
+    officer.presses("👥 Tất cả")
+    officer.presses("✅ Gửi ngay")
+    assert officer.buttons == ["📊 Tiến độ", "⏸ Tạm dừng", "✖ Hủy"]
+    with session_scope(conversation.engine) as s:
+        first = outbox.claim_due(s, clock.now(), limit=1, kinds=["broadcast"])[0]
+        outbox.mark(s, first.id, OutboxStatus.sent, clock.now())
+    officer.presses("📊 Tiến độ")
+    assert officer.text.startswith("📣 #1 · đang gửi: 1/3 xong, 1 đã gửi")
+    officer.presses("⏸ Tạm dừng")
+    assert officer.text.startswith("⏸ Đã tạm dừng thông báo #1")
+    officer.says("/broadcast status 1")
+    assert "#1 · tạm dừng: 1/3 xong" in officer.text
+    officer.says("/broadcast resume 1")
+    assert officer.text == "▶️ Tiếp tục gửi thông báo #1 (2 người còn lại)."
+    officer.says("/broadcast status 7")
+    assert officer.text == "Không có thông báo #7."
+    stranger = Person(conversation, user_id="stranger")
+    for payload in ("bc:status:1", "bc:pause:1", "bc:resume:1"):
+        stranger.press_payload(payload)
+        assert "Nút này không còn dùng được" in stranger.text, payload
+    assert rows(conversation, Broadcast)[0].status == "sending"
+
+
 def test_night_hours_and_an_identical_running_broadcast_ask_again(conversation, clock):
     people(conversation, clock, 2)
     officer = Person(conversation, user_id="officer")
@@ -166,6 +194,22 @@ def test_audience_filters_and_exclusions(conversation, clock):
             broadcasts.parse_audience(bad)
 
 
+def test_zalo_people_outside_the_window_are_left_out_with_the_reason(conversation, clock):
+    people(conversation, clock, 1, channel="telegram", prefix="1")
+    zalo = people(conversation, clock, 3, channel="zalo_oa", prefix="z")
+    with session_scope(conversation.engine) as s:
+        for cid, days in zip(zalo, (1, 6, 8), strict=True):
+            s.add(ZaloOAContact(contact_id=cid, last_inbound_at=clock.now() - timedelta(days=days)))
+    officer = Person(conversation, user_id="officer")
+    officer.says("/broadcast Tin cho mọi kênh")
+    officer.presses("👥 Tất cả")
+    preview = officer.last[2].text
+    assert "• zalo_oa: 2" in preview and "• telegram: 1" in preview
+    assert "Không gửi (quá 7 ngày không nhắn với OA (Zalo)): 1" in preview
+    officer.presses("✅ Gửi ngay")
+    assert recipients(conversation)["z2"] == "skipped: outside_window"
+
+
 def _started(conv, clock, n: int = 3) -> int:
     people(conv, clock, n)
     with session_scope(conv.engine) as s:
@@ -215,12 +259,12 @@ def test_after_a_crash_the_copy_in_flight_is_unknown_and_resent_only_when_asked(
     assert recipients(conversation) == {
         "p0": "sent",
         "p1": "sent",
-        "p2": "unknown: interrupted while sending",
+        "p2": "unknown: interrupted",
     }
     with Session(conversation.engine) as s:
         row = broadcasts.get(s, bid)
         assert row.status == "completed"
-        assert broadcasts.counts(s, bid)[("console", "unknown", "interrupted while sending")] == 1
+        assert broadcasts.counts(s, bid)[("console", "unknown", "interrupted")] == 1
     with session_scope(conversation.engine) as s:
         assert service.act(s, bid, "resend", "cli:lan", clock.now()) == 1
         again = outbox.claim_due(s, clock.now(), kinds=["broadcast"])

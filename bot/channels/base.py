@@ -3,11 +3,14 @@ reply can be sent at all. Platform numbers live in each platform's folder, never
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from handlers.messages import Reply
+from handlers.messages import Button, Reply
+
+log = logging.getLogger(__name__)
 
 
 def utf16_len(text: str) -> int:
@@ -31,6 +34,21 @@ class Limits:
         if self.payload_bytes is not None and not 1 <= n <= self.payload_bytes:
             return f"{self.channel}: a button payload is {n} bytes (allowed 1-{self.payload_bytes})"
         return None
+
+    def sendable(self, buttons: list[Button]) -> list[Button]:
+        """The buttons this channel accepts. One payload over the limit makes a platform refuse
+        the whole message (Telegram), so the person would see nothing: that button is left out
+        and an error names its namespace (content check refuses such payloads earlier)."""
+        ok = []
+        for button in buttons:
+            problem = self.payload_problem(button.payload)
+            if problem is None:
+                ok.append(button)
+            else:
+                ns = button.payload.partition(":")[0]
+                log.error("button left out, its payload cannot be sent (%s; namespace %s)",
+                          problem, ns)  # fmt: skip
+        return ok
 
 
 class Sender(Protocol):

@@ -36,7 +36,7 @@ def _print_preview(session, row, s) -> None:  # noqa: ANN001
     if row.attachment:
         typer.echo(f"[{row.attachment_kind}: {Path(row.attachment).name}]")
     typer.echo("---")
-    p = service.preview(session, row, s)
+    p = service.preview(session, row, s, now(s))
     typer.echo("\n".join(service.preview_lines(p, texts(s), LANG)))
 
 
@@ -252,6 +252,7 @@ def export(
     Excel workbook."""
     from bot.exports.files import unwritable
     from bot.exports.xlsx import Sheet, save, workbook
+    from handlers.broadcasts import service
     from storage import audit, broadcasts
     from storage.models import Enterprise
 
@@ -267,9 +268,10 @@ def export(
             company = (
                 session.get(Enterprise, contact.enterprise_id) if contact.enterprise_id else None
             )
+            state = texts(s).get(LANG, f"broadcasts.state.{recipient.state}")
+            why = service.reason_label(texts(s), LANG, recipient.reason or "")
             lines.append([contact.channel, contact.platform_id, contact.display_name or "",
-                          company.name if company else "", recipient.state,
-                          recipient.reason or ""])  # fmt: skip
+                          company.name if company else "", state, why])  # fmt: skip
         headers = ["Kênh", "Mã người dùng", "Tên", "Doanh nghiệp", "Trạng thái", "Lý do"]
         save(workbook([Sheet(f"Thông báo {number}", headers, lines)]), output)
         audit.record(session, actor, "broadcast.export", now(s), "broadcast", number)

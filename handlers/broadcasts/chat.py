@@ -128,7 +128,7 @@ def _set_audience(ctx: Context, row: Broadcast, spec: dict) -> list[Reply]:
 
 
 def _preview(ctx: Context, row: Broadcast) -> list[Reply]:
-    p = service.preview(ctx.session, row, ctx.settings)
+    p = service.preview(ctx.session, row, ctx.settings, ctx.now)
     lines = service.preview_lines(p, ctx.content.texts, ctx.lang)
     buttons = [Button(ctx.t("broadcasts.send_now"), f"{NS}:send:{row.id}"),
                Button(ctx.t("broadcasts.schedule"), f"{NS}:sched:{row.id}"),
@@ -143,13 +143,18 @@ def _draft(ctx: Context, number: int | None) -> Broadcast | None:
 
 
 def button(ctx: Context, arg: str) -> list[Reply]:
-    """bc:all|send|night|twin|sched|cancel:N (officers only: the registry hides `bc`)."""
+    """bc:all|send|night|twin|sched|cancel|status|pause|resume:N (officers only: the registry
+    hides `bc` from everyone else)."""
     action, _, value = arg.partition(":")
     number = row_id(value)
     if number is None:
         return [ctx.reply("stale_button")]
     if action == "cancel":
         return [_act(ctx, number, "cancel")]
+    if action in ("status", "pause", "resume"):
+        if action != "status":
+            return [_act(ctx, number, action)]
+        return [_status(ctx, str(number))]
     row = _draft(ctx, number)
     if row is None:
         return [ctx.reply("broadcasts.gone")]
@@ -185,7 +190,15 @@ def _send(
     if at is not None:
         when = ctx.locale.weekday_date_time(at)
         return ctx.reply("broadcasts.scheduled", id=row.id, when=when)
-    return ctx.reply("broadcasts.started", id=row.id, total=queued or 0)
+    return ctx.reply("broadcasts.started", id=row.id, total=queued or 0,
+                     buttons=_follow_buttons(ctx, row.id))  # fmt: skip
+
+
+def _follow_buttons(ctx: Context, number: int) -> list[Button]:
+    """What an officer does with a running broadcast, one press each."""
+    return [Button(ctx.t("broadcasts.progress_button"), f"{NS}:status:{number}"),
+            Button(ctx.t("broadcasts.pause_button"), f"{NS}:pause:{number}"),
+            Button(ctx.t("broadcasts.cancel"), f"{NS}:cancel:{number}")]  # fmt: skip
 
 
 def _take_time(ctx: Context, number: int | None, text: str) -> list[Reply]:
@@ -213,7 +226,8 @@ def _parse_time(text: str, ctx: Context) -> datetime | None:
 def _status(ctx: Context, arg: str) -> Reply:
     number = row_id(arg.strip().lstrip("#")) if arg.strip() else None
     rows = [broadcasts.get(ctx.session, number)] if number else broadcasts.recent(ctx.session, 5)
-    rows = [r for r in rows if r is not None]
+    if number and rows[0] is None:
+        return ctx.reply("broadcasts.unknown", id=number)
     if not rows:
         return ctx.reply("broadcasts.none")
     lines = []
@@ -224,7 +238,8 @@ def _status(ctx: Context, arg: str) -> Reply:
     if number and rows[0].status in (BroadcastStatus.completed, BroadcastStatus.cancelled):
         lines += service.report_lines(ctx.session, rows[0], ctx.content.texts, ctx.lang,
                                       ctx.settings.tz)  # fmt: skip
-    return Reply(text="\n".join(lines))
+    running = number and rows[0].status == BroadcastStatus.sending
+    return Reply(text="\n".join(lines), buttons=_follow_buttons(ctx, number) if running else [])
 
 
 def _act(ctx: Context, number: int, action: str) -> Reply:

@@ -27,8 +27,13 @@ NIGHT_FROM, NIGHT_TO = time(21, 0), time(7, 0)
 BULK_SHARE = 0.9
 UNLIMITED = ("console",)
 REPORT = "broadcast_report"  # the outbox kind of the final report to the officer
-EXCLUDED = ("stopped", "blocked", "no_consent")  # left out when the audience is fixed
-REASONS = (*EXCLUDED, "cancelled", "unreachable")  # reasons with a text of their own
+EXCLUDED = (
+    "stopped",
+    "blocked",
+    "no_consent",
+    "outside_window",
+)  # left out when the audience is fixed
+REASONS = (*EXCLUDED, "cancelled", "unreachable", "interrupted")  # reasons with a text of their own
 
 
 class Refused(ValueError):
@@ -68,8 +73,8 @@ class Preview:
     seconds: float
 
 
-def preview(session: Session, row: Broadcast, settings: HandlerSettings) -> Preview:
-    found = broadcasts.resolve(session, broadcasts.audience_of(row))
+def preview(session: Session, row: Broadcast, settings: HandlerSettings, now: datetime) -> Preview:
+    found = broadcasts.resolve(session, broadcasts.audience_of(row), now=now)
     return Preview(row, found, estimate_seconds(found.per_channel(), settings))
 
 

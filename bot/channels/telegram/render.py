@@ -33,18 +33,8 @@ def layout(buttons: list[Button]) -> list[list[Button]]:
 
 
 def sendable(buttons: list[Button]) -> list[Button]:
-    """The buttons Telegram accepts. One payload over 64 bytes makes Telegram refuse the whole
-    message, so the person would see nothing: leave that button out and log an error naming
-    its namespace (content check refuses such payloads before they get here)."""
-    ok = []
-    for button in buttons:
-        problem = LIMITS.payload_problem(button.payload)
-        if problem is None:
-            ok.append(button)
-        else:
-            ns = button.payload.partition(":")[0]
-            log.error("button left out, its payload cannot be sent (%s; namespace %s)", problem, ns)
-    return ok
+    """The buttons this platform accepts (Limits.sendable)."""
+    return LIMITS.sendable(buttons)
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:

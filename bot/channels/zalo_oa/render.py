@@ -21,17 +21,8 @@ class Numbered(Reply):
 
 
 def sendable(buttons: list[Button]) -> list[Button]:
-    """Buttons whose payload fits Zalo's limit (a longer one is left out and logged by its
-    namespace; content check refuses them before they get here)."""
-    ok = []
-    for button in buttons:
-        problem = LIMITS.payload_problem(button.payload)
-        if problem is None:
-            ok.append(button)
-        else:
-            ns = button.payload.partition(":")[0]
-            log.error("button left out, its payload cannot be sent (%s; namespace %s)", problem, ns)
-    return ok
+    """The buttons this platform accepts (Limits.sendable)."""
+    return LIMITS.sendable(buttons)
 
 
 def numbered_list(buttons: list[Button]) -> str:
