@@ -248,3 +248,19 @@ def test_publishing_tells_subscribers_in_its_audience_once(conversation, deliver
     [(who, text, _)] = inbox.got
     assert who == "dn1" and text.startswith("📢 Sự kiện mới: Hội thảo: Hội thảo tiết kiệm")
     assert len(rows(conversation, Outbox, Outbox.kind == "event_announce")) == 1
+
+
+def test_stop_stops_announcements_but_a_registration_is_still_confirmed(
+    conversation, deliver, inbox
+):
+    fan = Person(conversation, user_id="dn1")
+    fan.says("/subscribe")
+    fan.presses("⬜ Hội thảo, hội nghị")
+    fan.says("/stop")
+    save(conversation)  # published: the stopped subscriber is not told
+    assert deliver(conversation.clock.now()) == {}
+    assert rows(conversation, Outbox, Outbox.kind == "event_announce") == []
+    fan.says("/events")
+    fan.presses("✅ Đăng ký")  # the answer to their own tap still comes, with the .ics
+    assert "Đã đăng ký" in fan.text and fan.last[0].attachment.filename == "ws-1.ics"
+    assert inbox.got == []
