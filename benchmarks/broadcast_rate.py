@@ -7,7 +7,8 @@ Printed: the sustained send rate as a fraction of the limit (target >= 0.9), the
 gave (target 0), the reply time of questions people ask while it runs (target < 2 s), and the
 broadcast's final counts per state and reason.
 
-Run:  .venv/bin/python -m benchmarks.broadcast_rate [--contacts 3000] [--rate 30] [--database URL]
+Run:  .venv/bin/python -m benchmarks.broadcast_rate [--contacts 3000] [--rate 30] [--batch 50]
+      [--database URL]
 
 The figures are this machine's: a busy machine lowers the rate (the event loop also writes each
 row's outcome), the limiters never raise it above the limit.
@@ -39,7 +40,7 @@ QUESTION = "tiết kiệm nước trong nhà máy thế nào"
 TEXT = "📣 Sở Công Thương Cần Thơ mời doanh nghiệp dự hội thảo SXSH ngày 05/12/2026."
 
 
-async def main_async(n: int, rate: float, database: str | None) -> None:
+async def main_async(n: int, rate: float, database: str | None, batch: int) -> None:
     logging.getLogger("apscheduler").setLevel(logging.ERROR)  # "skipped: already running"
     tmp = Path(tempfile.mkdtemp())
     url = database or f"sqlite:///{tmp / 'bench.db'}"
@@ -47,7 +48,7 @@ async def main_async(n: int, rate: float, database: str | None) -> None:
         settings = load_settings(
             database_url=url, content_dir=ROOT / "content", telegram_token=DEFAULT_TOKEN,
             telegram_api_url=srv.root_url, officer_ids="telegram:42",
-            delivery_rate_per_second=rate,
+            delivery_rate_per_second=rate, delivery_batch=batch,
         )  # fmt: skip
         conv = build_conversation(settings)
         with session_scope(conv.engine) as s:
@@ -96,7 +97,8 @@ async def main_async(n: int, rate: float, database: str | None) -> None:
     lo, hi = int(len(times) * 0.05), int(len(times) * 0.95)
     span = times[hi] - times[lo] if hi > lo else float("nan")
     sustained = (hi - lo) / span if span else float("nan")
-    print(f"database: {url.split(':')[0]}; contacts: {n}; limit {rate:g}/s overall, 1/s per chat")
+    print(f"database: {url.split(':')[0]}; contacts: {n}; batch {batch}; "
+          f"limit {rate:g}/s overall, 1/s per chat")  # fmt: skip
     print(f"messages accepted by the server: {len(times)} in {elapsed:.1f} s")
     print(f"sustained rate: {sustained:.2f}/s = {sustained / rate:.3f} of the limit")
     print(f"429s from the server's limits: {srv.rate_429s}")
@@ -113,8 +115,9 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=3000)
     parser.add_argument("--rate", type=float, default=30.0)
     parser.add_argument("--database", help="database URL (default: a temporary SQLite file)")
+    parser.add_argument("--batch", type=int, default=50, help="rows a lane claims at a time")
     args = parser.parse_args()
-    asyncio.run(main_async(args.contacts, args.rate, args.database))
+    asyncio.run(main_async(args.contacts, args.rate, args.database, args.batch))
 
 
 if __name__ == "__main__":

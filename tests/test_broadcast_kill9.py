@@ -1,7 +1,8 @@
 """kill -9 in the middle of a broadcast, then a restart (issue 11 "What it must show"): a real
 `python -m bot.worker` sends a broadcast through the local Bot API server on PostgreSQL, is
 killed with SIGKILL, and another worker starts later. Nobody gets two copies; the copies left
-"sending" by the dead worker are counted unknown and not re-sent; the rest are delivered."""
+"sending" by the dead worker are counted unknown and not re-sent; the rest are delivered.
+Also `sxsh-bot broadcast send --deliver` as a real process."""
 
 from __future__ import annotations
 
@@ -88,3 +89,36 @@ async def test_kill_9_mid_broadcast_then_restart_sends_nobody_two_copies(pg_url,
     # Every copy recorded as sent reached its person; the unknown ones maybe.
     assert found["sent"] <= len(per_chat) <= found["sent"] + found["unknown"]
     assert srv.rate_429s == 0
+
+
+async def test_send_deliver_from_the_terminal_follows_to_the_end(sqlite_url, clock, tmp_path):
+    """`sxsh-bot broadcast send N --deliver`: the lanes run in the command's own process and
+    the progress bar follows the database until the broadcast completes."""
+    conv = build_conversation(make_settings(sqlite_url), clock=clock)
+    with session_scope(conv.engine) as s:
+        for uid in range(8500, 8510):
+            contacts.touch(s, "telegram", str(uid), clock.now())
+        broadcasts.create(s, TEXT, {"all": True}, "cli:lan", clock.now())
+    conv.engine.dispose()
+    async with FakeTelegram() as srv:
+        srv.enforce_limits(per_second=30, per_chat_per_second=1)
+        env = worker_env(
+            SXSH_DATABASE_URL=sqlite_url,
+            SXSH_TELEGRAM_TOKEN=DEFAULT_TOKEN,
+            SXSH_TELEGRAM_API_URL=srv.root_url,
+            SXSH_CONTENT_DIR=str(Path(ROOT) / "content"),
+            SXSH_DELIVERY_INTERVAL_SECONDS="1",
+            SXSH_CLOCK_START="2026-12-01T09:00:00+07:00",  # working hours: no --night needed
+        )
+        proc = await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).parent / "sxsh-bot"), "broadcast", "send", "1", "--deliver",
+            "--as", "lan", cwd=tmp_path, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        output, _ = await asyncio.wait_for(proc.communicate(), timeout=180)
+    text = output.decode()
+    assert proc.returncode == 0, text[-2000:]
+    assert "#1 started: 10 recipients" in text
+    assert "#1: completed" in text
+    assert "telegram: đã gửi: 10" in text
+    assert sorted(m["chat"]["id"] for m in srv.sent_messages()) == list(range(8500, 8510))
