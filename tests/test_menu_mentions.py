@@ -32,3 +32,18 @@ def test_menu_items_named_in_answers_are_the_menu_s_own_labels():
     }
     assert {name for _, _, name in named} >= {"📅 Sự kiện sắp tới", "Gặp cán bộ"}  # it finds them
     assert [n for n in sorted(named) if n[2] not in labels] == []
+
+
+def test_commands_in_the_welcome_and_the_help_exist(conversation):
+    from tests.chat import Person
+
+    texts = conversation.content.texts
+    named = set()
+    for lang in ("vi", "en"):
+        for key in ("welcome", "help", "qa_intro"):
+            named |= set(re.findall(r"(?<![\w/])/([a-z]+)\b", texts.get(lang, key)))
+    assert {"events", "subscribe", "stop"} <= named  # the help names the events commands
+    person = Person(conversation, user_id="someone")
+    for command in sorted(named):
+        person.says(f"/{command}")
+        assert "chưa hiểu lệnh" not in person.text, command

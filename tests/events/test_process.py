@@ -144,10 +144,12 @@ def start_worker(env: dict[str, str], cwd: Path) -> subprocess.Popen:
 
 
 async def waiting_for_lock(engine, table: str, processes: int) -> None:  # noqa: ANN001
-    """Until `processes` other sessions wait for a lock on `table`."""
+    """Until `processes` other sessions wait for a lock on `table` of this database (other
+    test sessions on the same server have their own)."""
     query = text(
         "SELECT count(DISTINCT l.pid) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
-        " WHERE c.relname = :table AND NOT l.granted"
+        " JOIN pg_database d ON d.oid = l.database"
+        " WHERE c.relname = :table AND NOT l.granted AND d.datname = current_database()"
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
