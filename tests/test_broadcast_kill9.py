@@ -1,8 +1,8 @@
 """kill -9 in the middle of a broadcast, then a restart (issue 11 "What it must show"): a real
 `python -m bot.worker` sends a broadcast through the local Bot API server on PostgreSQL, is
 killed with SIGKILL, and the lanes start again later (in the test process). Nobody gets two
-copies; the copies left
-"sending" by the dead worker are counted unknown and not re-sent; the rest are delivered.
+copies; the copies left "sending" by the dead worker are counted unknown and not re-sent; the
+rest are delivered.
 Also `sxsh-bot broadcast send --deliver` as a real process."""
 
 from __future__ import annotations
