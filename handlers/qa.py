@@ -258,6 +258,9 @@ def on_text(ctx: Context, text: str) -> list[Reply]:
         return [Reply(text=ctx.t("qa.greeting"), buttons=start.main_menu(ctx))]
     if talk == "thanks":
         return [Reply(text=ctx.t("qa.thanks"), buttons=[start.menu_button(ctx)])]
+    if ctx.content.lexicon.ambiguous_command(text) == "stop":
+        # "dung" alone: dừng (stop), đúng (right) or dùng (use)? Opting out is not guessed.
+        return [Reply(text=ctx.t("qa.stop_hint"), buttons=[start.menu_button(ctx)])]
     match = ctx.content.knowledge.index.search(text)
     lang = answer_language(match, ctx.lang)
     log_id = _log(ctx, text, lang, match)
