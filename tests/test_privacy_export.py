@@ -37,10 +37,10 @@ def test_export_holds_what_the_person_said_and_is_audited(cli, sqlite_url, clock
 
 
 def test_the_ticket_conversation_is_exported_and_deletedata_leaves_no_text_in_the_audit(
-    cli,
+    cli,  # noqa: F811
     sqlite_url,
     clock,
-    tmp_path,  # noqa: F811
+    tmp_path,
 ):
     """A tester found the officer's answer and the person's follow-up (with a phone number)
     missing from the export, and the answer's text still in the audit log after /deletedata."""
