@@ -1,7 +1,10 @@
 """Words people type, from content/lexicon/*.yaml (officers edit them, not Python): the words
 that work like a command when typed alone (the opt-out words among them), greetings and
 thanks. Every word is kept folded (lower case, no diacritics, punctuation as spaces), the way
-`content.textnorm.fold_words` reads what a person typed."""
+`content.textnorm.fold_words` reads what a person typed; command words also with their
+diacritics, because a message typed with marks must match with its marks ("đúng" is not
+"dừng"), and a one-syllable word typed without marks ("dung": dừng, đúng or dùng?) is too
+ambiguous to opt anyone out."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from content.textnorm import fold_words
+from content.textnorm import fold_words, mark_words
 
 # Commands a typed word may stand for; "stop" (the opt-out) must have words: a person must
 # always be able to say no to announcements in their own words.
@@ -21,6 +24,7 @@ REQUIRED = ("stop",)
 @dataclass(frozen=True)
 class Lexicon:
     commands: dict[str, frozenset[str]] = field(default_factory=dict)  # name -> folded words
+    marked: dict[str, frozenset[str]] = field(default_factory=dict)  # name -> words with marks
     greetings: frozenset[str] = frozenset()
     greeting_fillers: frozenset[str] = frozenset()
     thanks_phrases: frozenset[str] = frozenset()
@@ -28,9 +32,31 @@ class Lexicon:
     acknowledgements: frozenset[str] = frozenset()
 
     def command_for(self, text: str) -> str | None:
-        """The command a whole typed message stands for ("Dừng!" -> "stop"), or None."""
-        folded = fold_words(text)
-        return next((name for name, words in self.commands.items() if folded in words), None)
+        """The command a whole typed message stands for ("Dừng!" -> "stop"), or None. Typed
+        with diacritics it must match a word with its diacritics ("đúng" is not "dừng");
+        typed without, it matches the folded word unless that is one syllable that had marks
+        ("dung", "huy": see `ambiguous_command`)."""
+        folded, marked = fold_words(text), mark_words(text)
+        for name, words in self.commands.items():
+            if marked != folded:
+                if marked in self.marked.get(name, ()):
+                    return name
+            elif folded in words and folded not in self._ambiguous(name):
+                return name
+        return None
+
+    def ambiguous_command(self, text: str) -> str | None:
+        """The command a message typed without diacritics might mean but is not taken as
+        ("dung" could be dừng, đúng or dùng): the caller may say how to give it clearly."""
+        folded, marked = fold_words(text), mark_words(text)
+        if marked != folded:
+            return None
+        return next((n for n in self.commands if folded in self._ambiguous(n)), None)
+
+    def _ambiguous(self, name: str) -> frozenset[str]:
+        return frozenset(
+            fold_words(w) for w in self.marked.get(name, ()) if " " not in w and fold_words(w) != w
+        )
 
     def is_opt_out(self, text: str) -> bool:
         return self.command_for(text) == "stop"
@@ -62,8 +88,10 @@ class Lexicon:
         if errors is None and errs:
             raise ValueError("\n".join(errs))
         g, t = raw.get("greetings", {}), raw.get("thanks", {})
+        marked = {name: frozenset(raw.get("_marked", {}).get(name, [])) for name in commands}
         return cls(
             commands=commands,
+            marked=marked,
             greetings=frozenset(g.get("words", [])),
             greeting_fillers=frozenset(g.get("fillers", [])),
             thanks_phrases=frozenset(t.get("phrases", [])),
@@ -112,3 +140,6 @@ def _read(path: Path, raw: dict[str, dict[str, list[str]]], errs: list[str]) -> 
                     errs.append(f"{where}: '{word}' has no letters or digits")
                 folded.append(f)
             raw.setdefault(section, {}).setdefault(name, []).extend(w for w in folded if w)
+            if section == "commands":
+                marks = [mark_words(w) for w in words if mark_words(w)]
+                raw.setdefault("_marked", {}).setdefault(name, []).extend(marks)

@@ -29,6 +29,12 @@ def fold_words(text: str) -> str:
     return _SPACE.sub(" ", re.sub(r"[^\w]+", " ", fold(text))).strip()
 
 
+def mark_words(text: str) -> str:
+    """Lower case with the diacritics kept (one tone-mark placement), everything but letters and
+    digits as a space: "Dừng!" -> "dừng", "ĐÚNG" -> "đúng"."""
+    return _SPACE.sub(" ", re.sub(r"[^\w]+", " ", tone_marks(text.lower()))).strip()
+
+
 # Tone marks (combining, after NFD) and the vowel pairs whose mark moves between the old and new
 # placement: hòa/hoà, hòe/hoè, thủy/thuỷ. We keep the new placement (on the second vowel).
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}

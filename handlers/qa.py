@@ -258,6 +258,9 @@ def on_text(ctx: Context, text: str) -> list[Reply]:
         return [Reply(text=ctx.t("qa.greeting"), buttons=start.main_menu(ctx))]
     if talk == "thanks":
         return [Reply(text=ctx.t("qa.thanks"), buttons=[start.menu_button(ctx)])]
+    if ctx.content.lexicon.ambiguous_command(text) == "stop":
+        # "dung" alone: dừng (stop), đúng (right) or dùng (use)? Opting out is not guessed.
+        return [Reply(text=ctx.t("qa.stop_hint"), buttons=[start.menu_button(ctx)])]
     match = ctx.content.knowledge.index.search(text)
     lang = answer_language(match, ctx.lang)
     log_id = _log(ctx, text, lang, match)
@@ -270,13 +273,24 @@ def on_text(ctx: Context, text: str) -> list[Reply]:
         _, told = intake.request(ctx, text, TicketSource.person, log_id)
         return person_replies(ctx, lang) + told
     answer = compose(ctx.content, text, ctx.lang, _today(ctx), log_id=log_id, match=match)
-    if answer.kind == "not_sure" and _redirect(ctx.content, match) is None:
+    if answer.kind == "not_sure" and _redirect(ctx.content, match) is None and _a_question(text):
         # The bot could not answer: a ticket (a question outside the remit is not one: the
-        # person was told where to ask).
+        # person was told where to ask; nor is "1" or "👍": the officer button stays offered).
         ticket, told = intake.request(ctx, text, TicketSource.unanswered, log_id)
         return _with_ticket(ctx.content, answer.replies, lang, ticket.id if told else None)
     told = intake.follow_up(ctx, text)  # joins (or reopens) the person's ticket, if any
     return answer.replies + told
+
+
+def _a_question(text: str) -> bool:
+    """Worth an officer's time without being asked: a question mark with a word or two, or at
+    least three words with some substance. "1", "👍", "bot la ai", "lam tiep" are not (a
+    tester's officers got tickets for them); the person can still press "Gặp cán bộ"."""
+    words = fold_words(text).split()
+    letters = sum(ch.isalpha() for ch in text)
+    if "?" in text:
+        return letters >= 6
+    return len(words) >= 3 and letters >= 10
 
 
 def _with_ticket(

@@ -78,7 +78,8 @@ def add_many(
     """Reminders (offset minutes, contact id, due time) of one event version and their outbox
     rows, in two statements whatever their number (2,000 registrants move in one transaction).
     Existing ones are left alone (ON CONFLICT DO NOTHING on the unique keys), so a retry or a
-    concurrent registration never duplicates. `tz_name` is the zone people read times in.
+    concurrent registration never duplicates; an outbox row cancelled when the reminder was
+    dropped is queued again. `tz_name` is the zone people read times in.
     Returns how many were new."""
     if not wanted:
         return 0
@@ -120,7 +121,24 @@ def add_many(
     session.flush()  # pending ORM changes first: these statements bypass the unit of work
     conn = session.connection()
     result = conn.execute(insert(EventReminder).on_conflict_do_nothing(), reminder_rows)
-    conn.execute(insert(Outbox).on_conflict_do_nothing(), outbox_rows)
+    # A key met again after its reminder was dropped (unregistered, then registered again)
+    # has a cancelled outbox row: queue it again. A sent one stays sent.
+    stmt = insert(Outbox)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[Outbox.key],
+            set_={
+                "status": OutboxStatus.pending.value,
+                "due_at": stmt.excluded.due_at,
+                "payload": stmt.excluded.payload,
+                "attempts": 0,
+                "parts_sent": 0,
+                "error": None,
+            },
+            where=Outbox.status == OutboxStatus.cancelled.value,
+        ),
+        outbox_rows,
+    )
     return max(result.rowcount, 0)
 
 

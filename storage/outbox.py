@@ -27,7 +27,9 @@ def enqueue(
     *,
     reschedule: bool = False,
 ) -> Outbox:
-    """Add the message unless its key exists; with `reschedule`, move a pending one's time."""
+    """Add the message unless its key exists; with `reschedule`, move a pending one's time.
+    A cancelled row with the key is queued again (the caller asks for it anew); a sent one is
+    never sent twice, so a message that may recur needs a key per occurrence."""
     row = session.exec(select(Outbox).where(Outbox.key == key)).first()
     if row is None:
         row = Outbox(
@@ -39,10 +41,21 @@ def enqueue(
         )
         session.add(row)
         session.flush()
+    elif row.status == OutboxStatus.cancelled:
+        row.status, row.due_at, row.error = OutboxStatus.pending, due_at, None
+        row.attempts = row.parts_sent = 0
+        row.payload = json.dumps(payload or {}, ensure_ascii=False)
+        session.add(row)
     elif reschedule and row.status == OutboxStatus.pending:
         row.due_at = due_at
         session.add(row)
     return row
+
+
+def count_keys(session: Session, prefix: str) -> int:
+    """Rows whose key starts with `prefix` (a message that recurs numbers its occurrences)."""
+    query = select(func.count()).select_from(Outbox).where(Outbox.key.startswith(prefix))
+    return session.exec(query).one()
 
 
 def cancel(session: Session, key: str) -> bool:

@@ -35,8 +35,8 @@ def _plain(value: Any) -> Any:
 
 
 def collect(session: Session, contact: Contact) -> dict[str, list[dict[str, Any]]]:
-    """{table: [row as a dict]} for the contact row and every row that references it; tables
-    with no row for this contact are left out."""
+    """{table: [row as a dict]} for the contact row, every row that references it, and the
+    rows that belong to those (a ticket's messages); tables with no such row are left out."""
     data: dict[str, list[dict[str, Any]]] = {}
     tables = {t.name: t for t in SQLModel.metadata.sorted_tables}
     rows = session.execute(select(tables["contacts"]).where(tables["contacts"].c.id == contact.id))
@@ -53,4 +53,20 @@ def collect(session: Session, contact: Contact) -> dict[str, list[dict[str, Any]
         ]
         if found:
             data[name] = found
+    # One level further: rows that belong to those rows (a ticket's messages belong to the
+    # ticket, which belongs to the contact), found from the schema too.
+    for table in SQLModel.metadata.sorted_tables:
+        if table.name in data:
+            continue
+        for fk in table.foreign_keys:
+            parent = fk.column.table.name
+            if parent == "contacts" or parent not in data:
+                continue
+            ids = [r[fk.column.name] for r in data[parent] if r.get(fk.column.name) is not None]
+            if not ids:
+                continue
+            rows = session.execute(select(table).where(table.c[fk.parent.name].in_(ids)))
+            found = [{k: _plain(v) for k, v in r._mapping.items()} for r in rows]
+            if found:
+                data.setdefault(table.name, []).extend(found)
     return data

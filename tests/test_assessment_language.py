@@ -23,7 +23,7 @@ def test_result_after_switching_language_is_wholly_in_the_new_language(conversat
     [response] = rows(conversation, Response)
     stored = json.loads(response.result)
     assert "lang" not in stored and "level_label" not in stored
-    assert all(set(step) == {"topic"} for step in stored["steps"])
+    assert all(set(step) == {"topic", "rule"} for step in stored["steps"])
 
 
 def test_number_words_are_stored_right_and_echoed(conversation):

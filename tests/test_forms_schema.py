@@ -344,6 +344,7 @@ scoring:
     rules:
       - {when: "${a} = 'no'", topic: sxsh.nonsense, text: {vi: "x", en: "x"}}
       - {when: "${zzz} = 'no'", topic: sxsh.energy, text: {vi: "x", en: "x"}}
+      - {when: "${a} = 'yes'", topic: sxsh.energy, text: {vi: "y", en: "y"}}
     defaults:
       - {topic: sxsh.water, text: {vi: "x"}}
     final: {topic: support.consulting, text: {vi: "x", en: "x"}}
@@ -368,6 +369,7 @@ def test_scoring_errors(tmp_path):
         "scoring steps rules #1 (sxsh.nonsense): unknown topic id 'sxsh.nonsense'",
         "scoring steps rules #2 (sxsh.energy): when \"${zzz} = 'no'\": unknown question ${zzz}",
         "scoring steps defaults #1 (sxsh.water): text has no en text",
+        "scoring steps: 'sxsh.energy' is used by several rules (give each its own id)",
     ]
     for message in expected:
         assert any(message in e for e in errors), (message, errors)

@@ -209,7 +209,7 @@ def test_result_round_trips_for_storage():
 def test_a_stored_result_keeps_ids_and_numbers_only():
     stored = score(Q, WORST).stored()
     assert set(stored) == {"questionnaire_id", "version", "areas", "overall", "level", "steps"}
-    assert all(set(step) == {"topic"} for step in stored["steps"])
+    assert all(set(step) == {"topic", "rule"} for step in stored["steps"])
 
 
 def test_a_result_stored_with_texts_before_still_renders_in_the_current_language():
@@ -225,3 +225,37 @@ def test_steps_link_to_known_topic_ids(lang):
     topics = {s.topic for s in steps}
     assert all("." in t for t in topics)
     assert all(step_text(Q, s, lang) != s.topic for s in steps)  # each has its text
+
+
+# the three energy rules share the topic sxsh.energy; the result shows the one that matched
+@pytest.mark.parametrize(
+    ("answers", "shown", "not_shown"),
+    [
+        (
+            {"equipment": ["boiler", "compressor"], "compressed_air_leaks": "no"},
+            "Kiểm tra và sửa rò rỉ khí nén định kỳ",
+            "Bảo dưỡng hệ thống lạnh",
+        ),
+        (
+            {"energy_monitoring": "bill_only"},
+            "Theo dõi điện năng theo sản lượng",
+            "Bảo dưỡng hệ thống lạnh",
+        ),
+        (
+            {"equipment": ["refrigeration"], "refrigeration_upkeep": "no"},
+            "Bảo dưỡng hệ thống lạnh định kỳ",
+            "rò rỉ khí nén",
+        ),
+    ],
+)
+def test_a_step_shows_the_text_of_the_rule_that_matched(answers, shown, not_shown):
+    result = score(Q, answers)
+    text = render_result(Q, result, answers)
+    assert shown in text and not_shown not in text
+    # read back from the database row it still shows the same step
+    assert render_result(Q, Result.model_validate(result.stored()), answers) == text
+
+
+def test_rules_sharing_a_topic_need_their_own_ids():
+    keys = [r.key for r in (*Q.scoring.steps.rules, *Q.scoring.steps.defaults)]
+    assert len(keys) == len(set(keys))

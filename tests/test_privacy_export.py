@@ -36,6 +36,36 @@ def test_export_holds_what_the_person_said_and_is_audited(cli, sqlite_url, clock
     assert ("cli:Hùng", "privacy.export", "contact") in audit
 
 
+def test_the_ticket_conversation_is_exported_and_deletedata_leaves_no_text_in_the_audit(
+    cli,  # noqa: F811
+    sqlite_url,
+    clock,
+    tmp_path,
+):
+    """A tester found the officer's answer and the person's follow-up (with a phone number)
+    missing from the export, and the answer's text still in the audit log after /deletedata."""
+    conv = build_conversation(make_settings(sqlite_url, officer_ids="console:officer"), clock=clock)
+    lan = Person(conv, user_id="lan")
+    lan.says("/officer")
+    lan.says("Cho tôi hỏi về hỗ trợ kiểm toán năng lượng")
+    lan.says("Số của tôi là 0912345678")
+    officer = Person(conv, user_id="officer")
+    officer.says("/reply 1 Chị gọi số 0292 3821 xxx gặp anh Tâm nhé")
+    assert "Đã gửi" in officer.text or "#1" in officer.text
+    conv.engine.dispose()
+
+    out = tmp_path / "lan.json"
+    assert cli("privacy", "export", "console:lan", "-o", str(out)).exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    assert "ticket_messages" in text
+    assert "0912345678" in text and "gặp anh Tâm" in text
+
+    lan.says("/deletedata")
+    lan.presses("Có, xóa hết")
+    details = " ".join(str(e.detail) for e in rows(conv, AuditEntry))
+    assert "anh Tâm" not in details and "0912345678" not in details
+
+
 def test_bad_requests_are_one_line_and_write_nothing(cli, sqlite_url, clock, tmp_path):  # noqa: F811
     conv = build_conversation(make_settings(sqlite_url), clock=clock)
     Person(conv, user_id="lan").says("/start")

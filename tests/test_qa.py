@@ -336,3 +336,15 @@ def test_outside_the_remit_is_refused_with_where_to_ask(conversation, question, 
     assert where in p.text
     assert p.buttons == ["👤 Gặp cán bộ", "☰ Menu chính"]
     assert logs(conversation)[0].confident is False
+
+
+@pytest.mark.parametrize("text", ["1", "👍", "bot la ai", "lam tiep", "ok ok"])
+def test_what_is_not_a_question_opens_no_ticket(conversation, text):
+    """A tester's officers got tickets for "1", "👍", "bot la ai"; the officer button stays."""
+    from storage.tickets_models import Ticket
+
+    p = Person(conversation)
+    p.says(text)
+    assert "phiếu #" not in p.text
+    with Session(conversation.engine) as s:
+        assert s.exec(select(Ticket)).all() == []

@@ -57,7 +57,7 @@ def test_stop_then_start_flips_status(conversation):
 
 
 def test_stop_words_typed_without_diacritics(conversation):
-    for i, word in enumerate(["dừng", "dung", "Hủy nhận tin", "huy nhan tin", "STOP"]):
+    for i, word in enumerate(["dừng", "dung lai", "Hủy nhận tin", "huy nhan tin", "STOP"]):
         p = Person(conversation, user_id=f"w{i}")
         p.says(word)
         assert contact(conversation, f"w{i}").status == "stopped", word

@@ -7,6 +7,8 @@ import shutil
 import unicodedata
 from pathlib import Path
 
+import pytest
+
 from bot.app import build_conversation
 from content import store
 from content.lexicon import Lexicon
@@ -107,7 +109,33 @@ def test_content_check_names_a_broken_lexicon(tmp_path):
 
 def test_the_packaged_lexicon_is_valid():
     lexicon = Lexicon.load(Path(ROOT / "content" / "lexicon"))
-    assert lexicon.is_opt_out("Hủy đăng ký") and lexicon.command_for("Trợ giúp") == "help"
+    assert lexicon.is_opt_out("Hủy nhận tin") and lexicon.command_for("Trợ giúp") == "help"
+    assert lexicon.is_opt_out("Dừng!") and lexicon.is_opt_out("dung lai")
+    assert lexicon.command_for("tro giup") == "help" and lexicon.command_for("MENU") == "menu"
+
+
+@pytest.mark.parametrize(
+    "text",
+    # "right", "yes", "use", a name, the label of the cancel-registration button
+    ["đúng", "Đúng.", "dùng", "dung", "Dung.", "huy", "hủy đăng ký", "huy dang ky", "Dũng"],
+)
+def test_ordinary_words_do_not_stop_announcements(conversation, text):
+    """A tester's "đúng" / "dung" / "hủy đăng ký" turned announcements off: words typed with
+    diacritics must match with them, and one bare syllable is not guessed as an opt-out."""
+    p = Person(conversation, user_id="p")
+    p.says("/start")
+    p.says(text)
+    assert contact(conversation, "p").status == "active"
+    assert "Đã dừng gửi thông báo" not in p.text
+
+
+def test_a_bare_dung_says_how_to_stop_and_opens_no_ticket(conversation):
+    p = Person(conversation, user_id="p")
+    p.says("dung")
+    assert "gõ “dừng” (có dấu) hoặc /stop" in p.text
+    assert "phiếu #" not in p.text
+    p.says("dừng")
+    assert contact(conversation, "p").status == "stopped"
 
 
 def test_a_long_message_to_an_officer_is_kept_whole(conversation):

@@ -309,6 +309,11 @@ def _check_scoring(q: Questionnaire, name: str, known_topics: Iterable[str] | No
                 errors.append(f"{where}: unknown topic id {rule.topic!r}")
             if rule.when is not None:
                 _check_expr(q, errors, where, "when", rule.when, all_ids)
+    keys = [r.key for r in (*st.rules, *st.defaults, st.final)]
+    for key in sorted({k for k in keys if keys.count(k) > 1}):
+        errors.append(
+            f"{name}: scoring steps: {key!r} is used by several rules (give each its own id)"
+        )
     if len(st.rules) + len(st.defaults) + 1 < st.min:
         errors.append(f"{name}: scoring steps: fewer rules and defaults than min {st.min}")
     return errors

@@ -136,10 +136,18 @@ class Level(BaseModel):
 
 
 class StepRule(BaseModel):
+    """A next step; `id` is needed only when several rules share a topic (a stored result
+    keeps the rule's key, so it shows the advice of the rule that matched)."""
+
     model_config = ConfigDict(extra="forbid")
+    id: str | None = None
     when: str | None = None
     text: I18n
     topic: str
+
+    @property
+    def key(self) -> str:
+        return self.id or self.topic
 
 
 class StepsConfig(BaseModel):

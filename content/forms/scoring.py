@@ -27,6 +27,7 @@ UNKNOWN_LEVEL = "unknown"
 
 class Step(BaseModel):
     topic: str  # a Q&A content id, e.g. "sxsh.housekeeping"; its text comes from the rules
+    rule: str | None = None  # the key of the rule that matched; None in older rows
     text: str = ""  # only in results stored before 30/11/2026 (in the language of that day)
 
 
@@ -98,7 +99,7 @@ def select_steps(q: Questionnaire, answers: Mapping[str, Any]) -> list[Step]:
         if rule.topic in topics:
             continue
         if rule.when is None or is_true(rule.when, answers):
-            steps.append(Step(topic=rule.topic))
+            steps.append(Step(topic=rule.topic, rule=rule.key))
             topics.add(rule.topic)
     for rule in cfg.defaults:
         if len(steps) >= max(cfg.min - 1, 0) or len(steps) >= room:
@@ -106,9 +107,9 @@ def select_steps(q: Questionnaire, answers: Mapping[str, Any]) -> list[Step]:
         if rule.topic in topics:
             continue
         if rule.when is None or is_true(rule.when, answers):
-            steps.append(Step(topic=rule.topic))
+            steps.append(Step(topic=rule.topic, rule=rule.key))
             topics.add(rule.topic)
-    steps.append(Step(topic=cfg.final.topic))
+    steps.append(Step(topic=cfg.final.topic, rule=cfg.final.key))
     return steps
 
 
@@ -155,11 +156,16 @@ def _level_text(q: Questionnaire, result: Result, lang: str) -> str:
 
 
 def step_text(q: Questionnaire, step: Step, lang: str) -> str:
-    """A next step's text in `lang`, found by its topic among the current rules."""
+    """A next step's text in `lang` from the current rule that matched (by its key); rows
+    stored without a key fall back to the first rule of the topic, then to the stored text."""
     if q.scoring is not None:
         cfg = q.scoring.steps
-        for rule in (*cfg.rules, *cfg.defaults, cfg.final):
-            if rule.topic == step.topic:
+        rules = (*cfg.rules, *cfg.defaults, cfg.final)
+        for rule in rules:
+            if step.rule is not None and rule.key == step.rule:
+                return rule.text.get(lang)
+        for rule in rules:
+            if step.rule is None and rule.topic == step.topic:
                 return rule.text.get(lang)
     return step.text or step.topic
 

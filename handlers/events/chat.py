@@ -46,8 +46,18 @@ def list_command(ctx: Context, args: str = "") -> list[Reply]:
 
 
 def _card(ctx: Context, event: Event) -> Reply:
-    text = display.card(ctx.content, event, _tz(ctx), ctx.lang, ctx.now)
+    text = display.card(ctx.content, event, _tz(ctx), ctx.lang, ctx.now, _mine(ctx, event))
     return Reply(text=text, buttons=_card_buttons(ctx, event))
+
+
+def _mine(ctx: Context, event: Event) -> str | None:
+    """The person's own place on the event's card, when they registered or wait."""
+    reg = store.registration(ctx.session, event.id, ctx.contact.id)
+    if reg is None or reg.status == RegistrationStatus.cancelled:
+        return None
+    if reg.status == RegistrationStatus.waiting:
+        return ctx.t("events.card_waiting", position=_position(ctx, reg))
+    return ctx.t("events.card_registered")
 
 
 def _card_buttons(ctx: Context, event: Event) -> list[Button]:

@@ -28,8 +28,17 @@ def place(event: Event) -> str:
     return " · ".join(x for x in (event.place, event.online_url) if x)
 
 
-def card(content: ContentStore, event: Event, tz: ZoneInfo, lang: str, now: datetime) -> str:
-    """Kind, title, when, where, seats left or closed: what a person needs to decide."""
+def card(
+    content: ContentStore,
+    event: Event,
+    tz: ZoneInfo,
+    lang: str,
+    now: datetime,
+    mine: str | None = None,
+) -> str:
+    """Kind, title, when, where, seats left or closed: what a person needs to decide. `mine`
+    is the reader's own line ("you are registered", their waiting-list place): then the seats
+    line only counts (no offer of the waiting list, no registration deadline)."""
     t = content.texts
     kind = content.events.kind(event.kind).name.get(lang, event.kind)
     lines = [
@@ -42,7 +51,10 @@ def card(content: ContentStore, event: Event, tz: ZoneInfo, lang: str, now: date
     if description:
         lines.append(description)
     if content.events.kind(event.kind).who == "registrants":
-        lines.append(seats_line(content, event, tz, lang, now))
+        lines.append(mine or seats_line(content, event, tz, lang, now))
+        if mine and (left := store.seats_left(event)) is not None:
+            key = "events.seats_left" if left else "events.seats_none"
+            lines.append(content.texts.get(lang, key, n=left))
     return "\n".join(lines)
 
 

@@ -167,7 +167,9 @@ def unregistered(
     reminders.drop_pending(session, event.id, contact_id=contact.id)
     if promoted is not None:
         arm(session, event, config, tz, now, [promoted.contact_id])
-        key = f"event:{event.id}:promoted:c{promoted.contact_id}:{promoted.id}"
+        # One notice per promotion: the same person can be promoted again after cancelling.
+        prefix = f"event:{event.id}:promoted:c{promoted.contact_id}:{promoted.id}"
+        key = f"{prefix}:{outbox.count_keys(session, prefix + ':') + 1}"
         payload = {"event_id": event.id, "tz": tz.key}
         outbox.enqueue(session, key, promoted.contact_id, PROMOTED, now, payload)
     return reg

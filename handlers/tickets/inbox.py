@@ -78,9 +78,10 @@ def answer_ticket(
     )
     outbox.enqueue(session, f"{ANSWER}:{answer.id}", ticket.contact_id, ANSWER, now,
                    {"answer_id": answer.id})  # fmt: skip
-    audit.record(
-        session, officer, "ticket.reply", now, "ticket", ticket_id, cards.flatten(text, 120)
-    )
+    # The audit says what was done, not what was written: the text is the person's ticket and
+    # goes with it on /deletedata; the audit log (the office's record) stays.
+    audit.record(session, officer, "ticket.reply", now, "ticket", ticket_id,
+                 f"message {answer.id}, {len(text)} characters")  # fmt: skip
     return answer
 
 
@@ -157,7 +158,7 @@ def note_command(ctx: Context, args: str = "") -> list[Reply]:
         source=TicketSource.note, now=ctx.now,
     )  # fmt: skip
     tickets.claim(ctx.session, ticket.id, roles.label(ctx.contact), ctx.now)
-    roles.record(ctx, "ticket.note", "ticket", ticket.id, cards.flatten(text, 120))
+    roles.record(ctx, "ticket.note", "ticket", ticket.id, f"{len(text)} characters")
     return [ctx.reply("tickets.noted", id=ticket.id)]
 
 

@@ -197,3 +197,22 @@ def test_the_seat_given_back_by_deletedata_is_told_in_the_configured_zone(sqlite
         assert "Thứ Sáu, 04/12/2026 lúc 01:00" in notice  # 08:00 in Cần Thơ is 01:00 UTC
     finally:
         conv.engine.dispose()
+
+
+def test_a_registered_person_sees_their_place_not_the_waiting_list_offer(conversation):
+    save(conversation, capacity=1)
+    first, second = Person(conversation, user_id="a"), Person(conversation, user_id="b")
+    first.says("/events")
+    first.presses("✅ Đăng ký")
+    first.says("/events")
+    assert "✅ Anh/chị đã đăng ký sự kiện này.\nĐã đủ chỗ." in first.text
+    assert "danh sách chờ" not in first.text
+    assert "❌ Hủy đăng ký" in first.buttons
+    second.says("/events")
+    second.presses("⏳ Vào danh sách chờ")
+    second.says("/events")
+    assert "⏳ Anh/chị đang ở vị trí 1 trong danh sách chờ." in second.text
+    assert "có thể vào danh sách chờ" not in second.text
+    first.says("/lang en")
+    first.says("/events")
+    assert "✅ You are registered for this event." in first.text

@@ -13,6 +13,7 @@ from bot.delivery import Delivery
 from storage.events_models import EventReminder
 from storage.models import Outbox
 from tests.chat import Person, rows
+from tests.conftest import make_settings
 from tests.events.conftest import START, save
 
 
@@ -264,3 +265,53 @@ def test_stop_stops_announcements_but_a_registration_is_still_confirmed(
     fan.presses("✅ Đăng ký")  # the answer to their own tap still comes, with the .ics
     assert "Đã đăng ký" in fan.text and fan.last[0].attachment.filename == "ws-1.ics"
     assert inbox.got == []
+
+
+class TestOnBothDatabases:
+    """The re-queued outbox row is one INSERT … ON CONFLICT, written per dialect."""
+
+    @pytest.fixture
+    def settings(self, db_url):
+        return make_settings(db_url, officer_ids="console:officer")
+
+    def test_registering_again_after_cancelling_brings_the_reminders_back(
+        self, conversation, deliver, inbox
+    ):
+        save(conversation)
+        person = registered(conversation)
+        person.says("/events")
+        person.presses("❌ Hủy đăng ký")
+        assert deliver(START - timedelta(days=2)) == {}
+        person.says("/events")
+        person.presses("✅ Đăng ký")
+        assert "Bot sẽ nhắc anh/chị trước giờ diễn ra" in person.text
+        assert deliver(START - timedelta(days=1)) == {"sent": 1}
+        assert deliver(START - timedelta(hours=2)) == {"sent": 1}
+        assert len(reminders_of(inbox.texts())) == 2
+        assert {r.status for r in rows(conversation, Outbox, Outbox.kind == "event_reminder")} == {
+            "sent"
+        }
+
+
+def test_promoted_a_second_time_the_person_is_told_and_reminded_again(conversation, deliver, inbox):
+    save(conversation, capacity=1)
+    a = registered(conversation, "a")
+    b = Person(conversation, user_id="b")
+    b.says("/events")
+    b.presses("⏳ Vào danh sách chờ")
+    a.says("/events")
+    a.presses("❌ Hủy đăng ký")  # b takes the seat
+    deliver(conversation.clock.now())
+    b.says("/events")
+    b.presses("❌ Hủy đăng ký")
+    a.says("/events")
+    a.presses("✅ Đăng ký")
+    b.says("/events")
+    b.presses("⏳ Vào danh sách chờ")
+    a.says("/events")
+    a.presses("❌ Hủy đăng ký")  # b takes the seat again
+    deliver(conversation.clock.now())
+    promoted = [t for t in inbox.texts("b") if t.startswith("🎉")]
+    assert len(promoted) == 2
+    assert deliver(START - timedelta(days=1)) == {"sent": 1}
+    assert len(reminders_of(inbox.texts("b"))) == 1
