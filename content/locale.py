@@ -13,6 +13,7 @@ taken as UTC, which is how the database stores times.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, localcontext
@@ -29,6 +30,30 @@ SHORT_DATE = "dd/MM"  # 08/11
 TIME = "HH:mm"  # 08:00, 24-hour in both languages
 BABEL_LOCALE = {"vi": "vi_VN", "en": "en_GB"}  # en_GB: day-first habits, "Friday" not "Fri."
 MILLION, BILLION = 1_000_000, 1_000_000_000
+
+
+# "05/12/2026 08:00", "5/12/2026 8h", "05/12/2026 lúc 8h30", "05/12/2026 8g30",
+# "2026-12-05 08:00": the day first, then the hour with ":", "h" or "g" (giờ) and the minutes.
+_TYPED = re.compile(
+    r"(?:(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})|(?P<y2>\d{4})-(?P<m2>\d{1,2})-(?P<d2>\d{1,2}))"
+    r"(?:\s+(?:lúc\s+|at\s+)?|T)(?P<hh>\d{1,2})(?:[:hg](?P<mm>\d{2})?)(?<![:])",
+    re.IGNORECASE,
+)
+
+
+def parse_date_time(text: str, tz: ZoneInfo) -> datetime | None:
+    """A day and time as an officer types it in zone `tz` ("05/12/2026 8h", "05/12/2026
+    8h30", "05/12/2026 08:00", "2026-12-05 08:00"; day before month), as an aware datetime in
+    `tz`; None when it is not one (a time without minutes needs "h" or "g": "8h", not "8:")."""
+    found = _TYPED.fullmatch(text.strip())
+    if found is None:
+        return None
+    g = found.groupdict()
+    year, month, day = (g["y"], g["m"], g["d"]) if g["y"] else (g["y2"], g["m2"], g["d2"])
+    try:
+        return datetime(int(year), int(month), int(day), int(g["hh"]), int(g["mm"] or 0), tzinfo=tz)
+    except ValueError:  # 31/02, 25h, 8h75
+        return None
 
 
 def in_zone(moment: datetime, tz: ZoneInfo) -> datetime:

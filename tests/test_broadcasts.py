@@ -314,7 +314,7 @@ def test_a_scheduled_broadcast_starts_at_its_time_and_reports_to_the_officer(con
     officer.presses("🕒 Lên lịch")
     officer.says("31/02/2026 08:00")
     assert "Không đọc được thời điểm" in officer.text
-    officer.says("28/11/2026 10:30")  # 03:30 UTC, an hour and a half from now
+    officer.says("28/11/2026 10h30")  # 03:30 UTC, an hour and a half from now; as in /newevent
     assert "sẽ gửi lúc" in officer.text
     run_job(conversation, clock)
     assert rows(conversation, BroadcastRecipient) == []

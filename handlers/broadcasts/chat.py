@@ -15,6 +15,7 @@ import json
 import shlex
 from datetime import datetime
 
+from content.locale import parse_date_time
 from handlers import roles
 from handlers.broadcasts import audience_values, service
 from handlers.context import Context
@@ -223,12 +224,8 @@ def _take_time(ctx: Context, number: int | None, text: str) -> list[Reply]:
 
 
 def _parse_time(text: str, ctx: Context) -> datetime | None:
-    """ "dd/mm/yyyy HH:MM" in the configured time zone."""
-    try:
-        local = datetime.strptime(text.strip(), "%d/%m/%Y %H:%M")
-    except ValueError:
-        return None
-    return local.replace(tzinfo=ctx.settings.tz)
+    """ "dd/mm/yyyy HH:MM" (or "8h30", as /newevent reads it) in the configured time zone."""
+    return parse_date_time(text, ctx.settings.tz)
 
 
 def _status(ctx: Context, arg: str) -> Reply:

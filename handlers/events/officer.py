@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from content.locale import parse_date_time
 from handlers import roles
 from handlers.context import Context
 from handlers.events import display, officer_view, service
@@ -28,7 +29,6 @@ from storage.models import Outbox
 FLOW = "event_draft"
 NS = "evo"
 COMMANDS = {"newevent", "editevent"}  # commands that keep the draft open
-TIME_FORMATS = ("%d/%m/%Y %H:%M", "%d/%m/%Y %Hh%M", "%Y-%m-%d %H:%M")
 # The questions of a new event, in order; an edit jumps to one and back to the preview.
 STEPS = ("kind", "title_vi", "title_en", "start", "place", "capacity")
 EDITABLE = ("start", "place", "capacity", "title_vi")
@@ -78,7 +78,7 @@ def edit_command(ctx: Context, args: str = "") -> list[Reply]:
         "kind": event.kind,
         "title_vi": event.title_vi,
         "title_en": event.title_en,
-        "start": ctx.locale.date_time(event.starts_at),  # as TIME_FORMATS[0] reads it back
+        "start": ctx.locale.date_time(event.starts_at),  # as parse_local reads it back
         "place": event.place,
         "capacity": event.capacity,
     }
@@ -193,15 +193,10 @@ def _parse(ctx: Context, step: str, text: str) -> tuple[object, str | None]:
 
 
 def parse_local(text: str, tz: ZoneInfo) -> datetime | None:
-    """A local "dd/mm/yyyy HH:MM" (or "2026-12-04 08:00") as an aware UTC datetime."""
-    for fmt in TIME_FORMATS:
-        try:
-            return (
-                datetime.strptime(text.strip(), fmt).replace(tzinfo=tz).astimezone(ZoneInfo("UTC"))
-            )
-        except ValueError:
-            continue
-    return None
+    """A local day and time as officers type it ("04/12/2026 08:00", "04/12/2026 8h30",
+    content.locale.parse_date_time) as an aware UTC datetime; None when it is not one."""
+    moment = parse_date_time(text, tz)
+    return None if moment is None else moment.astimezone(ZoneInfo("UTC"))
 
 
 def button(ctx: Context, arg: str) -> list[Reply]:

@@ -124,3 +124,26 @@ def test_the_terminal_journey_create_register_move_notice_and_one_reminder(conve
     officer.says("/eventinfo workshop-20261204")
     assert "Đăng ký: 1 đã đăng ký, 0 chờ, 0 đã hủy." in officer.text
     assert "Lời nhắc: 1 chờ gửi, 1 đã gửi" in officer.text
+
+
+def test_a_start_time_is_read_as_officers_write_it(conversation):
+    officer = Person(conversation, user_id="officer")
+    for typed, local in (
+        ("05/12/2026 8h", (5, 8, 0)),
+        ("5/12/2026 8h30", (5, 8, 30)),
+        ("06/12/2026 lúc 14:00", (6, 14, 0)),
+        ("07/12/2026 8g", (7, 8, 0)),
+    ):
+        create(officer, start=typed)
+        assert "Xem trước" in officer.text, typed
+        day, hour, minute = local
+        assert f"{day:02d}/12/2026 lúc {hour:02d}:{minute:02d}" in officer.text, typed
+        officer.presses("❌ Bỏ")
+    officer.says("/newevent")
+    officer.presses("Hội thảo")
+    officer.says("Hội thảo A")
+    officer.says("-")
+    for wrong in ("05/12/2026 25h", "05/12/2026 8h75", "05/12/2026"):
+        officer.says(wrong)
+        assert f'Chưa đọc được thời gian "{wrong}"' in officer.text, wrong
+    assert rows(conversation, Event) == []
