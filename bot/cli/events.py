@@ -96,13 +96,10 @@ def show(code: Annotated[str, typer.Argument(help="The event's code.")]) -> None
 
     with _session() as (s, content, session):
         event = _event(session, code)
-        lang = s.default_language
-        typer.echo(f"{event.code} · {event.status} · version {event.version}")
+        lang = s.default_language  # the officers' language, as /eventinfo speaks it
         typer.echo(display.card(content, event, s.tz, lang, now(s)))
-        facts = officer_view.summary(session, event)
-        for group, counts in facts.items():
-            shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"
-            typer.echo(f"{group}: {shown}")
+        typer.echo("")
+        typer.echo(officer_view.info_text(content, session, event, s.tz, lang))
 
 
 @events_app.command("cancel")
@@ -132,8 +129,8 @@ def export(
 
     with _session() as (s, content, session):
         event = _event(session, code)
-        rows = officer_view.export_rows(session, event, s.tz)
         lang = s.default_language
+        rows = officer_view.export_rows(session, event, s.tz, content, lang)
         headers = [
             content.texts.get(lang, f"events.export.{c}") for c in officer_view.EXPORT_COLUMNS
         ]

@@ -128,7 +128,7 @@ def test_an_xlsx_made_with_openpyxl_imports(cli, tmp_path: Path):
     show = cli("events", "show", "tr-1")
     assert "Thứ Năm, 06/05/2027 lúc 13:30" in show.output
     assert "Còn 25 chỗ." in show.output
-    assert "registrations: cancelled 0, registered 0, waiting 0" in show.output
+    assert "Đăng ký: 0 đã đăng ký, 0 chờ, 0 đã hủy." in show.output
 
     bad = Workbook()
     bad.active.append(["code", "kind", "title_vi", "start", "place"])
