@@ -30,7 +30,7 @@ def conv(sqlite_url, clock):
     with session_scope(conversation.engine) as s:
         for i in range(4):
             c, _ = contacts.touch(s, "telegram", str(7000 + i), clock.now())
-            e = Enterprise(name=f"Công ty Thủy sản {i}", sector="thuy_san",
+            e = Enterprise(name=f"Công ty Thủy sản {i}", sector="seafood",
                            created_at=clock.now(), updated_at=clock.now())  # fmt: skip
             s.add(e)
             s.flush()
@@ -53,12 +53,15 @@ def cli(sqlite_url, monkeypatch):
 
 
 def test_create_preview_send_follow_and_export(conv, cli, tmp_path):
-    made = cli("broadcast", "create", "Hội thảo SXSH ngày 05/12", "--audience", "sector=thuy_san",
+    made = cli("broadcast", "create", "Hội thảo SXSH ngày 05/12", "--audience", "sector=seafood",
                "--as", "lan")  # fmt: skip
     assert made.exit_code == 0, made.output
     assert "draft #1" in made.output
     assert "Hội thảo SXSH ngày 05/12" in made.output
-    assert "3 người nhận" in made.output and "Không gửi (đã tắt nhận tin): 1" in made.output
+    assert (
+        "Draft #1: 3 recipients" in made.output
+        and "Not sent (turned announcements off): 1" in made.output
+    )
     assert "Công ty Thủy sản 0" in made.output
     bad = cli("broadcast", "create", "Tin", "--audience", "nganh=thuy_san")
     assert bad.exit_code == 2 and "--audience: nganh not understood" in bad.output
@@ -79,19 +82,19 @@ def test_create_preview_send_follow_and_export(conv, cli, tmp_path):
         third.status = OutboxStatus.unknown
         third.error = "interrupted while sending"
     status = cli("broadcast", "status", "1")
-    assert "3/3 xong, 1 đã gửi" in status.output
-    assert "telegram: lỗi (Chat not found): 1" in status.output
-    assert "telegram: chưa rõ đã nhận (gián đoạn khi gửi): 1" in status.output
+    assert "3/3 done, 1 sent" in status.output
+    assert "telegram: failed (Chat not found): 1" in status.output
+    assert "telegram: maybe received (interrupted while sending): 1" in status.output
 
     out = tmp_path / "that_bai.xlsx"
     exported = cli("broadcast", "export", "1", "--output", str(out), "--as", "lan")
     assert exported.exit_code == 0, exported.output
     sheet = load_workbook(out).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
-    assert values[0] == ["Kênh", "Mã người dùng", "Tên", "Doanh nghiệp", "Trạng thái", "Lý do"]
+    assert values[0] == ["Channel", "User id", "Name", "Enterprise", "State", "Reason"]
     assert sorted(v[1:] for v in values[1:]) == [
-        ["7001", None, "Công ty Thủy sản 1", "lỗi", "Chat not found"],
-        ["7002", None, "Công ty Thủy sản 2", "chưa rõ đã nhận", "gián đoạn khi gửi"],
+        ["7001", None, "Công ty Thủy sản 1", "failed", "Chat not found"],
+        ["7002", None, "Công ty Thủy sản 2", "maybe received", "interrupted while sending"],
     ]
     actions = [(a.actor, a.action) for a in rows(conv, AuditEntry)]
     assert actions == [("cli:lan", "broadcast.create"), ("cli:lan", "broadcast.send"),
@@ -103,8 +106,8 @@ def test_pause_resume_cancel_from_the_terminal(conv, cli):
     cli("broadcast", "send", "1", "--no-follow", "--as", "lan")
     assert cli("broadcast", "pause", "1", "--as", "lan").output.startswith("⏸")
     again = cli("broadcast", "pause", "1", "--as", "lan")
-    assert again.exit_code == 1 and "không ở trạng thái" in again.output
-    assert "(3 người còn lại)" in cli("broadcast", "resume", "1").output  # one had stopped
+    assert again.exit_code == 1 and "not in a state that allows this" in again.output
+    assert "(3 people left)" in cli("broadcast", "resume", "1").output  # one had stopped
     assert cli("broadcast", "cancel", "1").exit_code == 0
     assert rows(conv, Broadcast)[0].status == "cancelled"
     assert cli("broadcast", "status", "9").output.strip() == "sxsh-bot: no broadcast #9"

@@ -67,17 +67,20 @@ def recipients(conv, broadcast_id: int = 1) -> dict[str, str]:
 
 
 def test_an_officer_composes_previews_and_sends_in_chat(conversation, clock):
-    people(conversation, clock, 3, sector="thuy_san", industrial_park="Trà Nóc")
-    people(conversation, clock, 2, prefix="r", sector="gao")
+    people(conversation, clock, 3, sector="seafood", industrial_park="tra_noc_1")
+    people(conversation, clock, 2, prefix="r", sector="rice_food")
     set_status(conversation, "p2", ContactStatus.stopped)
     officer = Person(conversation, user_id="officer")
     officer.says("/broadcast")
     assert "Gõ nội dung thông báo" in officer.text
     officer.says("Mời doanh nghiệp dự hội thảo SXSH ngày 5/12 tại KCN Trà Nóc.")
     assert "Gửi cho ai?" in officer.text
-    officer.says("sector=thuy_san park=khong_co_dau=")
+    officer.says("sector=seafood park=khong_co_dau=")
     assert "Không hiểu bộ lọc" in officer.text  # bad input: said, and nothing changes
-    officer.says('sector=thuy_san park="Trà Nóc"')
+    officer.says('sector=seafood park="Trà Nóc"')  # a park's name, not its id: names nothing
+    assert officer.text.startswith("Không có park=Trà Nóc, bản nháp chưa đổi.")
+    assert "tra_noc_1, tra_noc_2" in officer.text
+    officer.says("sector=seafood park=tra_noc_1")
     assert officer.last[1].text == "Mời doanh nghiệp dự hội thảo SXSH ngày 5/12 tại KCN Trà Nóc."
     preview = officer.last[2].text
     assert "2 người nhận" in preview

@@ -107,7 +107,7 @@ def test_cli_reply_queues_the_answer(tmp_path):
     env = {"SXSH_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
     run(["chat", "--user", "lan"], env, "/officer cần tư vấn lò hơi\n", cwd=tmp_path)
     bad = run(["reply", "7", "trả lời"], env, cwd=tmp_path)
-    assert bad.returncode == 1 and "Không có phiếu #7" in bad.stderr
+    assert bad.returncode == 1 and "no ticket #7" in bad.stderr
     ok = run(["reply", "1", "Cán bộ sẽ gọi lại."], env, cwd=tmp_path)
     assert ok.returncode == 0, ok.stderr
     shown = run(["chat", "--user", "lan"], env, "/help\n", cwd=tmp_path)

@@ -460,7 +460,7 @@ def test_cli_export_xlsx(cli_db, tmp_path):
         ["export", "responses", "--output", "phieu.xlsx", "--since", "2026-03-01"], url, tmp_path
     )
     assert r.returncode == 0, r.stderr
-    assert r.stdout.strip().splitlines()[-1] == "Đã xuất 4 phiếu vào phieu.xlsx"
+    assert r.stdout.strip().splitlines()[-1] == "Exported 4 responses to phieu.xlsx"
     head, body, wb = read_xlsx(tmp_path / "phieu.xlsx")
     assert head[0] == "Mã phiếu" and len(head) == len(CODE_HEADERS)
     assert [row[0] for row in body] == [ids[k] for k in ("R1", "R6", "R3", "R2")]
@@ -475,7 +475,7 @@ def test_cli_export_xlsx(cli_db, tmp_path):
         tmp_path,
     )
     assert r.returncode == 0, r.stderr
-    assert "Đã xuất 2 phiếu vào codes.csv" in r.stdout
+    assert "Exported 2 responses to codes.csv" in r.stdout
     with (tmp_path / "codes.csv").open(encoding="utf-8-sig", newline="") as fh:
         table = list(csv.reader(fh))
     assert table[0] == CODE_HEADERS[:-1]  # no version-0 response since 05/03: no iso14001

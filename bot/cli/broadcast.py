@@ -14,7 +14,7 @@ from bot.cli.common import fail, friendly_errors, now, open_session, settings, t
 from bot.cli.officers import AsOption, cli_actor
 
 broadcast_app = typer.Typer(help="Broadcasts to enterprises (officers).", no_args_is_help=True)
-LANG = "vi"  # what officers read in the terminal, like the other command groups
+LANG = "en"  # the terminal speaks English, like the other command groups (fault 13)
 
 Number = Annotated[int, typer.Argument(help="The broadcast number.", min=1)]
 
@@ -40,6 +40,21 @@ def _print_preview(session, row, s) -> None:  # noqa: ANN001
     typer.echo("\n".join(service.preview_lines(p, texts(s), LANG)))
 
 
+def _check_values(session, spec: dict, s) -> None:  # noqa: ANN001
+    """Exit 2 naming the valid values when the audience names something that does not exist."""
+    from content import events
+    from content.forms.loader import load_questionnaire
+    from content.store import questionnaire_path
+    from handlers.broadcasts import audience_values
+
+    questionnaire = load_questionnaire(questionnaire_path(s.content_dir))
+    topics = list(events.load(s.content_dir, []).topics)
+    wrong = audience_values.unknown_value(session, spec, questionnaire, topics)
+    if wrong is not None:
+        key, value, valid = wrong
+        fail(f"--audience: no {key} {value!r}; valid: {', '.join(valid) or '(none yet)'}")
+
+
 @broadcast_app.command("create")
 def create(
     text: Annotated[str, typer.Argument(help="The announcement, as people will read it.")],
@@ -47,7 +62,8 @@ def create(
         str,
         typer.Option(
             help="Filters key=value: topic, sector, park, ward, level, event, language, channel, "
-            "and the flags unfinished, all. E.g. --audience 'sector=thuy_san park=\"Trà Nóc\"'."
+            "and the flags unfinished, all. Values must exist (sectors and parks as in the "
+            "questionnaire, event codes). E.g. --audience 'sector=seafood park=tra_noc_1'."
         ),
     ] = "all",
     photo: Annotated[Path | None, typer.Option(help="A photo sent with the text.")] = None,
@@ -70,6 +86,7 @@ def create(
         fail(f"--audience: {exc} not understood (keys: {', '.join(broadcasts.AUDIENCE_KEYS)})")
     s = settings()
     with friendly_errors(), open_session(s) as session:
+        _check_values(session, spec, s)
         try:
             row = broadcasts.create(
                 session, text, spec, actor, now(s),
@@ -126,14 +143,24 @@ def send(
             queued = service.confirm(session, row, actor, now(s), s, at=when, night_ok=night,
                                      twin_ok=force)  # fmt: skip
         except service.Refused as exc:
-            hint = {"night": " (add --night)", "twin": " (add --force)"}.get(exc.confirm, "")
-            fail(texts(s).get(LANG, exc.key, **exc.fields) + hint, 1)
+            fail(_refusal(exc, number, s), 1)
     if when is not None:
         typer.echo(f"#{number} scheduled for {at}")
         return
     typer.echo(f"#{number} started: {queued} recipients")
     if follow or deliver:
         _follow(number, s, deliver)
+
+
+def _refusal(exc, number: int, s) -> str:  # noqa: ANN001 - service.Refused, Settings
+    """Why `send` did nothing, with the option that confirms it (the chat asks a second press)."""
+    if exc.confirm == "night":
+        return f"#{number}: it is rest time (21:00–07:00); add --night to send it now anyway"
+    if exc.confirm == "twin":
+        other = exc.fields.get("other")
+        return (f"#{number}: broadcast #{other} with the same text and recipients is still "
+                "running; add --force to send it anyway")  # fmt: skip
+    return texts(s).get(LANG, exc.key, **exc.fields)
 
 
 def _follow(number: int, s, deliver: bool) -> None:  # noqa: ANN001
@@ -185,7 +212,9 @@ def _follow(number: int, s, deliver: bool) -> None:  # noqa: ANN001
 
 
 @broadcast_app.command("status")
-def status(number: Annotated[int | None, typer.Argument(help="One broadcast.")] = None) -> None:
+def status(
+    number: Annotated[int | None, typer.Argument(help="One broadcast.", min=1)] = None,
+) -> None:
     """Progress of the latest broadcasts, or one broadcast's report (counts per channel,
     state and reason)."""
     from handlers.broadcasts import service
@@ -272,7 +301,7 @@ def export(
             why = service.reason_label(texts(s), LANG, recipient.reason or "")
             lines.append([contact.channel, contact.platform_id, contact.display_name or "",
                           company.name if company else "", state, why])  # fmt: skip
-        headers = ["Kênh", "Mã người dùng", "Tên", "Doanh nghiệp", "Trạng thái", "Lý do"]
-        save(workbook([Sheet(f"Thông báo {number}", headers, lines)]), output)
+        headers = ["Channel", "User id", "Name", "Enterprise", "State", "Reason"]
+        save(workbook([Sheet(f"Broadcast {number}", headers, lines)]), output)
         audit.record(session, actor, "broadcast.export", now(s), "broadcast", number)
     typer.echo(f"{len(lines)} recipients -> {output}")

@@ -66,20 +66,24 @@ def _decide(response_id: int, officer: str | None, confirm: bool) -> None:
     typer.echo(f"response {response_id}: {'confirmed' if confirm else 'rejected'}")
 
 
+ResponseId = Annotated[int, typer.Argument(help="The response number.", min=1)]
+EnterpriseId = Annotated[int, typer.Argument(help="An enterprise number.", min=1)]
+
+
 @enterprise_app.command("confirm")
-def confirm(response_id: int, officer: AsOption = None) -> None:
+def confirm(response_id: ResponseId, officer: AsOption = None) -> None:
     """The response speaks for the enterprise: its figures count, its contact joins it."""
     _decide(response_id, officer, True)
 
 
 @enterprise_app.command("reject")
-def reject(response_id: int, officer: AsOption = None) -> None:
+def reject(response_id: ResponseId, officer: AsOption = None) -> None:
     """The response does not belong to that enterprise: it stands alone."""
     _decide(response_id, officer, False)
 
 
 @enterprise_app.command("merge")
-def merge(source_id: int, target_id: int) -> None:
+def merge(source_id: EnterpriseId, target_id: EnterpriseId) -> None:
     """Two records of one enterprise: move everything of SOURCE_ID into TARGET_ID."""
     from storage import enterprises
 

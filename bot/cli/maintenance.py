@@ -2,25 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from bot.cli.common import friendly_errors, now, open_session, settings
+from bot.cli.common import fail, friendly_errors, now, open_session, settings
 from bot.cli.officers import cli_actor
 
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 content_app = typer.Typer(help="Curated content: check and reload.", no_args_is_help=True)
 
 
+@contextmanager
+def _known_revision(revision: str) -> Iterator[None]:
+    """A revision alembic does not know (or cannot reach in that direction) is one line, exit 2."""
+    from alembic.util import CommandError
+
+    try:
+        yield
+    except CommandError as exc:
+        fail(f"revision {revision!r}: {str(exc).splitlines()[0]} (see `sxsh-bot db current`)")
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
-    """Apply migrations (the bot also does this when it starts)."""
+    """Apply migrations up to REVISION (default head; the bot also does this when it starts)."""
     from storage import migrate
 
     s = settings()
-    with friendly_errors():
+    with friendly_errors(), _known_revision(revision):
         migrate.upgrade(s.database_url, revision)
         typer.echo(f"database at revision {migrate.current(s.database_url)}")
 
@@ -31,7 +44,7 @@ def db_downgrade(revision: str) -> None:
     from storage import migrate
 
     s = settings()
-    with friendly_errors():
+    with friendly_errors(), _known_revision(revision):
         migrate.downgrade(s.database_url, revision)
         typer.echo(f"database at revision {migrate.current(s.database_url)}")
 

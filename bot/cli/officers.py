@@ -120,7 +120,9 @@ def list_() -> None:
 
 def audit(
     since: Annotated[str | None, typer.Option(help=SINCE_HELP)] = None,
-    limit: Annotated[int, typer.Option(help="At most this many entries (the newest).")] = 200,
+    limit: Annotated[
+        int, typer.Option(help="At most this many entries (the newest).", min=1)
+    ] = 200,
 ) -> None:
     """What officers did: who, what, when, on what (oldest first)."""
     from rich.console import Console

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import SINCE_HELP, fail, locale, now, open_session, parse_day, settings, texts
+from bot.cli.common import SINCE_HELP, fail, locale, now, open_session, parse_day, settings
 
 
 def _table(title: str, columns: tuple[str, ...]):  # noqa: ANN202 - rich.table.Table
@@ -18,6 +18,18 @@ def _table(title: str, columns: tuple[str, ...]):  # noqa: ANN202 - rich.table.T
     for col in columns:
         table.add_column(col, overflow="fold")
     return table
+
+
+# What `reply` says when the answer is not sent: the chat's reasons in the terminal's words
+# (English, with the options of this command rather than the chat's /reply syntax).
+REFUSED = {
+    "officer.reply_empty": "ticket #{id}: the answer is empty",
+    "officer.reply_unknown": "no ticket #{id} (see `sxsh-bot questions`)",
+    "officer.reply_gone": "ticket #{id}: the person deleted their data; the answer cannot be sent",
+    "officer.reply_note": "ticket #{id} is an officer's note; nobody receives answers to it",
+    "officer.reply_already": "ticket #{id} has been answered {count} time(s) already (last by "
+    "{by}: «{answer}») and the person has not written since; add --force to send this one too",
+}
 
 
 def reply(
@@ -37,10 +49,9 @@ def reply(
     from handlers.tickets.inbox import AnswerError, answer_ticket, parse_number
 
     s = settings()
-    words = texts(s)
     number = parse_number(question_id)
     if number is None:
-        fail(words.get(s.default_language, "officer.reply_usage"))
+        fail(f'{question_id!r} is not a ticket number; e.g. sxsh-bot reply 12 "the answer"')
     name = (as_ if as_ is not None else getpass.getuser()).strip()
     if not name or len(name) > 80 or not name.isprintable():
         fail("--as: the officer's name, 1 to 80 printable characters")
@@ -48,11 +59,10 @@ def reply(
         with open_session(s) as session:
             answer_ticket(session, number, text, f"cli:{name}", now(s), force=force)
     except AnswerError as exc:
-        message = words.get(s.default_language, exc.key, **{**exc.fields, "id": question_id})
-        if exc.key == "officer.reply_already":
-            message += " (sxsh-bot reply --force)"
+        fields = {**exc.fields, "id": question_id}
+        message = REFUSED[exc.key].format(**fields) if exc.key in REFUSED else exc.key
         fail(message, code=1)
-    typer.echo(f"Đã xếp trả lời phiếu #{number} để gửi (bot đang chạy sẽ gửi đi).")
+    typer.echo(f"ticket #{number}: answer queued (a running bot sends it)")
 
 
 def questions(
@@ -63,7 +73,7 @@ def questions(
         ),
     ] = False,
     since: Annotated[str | None, typer.Option(help=SINCE_HELP)] = None,
-    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 200,
+    limit: Annotated[int, typer.Option(help="At most this many rows.", min=1)] = 200,
 ) -> None:
     """List the questions people asked, newest first (the tickets officers answer: /inbox)."""
     from rich.console import Console
@@ -90,7 +100,7 @@ def questions(
 
 
 def outbox_status(
-    limit: Annotated[int, typer.Option(help="At most this many undelivered rows.")] = 20,
+    limit: Annotated[int, typer.Option(help="At most this many undelivered rows.", min=1)] = 20,
 ) -> None:
     """Proactive messages per kind and state, and the newest not delivered, with the reason."""
     from rich.console import Console

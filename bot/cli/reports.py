@@ -127,7 +127,7 @@ def export_responses(
         audit.record(
             session, cli_actor(), "export.responses", now(s), "export", output.name, detail
         )
-    typer.echo(texts.get("vi", "reports.exported", n=len(rows), file=output))
+    typer.echo(texts.get("en", "reports.exported", n=len(rows), file=output))
 
 
 @report_app.callback()

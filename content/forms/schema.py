@@ -215,7 +215,8 @@ class AnswerWords(BaseModel):
     yes: list[str] = []
     no: list[str] = []
     polite_endings: list[str] = []
-    commands: dict[Literal["skip", "back", "cancel"], list[str]] = {}
+    # resume/restart answer the "continue or start over?" offer; done confirms a multi choice
+    commands: dict[Literal["skip", "back", "cancel", "resume", "restart", "done"], list[str]] = {}
     list_separators: list[str] = []
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from content.forms import detect_command, progress
+from content.textnorm import fold_words
 from handlers.assessment import flow, keys, nudge
 from handlers.assessment.flow import DRAFT, FLOW
 from handlers.assessment.result import result_command, start_button
 from handlers.context import Context
 from handlers.messages import Button, Reply
+from handlers.qa import small_talk
 from handlers.start import menu_button
 from storage import assessments, contacts
 from storage.models import Response
@@ -34,6 +36,8 @@ def command(ctx: Context, args: str = "") -> list[Reply]:
             done=done,
             progress=ctx.t("assessment.progress", n=n, total=total),
         )
+        # the flow has the floor, so a typed "làm tiếp" answers the offer (not the FAQ)
+        contacts.set_flow(ctx.session, ctx.contact, FLOW)
         return [*replies, Reply(text=text, buttons=buttons)]
     return [*replies, *flow.consent(ctx)]
 
@@ -46,7 +50,18 @@ def on_text(ctx: Context, text: str) -> list[Reply] | None:
     if response is None or ctx.content.questionnaire is None:
         contacts.set_flow(ctx.session, ctx.contact, None)
         return None
-    word = detect_command(text, ctx.content.questionnaire.answer_words)
+    word = detect_command(text, ctx.content.questionnaire.answer_words) or _typed_label(ctx, text)
+    if word == "resume":
+        return [ctx.reply("assess.resumed"), *flow.ask(ctx, response)]
+    if word == "restart":
+        return restart(ctx, response)
+    if word == "done":
+        done = flow.typed_done(ctx, response)
+        if done is not None:
+            return done
+    if word is None and small_talk(text, ctx.content.lexicon) == "greeting":
+        # "hello" after the nudge is a hello, not the company name: nothing is stored
+        return [ctx.reply("assess.greeting"), *flow.ask(ctx, response)]
     if word == "skip":
         return flow.skip_current(ctx, response)
     if word == "back":
@@ -54,6 +69,31 @@ def on_text(ctx: Context, text: str) -> list[Reply] | None:
     if word == "cancel":
         return cancel(ctx)
     return flow.answer(ctx, response, text)
+
+
+# typed text equal to one of these labels (folded: no case, diacritics or emoji) presses it
+LABELS = {
+    "assess.resume": "resume",
+    "assess.restart": "restart",
+    "assess.multi_done": "done",
+    "assess.skip": "skip",
+    "assess.back": "back",
+}
+
+
+def _typed_label(ctx: Context, text: str) -> str | None:
+    typed = fold_words(text)
+    if not typed:
+        return None
+    return next((word for key, word in LABELS.items() if fold_words(ctx.t(key)) == typed), None)
+
+
+def restart(ctx: Context, response: Response) -> list[Reply]:
+    """ "Làm lại từ đầu": the open run is cancelled (its answers kept as cancelled), consent
+    is asked again."""
+    assessments.finish(ctx.session, response, assessments.CANCELLED, ctx.now)
+    nudge.cancel(ctx.session, response)
+    return flow.consent(ctx)
 
 
 def button(ctx: Context, arg: str) -> list[Reply]:
@@ -81,9 +121,7 @@ def button(ctx: Context, arg: str) -> list[Reply]:
             contacts.set_flow(ctx.session, ctx.contact, None)
             return [*replies, ctx.reply("assess.paused", buttons=[menu_button(ctx)])]
         if press.action == "x":
-            assessments.finish(ctx.session, response, assessments.CANCELLED, ctx.now)
-            nudge.cancel(ctx.session, response)
-            return [*replies, *flow.consent(ctx)]
+            return [*replies, *restart(ctx, response)]
         contacts.set_flow(ctx.session, ctx.contact, FLOW)
         return [*replies, ctx.reply("assess.resumed"), *flow.ask(ctx, response)]
     if response is None:

@@ -256,3 +256,15 @@ def multi_done(ctx: Context, response: Response, answers: dict, key: str) -> lis
             *ask(ctx, response, answers),
         ]
     return answer(ctx, response, ",".join(selected), question_id=qid, answers=answers)
+
+
+def typed_done(ctx: Context, response: Response) -> list[Reply] | None:
+    """A typed "xong" at a multi-choice question confirms the selection made with the
+    buttons; None at any other question (there the word is an ordinary answer)."""
+    q = ctx.content.questionnaire
+    answers = answers_of(ctx, response)
+    question = current_question(q, answers, personal=response.personal_consent)
+    if question is None or question.type != "multi_choice":
+        return None
+    key = keys.value_key(q.id, q.version, question.id, "")
+    return multi_done(ctx, response, answers, key)

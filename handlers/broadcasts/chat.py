@@ -2,11 +2,12 @@
 buttons do not exist — the registry checks the rights at every message and press).
 
 `/broadcast` asks for the text (or `/broadcast <text>`), then the audience: "everyone" as a
-button, or filters typed as `key=value` pairs (`sector=thuy_san park=Trà Nóc`); the preview
-shows the text as people will see it, recipients per channel, exclusions per reason, sample
-enterprises and the estimated duration, with ✅ Send now / 🕒 Schedule / ✖ Cancel. Night hours
-and an identical running broadcast ask a second press. `/broadcast status [N]`, `pause N`,
-`resume N`, `cancel N`, `resend N` (the unknown ones) follow it."""
+button, or filters typed as `key=value` pairs (`sector=seafood park=tra_noc_1`; values that
+name nothing are refused: audience_values.py); the preview shows the text as people will
+see it, recipients per channel, exclusions per reason, sample enterprises and the estimated
+duration, with ✅ Send now / 🕒 Schedule / ✖ Cancel. Night hours and an identical running
+broadcast ask a second press. `/broadcast status [N]`, `pause N`, `resume N`, `cancel N`,
+`resend N` (the unknown ones) follow it."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from datetime import datetime
 
 from content.locale import parse_date_time
 from handlers import roles
-from handlers.broadcasts import service
+from handlers.broadcasts import audience_values, service
 from handlers.context import Context
 from handlers.messages import Button, Reply
 from handlers.payload import row_id
@@ -116,6 +117,13 @@ def _take_audience(ctx: Context, number: int | None, text: str) -> list[Reply]:
     except broadcasts.AudienceError as exc:
         keys = ", ".join(broadcasts.AUDIENCE_KEYS)
         return [ctx.reply("broadcasts.bad_audience", error=str(exc), keys=keys)]
+    topics = list(ctx.content.events.topics)
+    wrong = audience_values.unknown_value(ctx.session, spec, ctx.content.questionnaire, topics)
+    if wrong is not None:
+        key, value, valid = wrong
+        return [
+            ctx.reply("broadcasts.unknown_value", filter=key, value=value, valid=", ".join(valid))
+        ]
     return _set_audience(ctx, row, spec)
 
 
