@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import fail, friendly_errors, now, open_session, settings
+from bot.cli.common import fail, friendly_errors, now, open_session, settings, xlsx_output
 from bot.cli.officers import cli_actor
 
 events_app = typer.Typer(
@@ -53,6 +53,11 @@ def import_(
         try:
             checked = check_rows(read_rows(file), content.events, s.tz)
         except ImportError_ as exc:
+            if len(exc.errors) == 1 and exc.errors[0].startswith(f"{file.name}: "):
+                # The file itself (not a row) is wrong: one line says it.
+                reason = exc.errors[0].removeprefix(f"{file.name}: ")
+                typer.echo(f"{file.name}: nothing imported: {reason}", err=True)
+                raise typer.Exit(1) from None
             typer.echo(f"{file.name}: nothing imported, {len(exc.errors)} problem(s):", err=True)
             for line in exc.errors:
                 typer.echo(f"  - {line}", err=True)
@@ -78,7 +83,11 @@ def list_(
     """Every event with its code, status, local start, seats taken and capacity."""
     from handlers.events import display
     from storage import events as store
+    from storage.events_models import EventStatus
 
+    valid = [v.value for v in EventStatus]
+    if status is not None and status not in valid:
+        fail(f"--status {status!r}: use one of {', '.join(valid)}")
     with _session() as (s, content, session):
         rows = store.all_events(session, status)
         if not rows:
@@ -123,6 +132,7 @@ def export(
 ) -> None:
     """The event's registrations to Excel: who, enterprise, sector, phone (only where the
     person consented), status, registered at (local time), attended."""
+    xlsx_output(output)
     from bot.exports.xlsx import write_xlsx
     from handlers.events import officer_view
     from storage import audit
