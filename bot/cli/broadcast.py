@@ -10,7 +10,15 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import fail, friendly_errors, now, open_session, settings, texts
+from bot.cli.common import (
+    fail,
+    friendly_errors,
+    now,
+    open_session,
+    settings,
+    texts,
+    xlsx_output,
+)
 from bot.cli.officers import AsOption, cli_actor
 
 broadcast_app = typer.Typer(help="Broadcasts to enterprises (officers).", no_args_is_help=True)
@@ -285,6 +293,7 @@ def export(
     from storage import audit, broadcasts
     from storage.models import Enterprise
 
+    xlsx_output(output)
     actor = cli_actor(as_)
     if (problem := unwritable(output)) is not None:
         fail(problem)

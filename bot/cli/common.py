@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 
 import typer
 from sqlalchemy.exc import OperationalError
@@ -23,6 +24,13 @@ def fail(message: str, code: int = 2) -> None:
     """Print `sxsh-bot: message` on stderr and exit with `code` (2: wrong use, 1: refused)."""
     typer.echo(f"sxsh-bot: {message}", err=True)
     raise typer.Exit(code)
+
+
+def xlsx_output(path: Path, option: str = "-o") -> None:
+    """Refuse (exit 2, nothing written) an output file not named .xlsx: an Excel workbook
+    saved as e.pdf opens nowhere."""
+    if path.suffix.lower() != ".xlsx":
+        fail(f"{option} {path.name}: the export is an Excel workbook: name the file .xlsx")
 
 
 @contextmanager

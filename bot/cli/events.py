@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import fail, friendly_errors, now, open_session, settings
+from bot.cli.common import fail, friendly_errors, now, open_session, settings, xlsx_output
 from bot.cli.officers import cli_actor
 
 events_app = typer.Typer(
@@ -53,6 +53,11 @@ def import_(
         try:
             checked = check_rows(read_rows(file), content.events, s.tz)
         except ImportError_ as exc:
+            if len(exc.errors) == 1 and exc.errors[0].startswith(f"{file.name}: "):
+                # The file itself (not a row) is wrong: one line says it.
+                reason = exc.errors[0].removeprefix(f"{file.name}: ")
+                typer.echo(f"{file.name}: nothing imported: {reason}", err=True)
+                raise typer.Exit(1) from None
             typer.echo(f"{file.name}: nothing imported, {len(exc.errors)} problem(s):", err=True)
             for line in exc.errors:
                 typer.echo(f"  - {line}", err=True)
@@ -78,7 +83,11 @@ def list_(
     """Every event with its code, status, local start, seats taken and capacity."""
     from handlers.events import display
     from storage import events as store
+    from storage.events_models import EventStatus
 
+    valid = [v.value for v in EventStatus]
+    if status is not None and status not in valid:
+        fail(f"--status {status!r}: use one of {', '.join(valid)}")
     with _session() as (s, content, session):
         rows = store.all_events(session, status)
         if not rows:
@@ -96,13 +105,10 @@ def show(code: Annotated[str, typer.Argument(help="The event's code.")]) -> None
 
     with _session() as (s, content, session):
         event = _event(session, code)
-        lang = s.default_language
-        typer.echo(f"{event.code} · {event.status} · version {event.version}")
+        lang = s.default_language  # the officers' language, as /eventinfo speaks it
         typer.echo(display.card(content, event, s.tz, lang, now(s)))
-        facts = officer_view.summary(session, event)
-        for group, counts in facts.items():
-            shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"
-            typer.echo(f"{group}: {shown}")
+        typer.echo("")
+        typer.echo(officer_view.info_text(content, session, event, s.tz, lang))
 
 
 @events_app.command("cancel")
@@ -126,14 +132,15 @@ def export(
 ) -> None:
     """The event's registrations to Excel: who, enterprise, sector, phone (only where the
     person consented), status, registered at (local time), attended."""
+    xlsx_output(output)
     from bot.exports.xlsx import write_xlsx
     from handlers.events import officer_view
     from storage import audit
 
     with _session() as (s, content, session):
         event = _event(session, code)
-        rows = officer_view.export_rows(session, event, s.tz)
         lang = s.default_language
+        rows = officer_view.export_rows(session, event, s.tz, content, lang)
         headers = [
             content.texts.get(lang, f"events.export.{c}") for c in officer_view.EXPORT_COLUMNS
         ]

@@ -9,6 +9,7 @@ from handlers.assessment.flow import DRAFT, FLOW
 from handlers.assessment.result import result_command, start_button
 from handlers.context import Context
 from handlers.messages import Button, Reply
+from handlers.qa import small_talk
 from handlers.start import menu_button
 from storage import assessments, contacts
 from storage.models import Response
@@ -58,6 +59,9 @@ def on_text(ctx: Context, text: str) -> list[Reply] | None:
         done = flow.typed_done(ctx, response)
         if done is not None:
             return done
+    if word is None and small_talk(text, ctx.content.lexicon) == "greeting":
+        # "hello" after the nudge is a hello, not the company name: nothing is stored
+        return [ctx.reply("assess.greeting"), *flow.ask(ctx, response)]
     if word == "skip":
         return flow.skip_current(ctx, response)
     if word == "back":

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from content.forms import progress
+from handlers import quiet_hours
 from handlers.assessment import keys
 from handlers.context import Context
 from handlers.messages import Button, Reply
@@ -20,8 +21,10 @@ def key(response: Response) -> str:
 
 
 def schedule(ctx: Context, response: Response) -> None:
-    """Due `assessment_nudge_hours` after the last answer; each answer moves it."""
+    """Due `assessment_nudge_hours` after the last answer (each answer moves it), but never in
+    quiet hours 21:00-07:00 local time: then at the next 07:00."""
     due = ctx.now + timedelta(hours=ctx.settings.assessment_nudge_hours)
+    due = quiet_hours.next_allowed(due, ctx.settings.tz)
     outbox.enqueue(
         ctx.session,
         key(response),

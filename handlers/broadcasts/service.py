@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from handlers import roles
+from handlers import quiet_hours, roles
 from storage import audit, broadcasts, outbox
 from storage.broadcasts_models import Broadcast, BroadcastStatus, RecipientState
 
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from handlers.ports import HandlerSettings
 
 # Sending between these local hours asks for a second confirmation (people are resting).
-NIGHT_FROM, NIGHT_TO = time(21, 0), time(7, 0)
 # The bulk lane's share of a channel's budget (bot/delivery/engine.py: 0.9 of the rate).
 BULK_SHARE = 0.9
 UNLIMITED = ("console",)
@@ -47,8 +46,7 @@ class Refused(ValueError):
 
 def at_night(moment: datetime, settings: HandlerSettings) -> bool:
     """True from 21:00 to 07:00 local time (settings' time zone)."""
-    local = moment.astimezone(settings.tz).time()
-    return local >= NIGHT_FROM or local < NIGHT_TO
+    return quiet_hours.at_night(moment, settings.tz)
 
 
 def lane_rate(settings: HandlerSettings, channel: str) -> float | None:

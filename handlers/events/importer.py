@@ -78,7 +78,9 @@ def read_rows(path: Path) -> list[Row]:
             return _csv_rows(path.read_text(encoding="utf-8-sig"))
         if suffix == ".xlsx":
             return _xlsx_rows(path)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:
+    except UnicodeDecodeError:
+        raise ImportError_([f"{path.name}: not UTF-8 text – save it as CSV UTF-8"]) from None
+    except (OSError, yaml.YAMLError, ValueError, csv.Error) as exc:
         raise ImportError_([f"{path.name}: cannot read: {exc}".splitlines()[0]]) from None
     raise ImportError_([f"{path.name}: use a .yaml, .csv or .xlsx file"])
 
@@ -115,9 +117,16 @@ def _csv_rows(text: str) -> list[Row]:
 
 
 def _xlsx_rows(path: Path) -> list[Row]:
-    from openpyxl import load_workbook
+    from zipfile import BadZipFile
 
-    sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
+    except (BadZipFile, InvalidFileException, KeyError):  # e.g. a text file named .xlsx
+        message = "not an Excel workbook (.xlsx) – save it from Excel as .xlsx"
+        raise ImportError_([f"{path.name}: {message}"]) from None
     lines = sheet.iter_rows(values_only=True)
     header = [str(c or "").strip() for c in next(lines, ())]
     rows = []

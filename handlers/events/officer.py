@@ -93,29 +93,7 @@ def info_command(ctx: Context, args: str = "") -> list[Reply]:
     event = store.by_code(ctx.session, args.strip()) if args.strip() else None
     if event is None:
         return [ctx.reply("events.officer.which", codes=_codes(ctx))]
-    facts = officer_view.summary(ctx.session, event)
-    regs = facts["registrations"]
-    rem = facts["reminders"]
-    skipped = ", ".join(
-        f"{ctx.t('events.officer.skip_reason.' + k.split(':', 1)[1])} {v}"
-        for k, v in rem.items()
-        if ":" in k
-    )
-    text = ctx.t(
-        "events.officer.info",
-        title=display.title(event, ctx.lang),
-        code=event.code,
-        status=event.status,
-        version=event.version,
-        when=display.when(ctx.content, event, ctx.settings.tz, ctx.lang),
-        registered=regs.get("registered", 0),
-        waiting=regs.get("waiting", 0),
-        cancelled=regs.get("cancelled", 0),
-        pending=rem.get("pending", 0),
-        sent=rem.get("sent", 0),
-        failed=rem.get("failed", 0) + rem.get("unreachable", 0),
-        skipped=skipped or "0",
-    )
+    text = officer_view.info_text(ctx.content, ctx.session, event, ctx.settings.tz, ctx.lang)
     return [Reply(text=text)]
 
 

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from content.store import ContentStore
+from handlers.events import display
 from storage import events as store
 from storage import events_reminders as reminders
 from storage.events_models import Event, RegistrationStatus
@@ -36,6 +38,37 @@ def summary(session: Session, event: Event) -> dict[str, dict[str, int]]:
     return {"registrations": regs, "reminders": reminders.counts(session, event.id)}
 
 
+def info_text(
+    content: ContentStore, session: Session, event: Event, tz: ZoneInfo, lang: str
+) -> str:
+    """/eventinfo and `sxsh-bot events show`: the event's state, registrations and reminders
+    in the officer's words (texts `events.officer.*`), never the stored codes."""
+    t = content.texts
+    facts = summary(session, event)
+    regs, rem = facts["registrations"], facts["reminders"]
+    skipped = ", ".join(
+        f"{t.get(lang, 'events.officer.skip_reason.' + k.split(':', 1)[1])} {v}"
+        for k, v in sorted(rem.items())
+        if ":" in k
+    )
+    return t.get(
+        lang,
+        "events.officer.info",
+        title=display.title(event, lang),
+        code=event.code,
+        status=t.get(lang, f"events.officer.state.{event.status}"),
+        version=event.version,
+        when=display.when(content, event, tz, lang),
+        registered=regs.get("registered", 0),
+        waiting=regs.get("waiting", 0),
+        cancelled=regs.get("cancelled", 0),
+        pending=rem.get("pending", 0),
+        sent=rem.get("sent", 0),
+        failed=rem.get("failed", 0) + rem.get("unreachable", 0),
+        skipped=skipped or "0",
+    )
+
+
 def _consented(session: Session, contact_id: int) -> dict[str, str]:
     """Name and phone from the person's latest assessment given with personal-data consent."""
     response = session.exec(
@@ -54,8 +87,11 @@ def _consented(session: Session, contact_id: int) -> dict[str, str]:
     return {a.question_id: json.loads(a.value) for a in rows if json.loads(a.value)}
 
 
-def export_rows(session: Session, event: Event, tz: ZoneInfo) -> list[list[object]]:
-    """One row per registration (cancelled ones too), in EXPORT_COLUMNS order; times local."""
+def export_rows(
+    session: Session, event: Event, tz: ZoneInfo, content: ContentStore, lang: str
+) -> list[list[object]]:
+    """One row per registration (cancelled ones too), in EXPORT_COLUMNS order; times local,
+    the status in words of `lang` (texts `events.status.*`)."""
     out: list[list[object]] = []
     for reg in store.registrations(session, event.id):
         contact = session.get(Contact, reg.contact_id)
@@ -72,7 +108,7 @@ def export_rows(session: Session, event: Event, tz: ZoneInfo) -> list[list[objec
                 enterprise.name if enterprise else "",
                 enterprise.sector if enterprise else "",
                 personal.get(PHONE_QUESTION, ""),
-                reg.status,
+                content.texts.get(lang, f"events.status.{reg.status}"),
                 _local(reg.registered_at, tz),
                 reg.attended,
             ]

@@ -128,7 +128,7 @@ def test_an_xlsx_made_with_openpyxl_imports(cli, tmp_path: Path):
     show = cli("events", "show", "tr-1")
     assert "Thứ Năm, 06/05/2027 lúc 13:30" in show.output
     assert "Còn 25 chỗ." in show.output
-    assert "registrations: cancelled 0, registered 0, waiting 0" in show.output
+    assert "Đăng ký: 0 đã đăng ký, 0 chờ, 0 đã hủy." in show.output
 
     bad = Workbook()
     bad.active.append(["code", "kind", "title_vi", "start", "place"])
@@ -171,3 +171,33 @@ def test_cancel_and_export(cli, tmp_path: Path, conversation_factory=None):
     assert "ws-2027-energy\tcancelled" in cli("events", "list").output
     missing = cli("events", "show", "nope")
     assert missing.exit_code == 1 and "no event with code 'nope'" in missing.output
+
+
+def test_wrong_files_and_values_are_one_clear_line_and_change_nothing(cli, tmp_path: Path):
+    fake = tmp_path / "bad.xlsx"
+    fake.write_text("code,kind\nws-1,workshop\n", encoding="utf-8")  # text named .xlsx
+    result = cli("events", "import", str(fake))
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "bad.xlsx: nothing imported: not an Excel workbook (.xlsx) – save it from Excel as .xlsx"
+    ]
+    assert count(cli.url, "events") == 0
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("code,title_vi\nws-1,Hội thảo\n".encode("cp1258", errors="replace") + b"\xff")
+    result = cli("events", "import", str(latin))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "latin.csv: nothing imported: not UTF-8 text" in result.output
+    path = tmp_path / "events.yaml"
+    path.write_text(GOOD_YAML, encoding="utf-8")
+    cli("events", "import", str(path))
+    wrong = cli("events", "list", "--status", "foo")
+    assert wrong.exit_code == 2
+    assert "--status 'foo': use one of draft, published, changed, cancelled, past" in wrong.output
+    pdf = tmp_path / "e.pdf"
+    refused = cli("events", "export", "ws-2027-energy", "-o", str(pdf))
+    assert refused.exit_code == 2
+    assert "-o e.pdf: the export is an Excel workbook: name the file .xlsx" in refused.output
+    assert not pdf.exists()
+    refused = cli("broadcast", "export", "1", "-o", str(pdf))
+    assert refused.exit_code == 2 and "name the file .xlsx" in refused.output
+    assert not pdf.exists()

@@ -315,3 +315,36 @@ def test_promoted_a_second_time_the_person_is_told_and_reminded_again(conversati
     assert len(promoted) == 2
     assert deliver(START - timedelta(days=1)) == {"sent": 1}
     assert len(reminders_of(inbox.texts("b"))) == 1
+
+
+def test_officers_read_states_and_skip_reasons_in_words(
+    conversation, deliver, sqlite_url, monkeypatch, tmp_path
+):
+    from openpyxl import load_workbook
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    save(conversation)
+    registered(conversation)
+    save(conversation, starts_at=START + timedelta(hours=1))  # moved: "changed", version 2
+    deliver(conversation.clock.now())
+    later = START + timedelta(hours=1)
+    assert deliver(later - timedelta(hours=2) + timedelta(minutes=31)) == {"cancelled": 2}
+    officer = Person(conversation, user_id="officer")
+    officer.says("/eventinfo ws-1")
+    assert "(ws-1) – đã đăng (đã đổi giờ hoặc địa điểm), phiên bản 2" in officer.text
+    assert "bỏ qua: quá trễ (bot ngừng lâu hơn thời gian cho phép gửi muộn) 2." in officer.text
+    officer.says("/lang en")
+    officer.says("/eventinfo ws-1")
+    assert "(ws-1) – published (time or place changed), version 2" in officer.text
+    monkeypatch.setenv("SXSH_DATABASE_URL", sqlite_url)
+    shown = CliRunner().invoke(app, ["events", "show", "ws-1"], catch_exceptions=False).output
+    assert "(ws-1) – đã đăng (đã đổi giờ hoặc địa điểm), phiên bản 2" in shown
+    assert "bỏ qua: quá trễ (bot ngừng lâu hơn thời gian cho phép gửi muộn) 2." in shown
+    assert "Đăng ký: 1 đã đăng ký, 0 chờ, 0 đã hủy." in shown
+    assert "skipped:" not in shown and "changed" not in shown
+    out = tmp_path / "reg.xlsx"
+    CliRunner().invoke(app, ["events", "export", "ws-1", "-o", str(out)], catch_exceptions=False)
+    [_, row] = load_workbook(out).active.iter_rows(values_only=True)
+    assert row[4] == "Đã đăng ký"
