@@ -265,14 +265,19 @@ def on_text(ctx: Context, text: str) -> list[Reply]:
     lang = answer_language(match, ctx.lang)
     log_id = _log(ctx, text, lang, match)
     # A request for a person opens (or joins) a ticket for the officers at once.
+    # An officer's own messages are not tickets (a stray date typed to the bot, a test).
+    officer = ctx.is_officer
     if (
         match.person
+        and not officer
         and log_id is not None
         and questions.mark_handed_off(ctx.session, log_id, ctx.contact.id) is not None
     ):
         _, told = intake.request(ctx, text, TicketSource.person, log_id)
         return person_replies(ctx, lang) + told
     answer = compose(ctx.content, text, ctx.lang, _today(ctx), log_id=log_id, match=match)
+    if officer:
+        return answer.replies
     if answer.kind == "not_sure" and _redirect(ctx.content, match) is None and _a_question(text):
         # The bot could not answer: a ticket (a question outside the remit is not one: the
         # person was told where to ask; nor is "1" or "👍": the officer button stays offered).

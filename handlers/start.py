@@ -35,7 +35,9 @@ def menu(ctx: Context, args: str = "") -> Reply:
 
 
 def help_(ctx: Context, args: str = "") -> list[Reply]:
-    return [Reply(text=ctx.t("help"), buttons=[menu_button(ctx)])]
+    """The help; an officer also gets the officer commands (to anyone else they do not exist)."""
+    text = ctx.t("help") + ("\n\n" + ctx.t("help_officer") if ctx.is_officer else "")
+    return [Reply(text=text, buttons=[menu_button(ctx)])]
 
 
 def choose_language(ctx: Context, args: str = "") -> list[Reply]:

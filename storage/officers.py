@@ -59,3 +59,27 @@ def contacts_of(session: Session, ids: Iterable[tuple[str, str]]) -> list[Contac
         return []
     query = select(Contact).where(tuple_(Contact.channel, Contact.platform_id).in_(list(pairs)))
     return list(session.exec(query.order_by(Contact.id)))
+
+
+def display_names(session: Session, labels: Iterable[str | None]) -> dict[str, str]:
+    """How officers read who holds a ticket: "telegram:123" -> the name kept in this table,
+    "cli:NAME" -> NAME; a label with no row (granted by SXSH_OFFICER_IDS only) stays as it is.
+    One query for all the labels."""
+    names = {label: label for label in labels if label}
+    pairs = []
+    for label in names:
+        channel, _, platform_id = label.partition(":")
+        if channel == "cli" and platform_id:
+            names[label] = platform_id
+        elif platform_id:
+            pairs.append((channel, platform_id))
+    if pairs:
+        query = select(Officer).where(tuple_(Officer.channel, Officer.platform_id).in_(pairs))
+        for officer in session.exec(query):
+            names[f"{officer.channel}:{officer.platform_id}"] = officer.display_name
+    return names
+
+
+def display_name(session: Session, label: str | None) -> str:
+    """One label's display name (display_names); "" for nobody."""
+    return display_names(session, [label]).get(label or "", "")

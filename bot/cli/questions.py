@@ -27,6 +27,7 @@ REFUSED = {
     "officer.reply_unknown": "no ticket #{id} (see `sxsh-bot questions`)",
     "officer.reply_gone": "ticket #{id}: the person deleted their data; the answer cannot be sent",
     "officer.reply_note": "ticket #{id} is an officer's note; nobody receives answers to it",
+    "officer.reply_claimed": "ticket #{id} is held by {by}; add --force to answer it anyway",
     "officer.reply_already": "ticket #{id} has been answered {count} time(s) already (last by "
     "{by}: «{answer}») and the person has not written since; add --force to send this one too",
 }

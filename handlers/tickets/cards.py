@@ -14,7 +14,7 @@ from content.locale import Locale
 from content.store import ContentStore
 from handlers.messages import Button, Reply
 from handlers.officer import flatten  # one rule for every officer list
-from storage import tickets
+from storage import officers, tickets
 from storage.models import Contact, Enterprise
 from storage.tickets_models import Ticket, TicketSource, TicketStatus
 
@@ -69,7 +69,8 @@ def card_text(session: Session, content: ContentStore, ticket: Ticket, lang: str
             t.get(lang, "tickets.card_more", count=len(later), last=flatten(later[-1].text, 200))
         )
     if ticket.claimed_by:
-        lines.append(t.get(lang, "tickets.card_claimed", by=ticket.claimed_by))
+        by = officers.display_name(session, ticket.claimed_by)
+        lines.append(t.get(lang, "tickets.card_claimed", by=by))
     return "\n".join(lines)
 
 
@@ -141,19 +142,25 @@ def render_digest(
             unclaimed=counts.get("unclaimed", 0),
         )
     ]
-    for ticket in tickets.active_page(session, 1, DIGEST_LINES).rows:
-        lines.append(inbox_line(ticket, lang, content, tz))
+    rows = tickets.active_page(session, 1, DIGEST_LINES).rows
+    names = officers.display_names(session, [r.claimed_by for r in rows])
+    for ticket in rows:
+        lines.append(inbox_line(ticket, lang, content, tz, names))
     lines.append(t.get(lang, "tickets.digest_more"))
     return [Reply(text="\n".join(lines))]
 
 
-def inbox_line(ticket: Ticket, lang: str, content: ContentStore, tz) -> str:  # noqa: ANN001
-    """One line of /inbox and the digest: number, opened, status, who has it, the question."""
+def inbox_line(  # noqa: ANN001 - tz: a ZoneInfo
+    ticket: Ticket, lang: str, content: ContentStore, tz, names: dict[str, str] | None = None
+) -> str:
+    """One line of /inbox and the digest: number, opened, status, who has it (by `names`, from
+    officers.display_names), the question."""
     t = content.texts
     mark = "👤 " if ticket.source == TicketSource.person else ""
     when = Locale(lang, tz, content.texts).short_date_time(ticket.opened_at)
     status = t.get(lang, f"tickets.status.{ticket.status}")
-    who = f", {ticket.claimed_by}" if ticket.claimed_by else ""
+    holder = (names or {}).get(ticket.claimed_by or "", ticket.claimed_by)
+    who = f", {holder}" if holder else ""
     return f"#{ticket.id} · {when} · {mark}{flatten(ticket.question, 200)} ({status}{who})"
 
 

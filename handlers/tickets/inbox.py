@@ -19,7 +19,7 @@ from handlers.context import Context
 from handlers.messages import Button, Reply
 from handlers.payload import row_id
 from handlers.tickets import cards
-from storage import app_state, audit, contacts, outbox, tickets
+from storage import app_state, audit, contacts, officers, outbox, tickets
 from storage.tickets_models import TicketMessage, TicketSource, TicketStatus
 
 ANSWER = "officer_reply"  # the outbox kind (the name predates tickets: old rows still render)
@@ -50,7 +50,8 @@ def answer_ticket(
     """Keep the officer's answer, queue it for the person of the ticket (sent once, by any
     process), claim the ticket for the officer if nobody had it, and audit it. Raises
     AnswerError: no text, no such ticket, nobody to send to (deleted data, an officer's note),
-    or the last message is already an officer's answer and `force` is not given."""
+    or, when `force` is not given, the last message is already an officer's answer or another
+    officer holds the ticket."""
     text = text.strip()
     if not text:
         raise AnswerError("officer.reply_empty", id=ticket_id)
@@ -71,6 +72,10 @@ def answer_ticket(
             by=last.officer or "?",
             answer=cards.flatten(last.text, 120),
         )
+    if ticket.claimed_by and ticket.claimed_by != officer and not force:
+        # Another officer holds it: answering over them needs the same confirmation.
+        by = officers.display_name(session, ticket.claimed_by)
+        raise AnswerError("officer.reply_claimed", id=ticket_id, by=by)
     tickets.claim(session, ticket_id, officer, now)
     session.refresh(ticket)
     answer = tickets.add_message(
@@ -103,7 +108,9 @@ def inbox_command(ctx: Context, args: str = "") -> list[Reply]:
     if not work.rows:
         return [ctx.reply("officer.none")]
     lines = [ctx.t("officer.list_title", count=work.total, page=work.page, pages=work.pages)]
-    lines += [cards.inbox_line(t, ctx.lang, ctx.content, ctx.settings.tz) for t in work.rows]
+    names = officers.display_names(ctx.session, [t.claimed_by for t in work.rows])
+    tz = ctx.settings.tz
+    lines += [cards.inbox_line(t, ctx.lang, ctx.content, tz, names) for t in work.rows]
     if work.page < work.pages:
         lines.append(ctx.t("officer.next_page", page=work.page + 1))
     lines.append(ctx.t("officer.how_to_reply"))
@@ -168,7 +175,8 @@ def _claim(ctx: Context, ticket_id: int) -> Reply:
     if holder is None:
         return ctx.reply("tickets.not_open", id=ticket_id)
     if holder != me:
-        return ctx.reply("tickets.claimed_by_other", id=ticket_id, by=holder)
+        by = officers.display_name(ctx.session, holder)
+        return ctx.reply("tickets.claimed_by_other", id=ticket_id, by=by)
     roles.record(ctx, "ticket.claim", "ticket", ticket_id)
     buttons = [Button(ctx.t("tickets.reply"), f"{cards.NS}:reply:{ticket_id}"),
                Button(ctx.t("tickets.close"), f"{cards.NS}:close:{ticket_id}")]  # fmt: skip
