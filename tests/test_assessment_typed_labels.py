@@ -69,3 +69,22 @@ def test_xong_at_a_text_question_is_an_answer(conversation):
     begin(p)
     p.says("Xong")  # company name: text is text
     assert stored(conversation)["company_name"] == "Xong"
+
+
+async def test_typing_resume_after_the_nudge_resumes_a_paused_assessment(conversation, clock):
+    from bot.delivery import Delivery
+    from tests.test_assessment import Recorder
+
+    recorder = Recorder()
+    delivery = Delivery(conversation.engine, conversation, clock, {"console": recorder})
+    p = Person(conversation)
+    begin(p)
+    answer_all(p, FULL_RUN[:3])
+    p.says("/start")  # paused: free text is a question again
+    clock.advance(hours=25)
+    assert await delivery.run_once() == {"sent": 1}
+    [(_, [nudge])] = recorder.sent
+    assert [b.label for b in nudge.buttons] == ["▶️ Làm tiếp", "Để sau"]
+    p.says("làm tiếp")
+    assert "Mình làm tiếp nhé." in p.text and "Câu 4/" in p.text
+    assert rows(conversation, Ticket) == []

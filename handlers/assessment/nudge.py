@@ -10,7 +10,7 @@ from handlers import quiet_hours
 from handlers.assessment import keys
 from handlers.context import Context
 from handlers.messages import Button, Reply
-from storage import assessments, outbox
+from storage import assessments, contacts, outbox
 from storage.models import Response
 
 NUDGE = "assessment_nudge"
@@ -52,6 +52,12 @@ def render_nudge(session, content, contact, payload: dict, now) -> list[Reply] |
     text = texts.get(
         lang, "assess.nudge", progress=texts.get(lang, "assessment.progress", n=n, total=total)
     )
+    # The assessment gets the floor again (unless another flow has it), so a typed "làm tiếp"
+    # answers the nudge instead of going to the FAQ.
+    from handlers.assessment.flow import FLOW  # flow.py imports this module
+
+    if contact.active_flow is None:
+        contacts.set_flow(session, contact, FLOW)
     t = keys.ticket("response", response.id)
     buttons = [
         Button(texts.get(lang, "assess.resume"), keys.payload("r", t)),
