@@ -97,6 +97,24 @@ def test_due_time_can_move_while_pending(sqlite_url, clock, monkeypatch):
     conv.engine.dispose()
 
 
+async def test_a_cancelled_message_asked_for_again_is_sent_a_sent_one_never_twice(
+    sqlite_url, clock, monkeypatch
+):
+    conv = setup(sqlite_url, clock, monkeypatch, people=2)
+    with session_scope(conv.engine) as s:
+        assert outbox.cancel(s, "note:0")
+    rec = Recorder()
+    d = Delivery(conv.engine, conv, clock, {"console": rec})
+    assert await d.run_once() == {"sent": 1}
+    with session_scope(conv.engine) as s:
+        for i in range(2):
+            c = contacts.get(s, "console", f"p{i}")
+            outbox.enqueue(s, f"note:{i}", c.id, "note", clock.now(), {"t": f"lại {i}"})
+    assert await d.run_once() == {"sent": 1}
+    assert rec.sent == [("p1", "tin 1"), ("p0", "lại 0")]
+    conv.engine.dispose()
+
+
 def test_one_persons_messages_are_serialised_across_processes(pg_url, clock):
     """While one process handles a person's message, another waits for it (PostgreSQL)."""
     import threading
