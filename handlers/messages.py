@@ -52,6 +52,9 @@ class Reply:
     # (Telegram rows, Zalo at most 5 then numbered text, the console numbered).
     buttons: list[Button] = field(default_factory=list)
     attachment: Attachment | None = None
+    # The reply asks for a number: channels that let a typed number press a button (the
+    # console, Zalo's numbered choices) do not number these buttons, so "2" is the answer.
+    expects_number: bool = False
 
 
 @dataclass(frozen=True)

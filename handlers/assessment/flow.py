@@ -18,6 +18,7 @@ from content.forms import (
     skip,
     submit,
 )
+from content.forms.schema import NUMBER_TYPES
 from handlers.assessment import keys, nudge
 from handlers.assessment.enterprise import update_enterprise
 from handlers.assessment.result import completed_replies
@@ -201,7 +202,8 @@ def ask(ctx: Context, response: Response, answers: dict | None = None) -> list[R
     buttons.append(Button(ctx.t("assess.back"), keys.payload("b", step)))
     if rendered.optional:
         buttons.append(Button(ctx.t("assess.skip"), keys.payload("s", step)))
-    return [Reply(text=rendered.text, buttons=buttons)]
+    expects_number = question.type in NUMBER_TYPES
+    return [Reply(text=rendered.text, buttons=buttons, expects_number=expects_number)]
 
 
 def pressed_value(ctx: Context, response: Response, answers: dict, key: str) -> tuple[str, str]:

@@ -103,3 +103,15 @@ def test_a_process_without_the_console_leaves_console_rows_alone(conversation, c
     telegram_only = Delivery(conversation.engine, conversation, clock, {"telegram": Recorder()})
     assert asyncio.run(telegram_only.run_once()) == {}
     assert outbox_states(conversation) == ["pending"]
+
+
+def test_a_typed_number_at_a_number_question_is_the_answer(conversation, tmp_path):
+    """Tester's fault 4: at "bao nhiêu lao động?" a typed 1 pressed button 1 (back)."""
+    from storage.models import Answer
+
+    shown = chat(conversation, "/assess\n1\nCông ty A\n1\n1\n", tmp_path=tmp_path)
+    answers = {a.question_id: a.value for a in rows(conversation, Answer)}
+    assert answers.get("employees") == "1", shown
+    employees = shown[shown.index("bao nhiêu lao động?") :]
+    assert "  [⬅️ Quay lại]" in employees and "[1] ⬅️ Quay lại" not in employees
+    assert "Câu 4/22" in employees  # the next question, not the sector again

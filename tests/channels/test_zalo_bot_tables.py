@@ -155,3 +155,12 @@ async def test_numbered_choices_are_remembered(channel):
     with session_scope(channel.sender.engine) as session:
         contact_id, _ = store.window(session, "zalo_bot", "c1")
         assert store.choices(session, contact_id) == ["m:1", "m:2", "m:3"]
+
+
+async def test_no_numbered_choices_under_a_number_question(channel):
+    """A typed "2" at "how many employees?" is the answer, so the buttons are not numbered."""
+    await channel.send([Reply(text="Chọn:", buttons=MENU)])
+    await channel.send([Reply(text="Bao nhiêu lao động?", buttons=MENU, expects_number=True)])
+    with session_scope(channel.sender.engine) as session:
+        contact_id, _ = store.window(session, "zalo_bot", "c1")
+        assert store.choices(session, contact_id) == []

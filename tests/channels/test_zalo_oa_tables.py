@@ -371,3 +371,15 @@ async def test_numbered_choices_are_remembered_for_typing_the_number(zalo):
     await channel.send([Reply(text="Menu", buttons=MENU)])  # buttons again: numbers forgotten
     with session_scope(engine) as session:
         assert store.choices(session, contact_id) == []
+
+
+def test_a_number_question_with_many_buttons_lists_labels_without_numbers():
+    """A typed "2" under a number question is the answer: no numbered choices to press."""
+    from bot.channels.zalo_oa.render import Numbered, messages
+
+    many = [Button(f"Nút {i}", f"m:{i}") for i in range(1, 8)]
+    [part] = messages([Reply(text="Bao nhiêu lao động?", buttons=many, expects_number=True)])
+    assert isinstance(part, Numbered) and part.buttons == []  # the stored choices are forgotten
+    assert "• Nút 2" in part.text and "2. Nút 2" not in part.text
+    [numbered] = messages([Reply(text="Chọn:", buttons=many)])
+    assert "2. Nút 2" in numbered.text and len(numbered.buttons) == 7

@@ -16,12 +16,16 @@ LIMITS = Limits(channel=CHANNEL, text=None)
 
 
 def render(reply: Reply, files_dir: Path, first: int = 1) -> tuple[str, list[Button]]:
-    """Text of one reply for a terminal, and its buttons numbered from `first`. An attachment
+    """Text of one reply for a terminal, and its buttons numbered from `first` (not numbered,
+    and not returned, when the reply expects a typed number). An attachment
     is written to `files_dir` and its path shown."""
     lines = [reply.text] if reply.text else []
-    buttons = list(reply.buttons)
-    for i, button in enumerate(buttons, first):
-        lines.append(f"  [{i}] {button.label}")
+    if reply.expects_number:  # a typed number is the answer: buttons by their label only
+        lines += [f"  [{button.label}]" for button in reply.buttons]
+        buttons: list[Button] = []
+    else:
+        buttons = list(reply.buttons)
+        lines += [f"  [{i}] {button.label}" for i, button in enumerate(buttons, first)]
     if reply.attachment is not None:
         files_dir.mkdir(parents=True, exist_ok=True)
         path = files_dir / reply.attachment.filename

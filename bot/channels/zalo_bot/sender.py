@@ -38,14 +38,19 @@ def messages(replies: list[Reply], limit: int = TEXT) -> list[Reply]:
                 if text
                 else f"📎 {reply.attachment.filename}"
             )
-        if reply.buttons:
-            listed = "\n".join(f"{i}. {b.label}" for i, b in enumerate(reply.buttons, 1))
+        numbered = bool(reply.buttons) and not reply.expects_number
+        if reply.buttons:  # under a number question a typed "2" is the answer, not a choice
+            listed = "\n".join(
+                f"{i}. {b.label}" if numbered else f"• {b.label}"
+                for i, b in enumerate(reply.buttons, 1)
+            )
             text = f"{text}\n\n{listed}" if text else listed
         parts = split_text(text, limit)
         out += [Reply(text=p) for p in parts[:-1]]
         if parts:
-            out.append(Numbered(text=parts[-1], buttons=reply.buttons) if reply.buttons
-                       else Reply(text=parts[-1]))  # fmt: skip
+            # a number question's part is Numbered with no choices: it clears the old ones
+            out.append(Numbered(text=parts[-1], buttons=reply.buttons if numbered else [])
+                       if reply.buttons else Reply(text=parts[-1]))  # fmt: skip
     return out
 
 

@@ -44,7 +44,11 @@ def messages(
         buttons = sendable(reply.buttons)
         text = reply.text
         numbered = len(buttons) > max_buttons
-        if numbered:
+        if numbered and reply.expects_number:  # a typed "2" is the answer: labels, no numbers
+            listed = "\n".join(f"• {b.label}" for b in buttons)
+            text = f"{text}\n\n{listed}" if text else listed
+            buttons = []  # Numbered without choices: the stored ones are forgotten
+        elif numbered:
             text = f"{text}\n\n{numbered_list(buttons)}" if text else numbered_list(buttons)
         parts = split_text(text, text_limit) if text else []
         if not parts:
