@@ -111,3 +111,15 @@ def test_pause_resume_cancel_from_the_terminal(conv, cli):
     assert cli("broadcast", "cancel", "1").exit_code == 0
     assert rows(conv, Broadcast)[0].status == "cancelled"
     assert cli("broadcast", "status", "9").output.strip() == "sxsh-bot: no broadcast #9"
+
+
+def test_send_at_reads_the_time_as_the_chat_does(conv, cli):
+    cli("broadcast", "create", "Lịch tập huấn", "--as", "lan")
+    wrong = cli("broadcast", "send", "1", "--no-follow", "--at", "28/11/2026 25h", "--as", "lan")
+    assert wrong.exit_code == 2 and "--at" in wrong.output
+    assert rows(conv, Broadcast)[0].status == "draft"
+    sent = cli("broadcast", "send", "1", "--no-follow", "--at", "28/11/2026 14h30", "--as", "lan")
+    assert sent.exit_code == 0, sent.output
+    [row] = rows(conv, Broadcast)
+    assert row.status == "scheduled"
+    assert row.scheduled_at.strftime("%H:%M") == "07:30"  # 14:30 in Cần Thơ, stored as UTC

@@ -541,7 +541,14 @@ def test_cli_read_only_folder(cli_db, tmp_path):
 
 def test_cli_summary(cli_db, tmp_path):
     url, _ = cli_db
-    r = run(["report", "summary"], url, tmp_path)
+    r = run(["report", "summary"], url, tmp_path)  # the terminal speaks English
+    assert r.returncode == 0, r.stderr
+    total = next(line for line in r.stdout.splitlines() if "Total" in line)
+    assert [c.strip() for c in total.split("│")[2:-1]] == ["4", "75.0", "50.0", "33.3"]
+    assert "Know CP (%)" in r.stdout and "Seafood processing" in r.stdout
+    assert "Tổng cộng" not in r.stdout
+
+    r = run(["report", "summary", "--lang", "vi"], url, tmp_path)
     assert r.returncode == 0, r.stderr
     lines = {line.split("│")[1].strip(): line for line in r.stdout.splitlines() if "│" in line}
     cells = {k: [c.strip() for c in v.split("│")[2:-1]] for k, v in lines.items()}
@@ -551,7 +558,7 @@ def test_cli_summary(cli_db, tmp_path):
     assert cells["Tổng cộng"] == ["4", "75,0", "50,0", "33,3"]
     assert "Biết về SXSH (%)" in r.stdout and "lần tự đánh giá hoàn thành gần nhất" in r.stdout
 
-    r = run(["report", "summary", "--since", "05/03/2026"], url, tmp_path)
+    r = run(["report", "summary", "--since", "05/03/2026", "--lang", "vi"], url, tmp_path)
     assert r.returncode == 0, r.stderr
     assert "Từ ngày 05/03/2026" in r.stdout
     total = next(line for line in r.stdout.splitlines() if "Tổng cộng" in line)

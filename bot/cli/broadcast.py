@@ -120,7 +120,9 @@ def preview(number: Number) -> None:
 @broadcast_app.command("send")
 def send(
     number: Number,
-    at: Annotated[str | None, typer.Option(help="Schedule: 'dd/mm/yyyy HH:MM' local time.")] = None,
+    at: Annotated[
+        str | None, typer.Option(help="Schedule: 'dd/mm/yyyy HH:MM' (or 8h30) local time.")
+    ] = None,
     night: Annotated[bool, typer.Option("--night", help="Yes, send during 21:00–07:00.")] = False,
     force: Annotated[
         bool, typer.Option("--force", help="Yes, even though an identical one is running.")
@@ -133,18 +135,16 @@ def send(
 ) -> None:
     """Confirm a draft: send now, or at --at. Night hours need --night, an identical running
     broadcast needs --force (the same confirmations the chat asks)."""
-    from datetime import datetime
-
+    from content.locale import parse_date_time
     from handlers.broadcasts import service
 
     actor = cli_actor(as_)
     s = settings()
     when = None
     if at is not None:
-        try:
-            when = datetime.strptime(at.strip(), "%d/%m/%Y %H:%M").replace(tzinfo=s.tz)
-        except ValueError:
-            fail("--at: a time like 05/12/2026 08:30")
+        when = parse_date_time(at, s.tz)  # as /newevent and the chat's schedule read it
+        if when is None:
+            fail("--at: a time like 05/12/2026 08:30 (or 05/12/2026 8h30)")
     with friendly_errors(), open_session(s) as session:
         row = _row(session, number)
         try:

@@ -175,6 +175,7 @@ def report(
 @report_app.command("summary")
 def report_summary(
     since: Annotated[str | None, typer.Option(help=SINCE_HELP)] = None,
+    lang: Annotated[str, typer.Option(help="Language of the table: en (default) or vi.")] = "en",
 ) -> None:
     """Share of enterprises that know SXSH, have applied it and have a person/unit, by sector."""
     from rich.console import Console
@@ -182,20 +183,22 @@ def report_summary(
 
     from handlers.reports.summary import summary, summary_table
 
+    if lang not in ("vi", "en"):
+        fail("--lang must be vi or en")
     s = read_settings()
     start = parse_day(since, s)
     questionnaire, texts = _report_content(s)
     with open_session(s, commit=False) as session:
-        figures = summary(session, questionnaire, tz=s.tz, since=start)
-    loc = locale(s, "vi")
+        figures = summary(session, questionnaire, tz=s.tz, since=start, lang=lang, texts=texts)
+    loc = locale(s, lang)
 
     def t(key: str, **fields: object) -> str:
-        return texts.get("vi", f"reports.summary.{key}", **fields)
+        return texts.get(lang, f"reports.summary.{key}", **fields)
 
     title = t("title")
     if start:
         title += " – " + t("since", date=loc.date(start))
-    headers, rows = summary_table(figures, "vi", texts)
+    headers, rows = summary_table(figures, lang, texts)
     table = Table(title=title, caption=t("note"), caption_justify="left")
     table.add_column(headers[0], no_wrap=True)
     for header in headers[1:]:
