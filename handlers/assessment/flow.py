@@ -27,7 +27,7 @@ from handlers.messages import Button, Reply
 from storage import assessments, contacts
 from storage.models import Response
 
-FLOW = "assessment"
+FLOW = keys.FLOW
 CONSENT_PURPOSE = "assessment_contact"
 CONSENT_VERSION = "assess-consent-1"  # bump when the consent wording changes
 DRAFT = "_draft:"  # prefix of a multi-choice selection not yet confirmed

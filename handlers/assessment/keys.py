@@ -29,6 +29,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+# The name of the assessment's free-text flow (contacts.active_flow).
+FLOW = "assessment"
+
 PREFIX = "as:"
 KEY_CHARS = 8  # 40 bits: collisions among the choices of one question are negligible
 MAX_PAYLOAD_BYTES = 64  # Telegram's callback_data limit, the tightest of the channels

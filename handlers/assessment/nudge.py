@@ -54,10 +54,8 @@ def render_nudge(session, content, contact, payload: dict, now) -> list[Reply] |
     )
     # The assessment gets the floor again (unless another flow has it), so a typed "làm tiếp"
     # answers the nudge instead of going to the FAQ.
-    from handlers.assessment.flow import FLOW  # flow.py imports this module
-
     if contact.active_flow is None:
-        contacts.set_flow(session, contact, FLOW)
+        contacts.set_flow(session, contact, keys.FLOW)
     t = keys.ticket("response", response.id)
     buttons = [
         Button(texts.get(lang, "assess.resume"), keys.payload("r", t)),
