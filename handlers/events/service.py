@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from content.events import EventsConfig
+from handlers import quiet_hours
 from storage import events as store
 from storage import events_reminders as reminders
 from storage import outbox
@@ -71,17 +72,21 @@ def arm(
 
 def publish(session, event: Event, config: EventsConfig, tz: ZoneInfo, now: datetime) -> int:  # noqa: ANN001
     """Publish a draft and tell the subscribers of its topics who are in its audience, once
-    (the outbox key is per event and contact). Returns how many were told."""
+    (the outbox key is per event and contact), outside quiet hours (handlers/quiet_hours.py:
+    published at 22:00, told at 07:00; not at all when the event starts before then). Returns
+    how many were told."""
     if event.status not in (EventStatus.draft,):
         return 0
     store.set_status(session, event, EventStatus.published, now)
     told = 0
-    if event.starts_at > now:
+    # News nobody asked for just now waits for the morning when published at night.
+    due = quiet_hours.next_allowed(now, tz)
+    if event.starts_at > due:
         for contact in reminders.subscribers(session, store.topics_of(event)):
             if store.concerns(session, event, contact):
                 key = f"event:{event.id}:announce:c{contact.id}"
                 outbox.enqueue(
-                    session, key, contact.id, ANNOUNCE, now, {"event_id": event.id, "tz": tz.key}
+                    session, key, contact.id, ANNOUNCE, due, {"event_id": event.id, "tz": tz.key}
                 )
                 told += 1
     arm(session, event, config, tz, now)

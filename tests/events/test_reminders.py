@@ -5,7 +5,7 @@ a grace window after downtime, /stop honoured, and a reminder beside an open ass
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -249,6 +249,21 @@ def test_publishing_tells_subscribers_in_its_audience_once(conversation, deliver
     [(who, text, _)] = inbox.got
     assert who == "dn1" and text.startswith("📢 Sự kiện mới: Hội thảo: Hội thảo tiết kiệm")
     assert len(rows(conversation, Outbox, Outbox.kind == "event_announce")) == 1
+
+
+def test_an_event_published_at_night_is_announced_at_seven(conversation, deliver, inbox):
+    """The tester's night-time messages, for announcements: published at 22:30 in Cần Thơ, the
+    subscribers hear of it at 07:00, not in the night."""
+    fan = Person(conversation, user_id="dn1")
+    fan.says("/subscribe")
+    fan.presses("⬜ Hội thảo, hội nghị")
+    night = datetime(2026, 11, 28, 15, 30, tzinfo=UTC)  # 22:30 in Cần Thơ
+    save(conversation, now=night)
+    assert deliver(night) == {}
+    seven = datetime(2026, 11, 29, 0, 0, tzinfo=UTC)  # 07:00 in Cần Thơ
+    assert deliver(seven - timedelta(minutes=1)) == {}
+    assert deliver(seven) == {"sent": 1}
+    assert inbox.texts()[0].startswith("📢 Sự kiện mới")
 
 
 def test_stop_stops_announcements_but_a_registration_is_still_confirmed(
