@@ -25,6 +25,8 @@ REQUIRED = ("stop",)
 class Lexicon:
     commands: dict[str, frozenset[str]] = field(default_factory=dict)  # name -> folded words
     marked: dict[str, frozenset[str]] = field(default_factory=dict)  # name -> words with marks
+    # name -> folded one-syllable words that had marks ("dung" of "dừng"): never a command bare
+    ambiguous: dict[str, frozenset[str]] = field(default_factory=dict)
     greetings: frozenset[str] = frozenset()
     greeting_fillers: frozenset[str] = frozenset()
     thanks_phrases: frozenset[str] = frozenset()
@@ -41,7 +43,7 @@ class Lexicon:
             if marked != folded:
                 if marked in self.marked.get(name, ()):
                     return name
-            elif folded in words and folded not in self._ambiguous(name):
+            elif folded in words and folded not in self.ambiguous.get(name, ()):
                 return name
         return None
 
@@ -51,12 +53,7 @@ class Lexicon:
         folded, marked = fold_words(text), mark_words(text)
         if marked != folded:
             return None
-        return next((n for n in self.commands if folded in self._ambiguous(n)), None)
-
-    def _ambiguous(self, name: str) -> frozenset[str]:
-        return frozenset(
-            fold_words(w) for w in self.marked.get(name, ()) if " " not in w and fold_words(w) != w
-        )
+        return next((n for n in self.commands if folded in self.ambiguous.get(n, ())), None)
 
     def is_opt_out(self, text: str) -> bool:
         return self.command_for(text) == "stop"
@@ -89,9 +86,14 @@ class Lexicon:
             raise ValueError("\n".join(errs))
         g, t = raw.get("greetings", {}), raw.get("thanks", {})
         marked = {name: frozenset(raw.get("_marked", {}).get(name, [])) for name in commands}
+        ambiguous = {
+            name: frozenset(fold_words(w) for w in words if " " not in w and fold_words(w) != w)
+            for name, words in marked.items()
+        }
         return cls(
             commands=commands,
             marked=marked,
+            ambiguous=ambiguous,
             greetings=frozenset(g.get("words", [])),
             greeting_fillers=frozenset(g.get("fillers", [])),
             thanks_phrases=frozenset(t.get("phrases", [])),

@@ -8,22 +8,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlmodel import Session, SQLModel
 
 from storage.models import Contact
-
-
-def contact_tables() -> list[tuple[str, list[str]]]:
-    """(table name, columns holding a contact id) for every table that references contacts."""
-    found = []
-    for table in SQLModel.metadata.sorted_tables:
-        columns = [
-            fk.parent.name for fk in table.foreign_keys if fk.column.table.name == "contacts"
-        ]
-        if columns:
-            found.append((table.name, columns))
-    return found
 
 
 def _plain(value: Any) -> Any:
@@ -34,39 +22,39 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _rows(session: Session, query) -> list[dict[str, Any]]:  # noqa: ANN001
+    return [{k: _plain(v) for k, v in r._mapping.items()} for r in session.execute(query)]
+
+
 def collect(session: Session, contact: Contact) -> dict[str, list[dict[str, Any]]]:
     """{table: [row as a dict]} for the contact row, every row that references it, and the
-    rows that belong to those (a ticket's messages); tables with no such row are left out."""
-    data: dict[str, list[dict[str, Any]]] = {}
-    tables = {t.name: t for t in SQLModel.metadata.sorted_tables}
-    rows = session.execute(select(tables["contacts"]).where(tables["contacts"].c.id == contact.id))
-    data["contacts"] = [{k: _plain(v) for k, v in r._mapping.items()} for r in rows]
-    for name, columns in contact_tables():
-        table = tables[name]
-        where = [table.c[c] == contact.id for c in columns]
-        condition = where[0] if len(where) == 1 else where[0] | where[1]
-        for extra in where[2:]:
-            condition = condition | extra
-        found = [
-            {k: _plain(v) for k, v in r._mapping.items()}
-            for r in session.execute(select(table).where(condition))
-        ]
-        if found:
-            data[name] = found
+    rows that belong to those (a ticket's messages); tables with no such row are left out. A
+    row reached both ways (a message the person's ticket holds, written by them) appears once."""
+    tables = SQLModel.metadata.sorted_tables
+    contacts = next(t for t in tables if t.name == "contacts")
+    data = {"contacts": _rows(session, select(contacts).where(contacts.c.id == contact.id))}
+    for table in tables:
+        mine = [fk.parent == contact.id for fk in table.foreign_keys if fk.column.table is contacts]
+        if mine and (found := _rows(session, select(table).where(or_(*mine)))):
+            data[table.name] = found
     # One level further: rows that belong to those rows (a ticket's messages belong to the
     # ticket, which belongs to the contact), found from the schema too.
-    for table in SQLModel.metadata.sorted_tables:
-        if table.name in data:
-            continue
+    direct = dict(data)
+    for table in tables:
+        theirs = []
         for fk in table.foreign_keys:
-            parent = fk.column.table.name
-            if parent == "contacts" or parent not in data:
-                continue
-            ids = [r[fk.column.name] for r in data[parent] if r.get(fk.column.name) is not None]
-            if not ids:
-                continue
-            rows = session.execute(select(table).where(table.c[fk.parent.name].in_(ids)))
-            found = [{k: _plain(v) for k, v in r._mapping.items()} for r in rows]
-            if found:
-                data.setdefault(table.name, []).extend(found)
+            parent = direct.get(fk.column.table.name) if fk.column.table is not contacts else None
+            ids = [r[fk.column.name] for r in parent or () if r.get(fk.column.name) is not None]
+            if ids:
+                theirs.append(fk.parent.in_(ids))
+        if not theirs:
+            continue
+        kept = data.setdefault(table.name, [])
+        key = [c.name for c in table.primary_key.columns]
+        seen = {tuple(r[k] for k in key) for r in kept}
+        for row in _rows(session, select(table).where(or_(*theirs))):
+            if tuple(row[k] for k in key) not in seen:
+                kept.append(row)
+        if not kept:
+            del data[table.name]
     return data

@@ -58,6 +58,15 @@ def test_the_ticket_conversation_is_exported_and_deletedata_leaves_no_text_in_th
     assert cli("privacy", "export", "console:lan", "-o", str(out)).exit_code == 0
     text = out.read_text(encoding="utf-8")
     assert "ticket_messages" in text
+    messages = json.loads(text)["ticket_messages"]
+    assert len({m["id"] for m in messages}) == len(messages)  # each row once
+    # The officer's own export holds the answer they wrote (their id is on it), once.
+    mine = tmp_path / "officer.json"
+    assert cli("privacy", "export", "console:officer", "-o", str(mine)).exit_code == 0
+    written = json.loads(mine.read_text(encoding="utf-8"))["ticket_messages"]
+    assert [m["text"] for m in written if "anh Tâm" in m["text"]] == [
+        "Chị gọi số 0292 3821 xxx gặp anh Tâm nhé"
+    ]
     assert "0912345678" in text and "gặp anh Tâm" in text
 
     lan.says("/deletedata")
