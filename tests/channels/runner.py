@@ -11,8 +11,11 @@ for every platform."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+import pytest
 
 from bot.channels.errors import SendError
 from handlers.messages import Inbound, Reply
@@ -78,3 +81,44 @@ async def check_error(channel: ChannelUnderTest, row: ErrorRow) -> None:
         assert getattr(raised, name) == value, (name, getattr(raised, name))
     # The reason is safe to log and to show officers: never the message text.
     assert "hội thảo" not in str(raised)
+
+
+async def raised(send: Awaitable[object]) -> BaseException | None:
+    """What `send` raised (a platform refusal), or None when it went through."""
+    try:
+        await send
+    except Exception as exc:  # noqa: BLE001 - the error itself is what the table checks
+        return exc
+    return None
+
+
+def table_tests(
+    in_rows: list[InRow],
+    out_rows: list[OutRow],
+    error_rows: list[ErrorRow],
+    offline: Callable[[], ChannelUnderTest] | None = None,
+):  # noqa: ANN201 - three pytest test functions
+    """A channel file's three table tests: `test_in, test_out, test_error = table_tests(...)`.
+    IN rows are read by `offline()` (no server needed) or, without it, by the file's `channel`
+    fixture; OUT and ERROR rows always go through the file's `channel` fixture."""
+    if offline is not None:
+
+        @pytest.mark.parametrize("row", in_rows, ids=ids(in_rows))
+        def test_in(row: InRow) -> None:
+            check_in(offline(), row)
+
+    else:
+
+        @pytest.mark.parametrize("row", in_rows, ids=ids(in_rows))
+        def test_in(channel: ChannelUnderTest, row: InRow) -> None:
+            check_in(channel, row)
+
+    @pytest.mark.parametrize("row", out_rows, ids=ids(out_rows))
+    async def test_out(channel: ChannelUnderTest, row: OutRow) -> None:
+        await check_out(channel, row)
+
+    @pytest.mark.parametrize("row", error_rows, ids=ids(error_rows))
+    async def test_error(channel: ChannelUnderTest, row: ErrorRow) -> None:
+        await check_error(channel, row)
+
+    return test_in, test_out, test_error

@@ -18,10 +18,7 @@ from tests.channels.runner import (
     InRow,
     OutRow,
     Request,
-    check_error,
-    check_in,
-    check_out,
-    ids,
+    table_tests,
 )
 
 SHOWN = [Button("▶️ Làm tiếp", "as:resume"), Button("Để sau", "as:later")]
@@ -109,16 +106,4 @@ def channel(tmp_path):
     return ConsoleUnderTest(tmp_path / "files")
 
 
-@pytest.mark.parametrize("row", IN, ids=ids(IN))
-def test_in(channel, row):
-    check_in(channel, row)
-
-
-@pytest.mark.parametrize("row", OUT, ids=ids(OUT))
-async def test_out(channel, row):
-    await check_out(channel, row)
-
-
-@pytest.mark.parametrize("row", ERRORS, ids=ids(ERRORS))
-async def test_error(channel, row):
-    await check_error(channel, row)
+test_in, test_out, test_error = table_tests(IN, OUT, ERRORS)

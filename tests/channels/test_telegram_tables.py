@@ -18,10 +18,7 @@ from tests.channels.runner import (
     InRow,
     OutRow,
     Request,
-    check_error,
-    check_in,
-    check_out,
-    ids,
+    table_tests,
 )
 from tests.support.telegram_server import FakeTelegram
 
@@ -259,19 +256,9 @@ async def channel():
         yield TelegramUnderTest(srv, bot)
 
 
-@pytest.mark.parametrize("row", IN, ids=ids(IN))
-def test_in(row):
-    check_in(TelegramUnderTest(None, None), row)
-
-
-@pytest.mark.parametrize("row", OUT, ids=ids(OUT))
-async def test_out(channel, row):
-    await check_out(channel, row)
-
-
-@pytest.mark.parametrize("row", ERRORS, ids=ids(ERRORS))
-async def test_error(channel, row):
-    await check_error(channel, row)
+test_in, test_out, test_error = table_tests(
+    IN, OUT, ERRORS, offline=lambda: TelegramUnderTest(None, None)
+)
 
 
 def test_command_with_botname_is_read_as_the_command():

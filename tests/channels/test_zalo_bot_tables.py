@@ -25,10 +25,8 @@ from tests.channels.runner import (
     InRow,
     OutRow,
     Request,
-    check_error,
-    check_in,
-    check_out,
-    ids,
+    raised,
+    table_tests,
 )
 from tests.support.zalo_bot_server import TOKEN, FakeZaloBot
 
@@ -107,11 +105,7 @@ class ZaloBotUnderTest:
 
     async def refuse(self, response: dict, reply: Reply) -> BaseException | None:
         self.srv.fail("sendMessage", response["code"], response.get("description", "refused"))
-        try:
-            await self.sender.send("c1", [reply])
-        except Exception as exc:  # noqa: BLE001
-            return exc
-        return None
+        return await raised(self.sender.send("c1", [reply]))
 
 
 @pytest.fixture(scope="module")
@@ -135,19 +129,9 @@ async def channel(tmp_path, migrated):
     engine.dispose()
 
 
-@pytest.mark.parametrize("row", IN, ids=ids(IN))
-def test_in(row):
-    check_in(ZaloBotUnderTest(None, None), row)
-
-
-@pytest.mark.parametrize("row", OUT, ids=ids(OUT))
-async def test_out(channel, row):
-    await check_out(channel, row)
-
-
-@pytest.mark.parametrize("row", ERRORS, ids=ids(ERRORS))
-async def test_error(channel, row):
-    await check_error(channel, row)
+test_in, test_out, test_error = table_tests(
+    IN, OUT, ERRORS, offline=lambda: ZaloBotUnderTest(None, None)
+)
 
 
 async def test_numbered_choices_are_remembered(channel):

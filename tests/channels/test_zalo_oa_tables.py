@@ -36,10 +36,8 @@ from tests.channels.runner import (
     InRow,
     OutRow,
     Request,
-    check_error,
-    check_in,
-    check_out,
-    ids,
+    raised,
+    table_tests,
 )
 from tests.support.zalo_oa_server import APP_ID, APP_SECRET, FakeZaloOA
 
@@ -240,11 +238,7 @@ class ZaloOAUnderTest:
 
     async def refuse(self, response: dict, reply: Reply) -> BaseException | None:
         self.srv.fail(response["error"], response.get("times", 1))
-        try:
-            await self.sender.send("u1", [reply])
-        except Exception as exc:  # noqa: BLE001
-            return exc
-        return None
+        return await raised(self.sender.send("u1", [reply]))
 
 
 @pytest.fixture(scope="module")
@@ -298,19 +292,9 @@ ERRORS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("row", IN, ids=ids(IN))
-def test_in(row):
-    check_in(ZaloOAUnderTest(None, None), row)
-
-
-@pytest.mark.parametrize("row", OUT, ids=ids(OUT))
-async def test_out(channel, row):
-    await check_out(channel, row)
-
-
-@pytest.mark.parametrize("row", ERRORS, ids=ids(ERRORS))
-async def test_error(channel, row):
-    await check_error(channel, row)
+test_in, test_out, test_error = table_tests(
+    IN, OUT, ERRORS, offline=lambda: ZaloOAUnderTest(None, None)
+)
 
 
 async def test_permanent_errors_keep_the_code(channel):
