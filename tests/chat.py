@@ -52,3 +52,14 @@ class Person:
     @property
     def buttons(self) -> list[str]:
         return [b.label for r in self.last for b in r.buttons]
+
+
+class Recorder:
+    """A channel as the delivery engine sees it, recording what it sent: one platform message
+    per reply, as (platform id, text)."""
+
+    def __init__(self):
+        self.sent: list[tuple[str, str]] = []
+
+    async def send(self, platform_id: str, replies: list[Reply]) -> None:
+        self.sent.extend((platform_id, r.text) for r in replies)

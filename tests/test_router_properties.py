@@ -35,6 +35,7 @@ from handlers.messages import Inbound, Reply
 from storage import app_state, outbox
 from storage.db import session_scope
 from storage.models import Answer, Contact, ContactStatus, Outbox, Response
+from tests.chat import Recorder
 from tests.conftest import make_settings
 
 EXAMPLES = int(os.environ.get("SXSH_HYPOTHESIS_EXAMPLES", "500"))
@@ -116,16 +117,6 @@ def _world():
         _shared["clock"] = FrozenClock()
         _shared["conversation"] = build_conversation(_shared["settings"], clock=_shared["clock"])
     return _shared["settings"], _shared["clock"], _shared["conversation"]
-
-
-class Recorder:
-    """The console channel as delivery sees it: one platform message per reply."""
-
-    def __init__(self):
-        self.sent: list[tuple[str, str]] = []
-
-    async def send(self, platform_id: str, replies: list[Reply]) -> None:
-        self.sent.extend((platform_id, r.text) for r in replies)
 
 
 class Conversations(RuleBasedStateMachine):

@@ -23,8 +23,8 @@ from bot.delivery.shared_budget import SharedBudget
 from handlers.messages import Reply
 from storage import contacts, outbox
 from storage.db import session_scope
+from tests.chat import Recorder
 from tests.conftest import make_settings
-from tests.test_router_properties import Recorder
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
