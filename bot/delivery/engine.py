@@ -202,7 +202,7 @@ class Delivery:
                 if throttle.paused(self.clock.now()):
                     return await self._put_back(item, sent, throttle.paused_until, "paused")
                 await throttle.acquire(item.lane, item.platform_id)
-                if item.lane == BULK and sent == item.parts_sent:
+                if item.lane in (BULK, REMINDER) and sent == item.parts_sent:
                     # Committed before the send: after a crash this row is unknown (maybe
                     # delivered); a claimed row never started is simply pending again.
                     await self._write(outbox.mark_started, [item.row_id], self.clock.now())
