@@ -178,6 +178,9 @@ class Outbox(SQLModel, table=True):
     # Platform messages of the rendered row already delivered: a retry sends only the rest.
     parts_sent: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     claimed_at: datetime | None = None
+    # Set (and committed) just before a bulk row's first send of its claim: a crash leaves a
+    # started row maybe delivered (unknown), a claimed one not started surely not (pending).
+    started_at: datetime | None = None
     sent_at: datetime | None = None
     error: str | None = Field(default=None, max_length=255)
     # How the platform took it, where it says (Zalo OA): free (a reply to the person's own

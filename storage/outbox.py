@@ -80,18 +80,20 @@ def release_stale(
 ) -> int:
     """Rows left 'sending' longer than `stale_after` belong to a worker that died mid-send.
 
-    The platform may or may not have delivered the part in flight. Rows of `unknown_kinds`
-    (bulk sends) become 'unknown': never re-sent automatically, counted apart (issue 11). Any
-    other row goes back to 'pending' and resumes after its last confirmed part, so at most that
-    one part is repeated; the crashed claim still counts as an attempt, so a row that kills its
-    worker every time gives up after the retry limit like any other. Returns rows released."""
+    Rows of `unknown_kinds` (bulk sends) whose send had started (`mark_started`) become
+    'unknown': the platform may or may not have delivered them, so they are never re-sent
+    automatically and are counted apart (issue 11). Claimed rows whose send never started, and
+    rows of any other kind, go back to 'pending'; the others resume after their last confirmed
+    part, so at most that one part is repeated. The crashed claim still counts as an attempt,
+    so a row that kills its worker every time gives up after the retry limit like any other.
+    Returns rows released."""
     cutoff = now - stale_after
     stale = (Outbox.status == OutboxStatus.sending) & (Outbox.claimed_at < cutoff)
     released = 0
     if unknown_kinds:
         released += session.exec(
             update(Outbox)
-            .where(stale, Outbox.kind.in_(list(unknown_kinds)))
+            .where(stale, Outbox.kind.in_(list(unknown_kinds)), Outbox.started_at.is_not(None))
             .values(status=OutboxStatus.unknown, error="interrupted while sending")
         ).rowcount
     released += session.exec(
@@ -100,6 +102,12 @@ def release_stale(
         .values(status=OutboxStatus.pending, error="interrupted while sending")
     ).rowcount
     return released
+
+
+def mark_started(session: Session, row_ids: Collection[int], now: datetime) -> None:
+    """Record that the sends of these claimed rows are about to start (commit it before the
+    send): after a crash they are unknown, not pending (release_stale)."""
+    session.exec(update(Outbox).where(Outbox.id.in_(list(row_ids))).values(started_at=now))
 
 
 def claim_due(
@@ -142,7 +150,12 @@ def claim_due(
     claim = (
         update(Outbox)
         .where(Outbox.id.in_(ids), Outbox.status == OutboxStatus.pending)
-        .values(status=OutboxStatus.sending, claimed_at=now, attempts=Outbox.attempts + 1)
+        .values(
+            status=OutboxStatus.sending,
+            claimed_at=now,
+            started_at=None,
+            attempts=Outbox.attempts + 1,
+        )
         .returning(Outbox)
         .execution_options(populate_existing=True)
     )

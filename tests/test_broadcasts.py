@@ -245,24 +245,29 @@ def test_pause_holds_the_rest_and_resume_sends_each_once(conversation, clock):
 def test_after_a_crash_the_copy_in_flight_is_unknown_and_resent_only_when_asked(
     conversation, clock
 ):
-    bid = _started(conversation, clock)
+    bid = _started(conversation, clock, n=4)
     with session_scope(conversation.engine) as s:
-        first, second, _ = outbox.claim_due(s, clock.now(), kinds=["broadcast"])
+        first, second, third, fourth = outbox.claim_due(s, clock.now(), kinds=["broadcast"])
         outbox.mark(s, first.id, OutboxStatus.sent, clock.now())
         outbox.mark(s, second.id, OutboxStatus.pending, clock.now(), retry_at=clock.now())
-    # The worker died with the third copy "sending"; ten minutes later another one runs.
+        outbox.mark_started(s, [third.id], clock.now())
+    # The worker died sending the third copy, the fourth claimed but not started yet; ten
+    # minutes later another worker runs.
     clock.advance(minutes=11)
     run_job(conversation, clock)
     with session_scope(conversation.engine) as s:
         outbox.release_stale(s, clock.now(), unknown_kinds=["broadcast"])
         due = outbox.claim_due(s, clock.now(), kinds=["broadcast"])
-        assert [r.key for r in due] == ["broadcast:1:2:0"]  # never the unknown one
-        outbox.mark(s, due[0].id, OutboxStatus.sent, clock.now())
+        # Never the unknown one; the one never started is delivered.
+        assert [r.key for r in due] == ["broadcast:1:2:0", "broadcast:1:4:0"]
+        for row in due:
+            outbox.mark(s, row.id, OutboxStatus.sent, clock.now())
     run_job(conversation, clock)
     assert recipients(conversation) == {
         "p0": "sent",
         "p1": "sent",
         "p2": "unknown: interrupted",
+        "p3": "sent",
     }
     with Session(conversation.engine) as s:
         row = broadcasts.get(s, bid)

@@ -348,3 +348,35 @@ def test_what_is_not_a_question_opens_no_ticket(conversation, text):
     assert "phiếu #" not in p.text
     with Session(conversation.engine) as s:
         assert s.exec(select(Ticket)).all() == []
+
+
+def test_not_sure_near_topics_is_one_message_with_the_ticket_and_the_topics(
+    conversation, monkeypatch
+):
+    """The ticket is opened first and the reply composed knowing it: the closest topics stay,
+    the officer button is not offered (the question is already with them), the number shows
+    once per opening, and in the answer's language."""
+    from content.search import Match
+
+    kb = conversation.content.knowledge
+    unsure = Match(None, "sxsh.cost", 0.3, False, "vi", ["sxsh.cost", "sxsh.payback"])
+    monkeypatch.setattr(kb.index, "search", lambda text: unsure)
+    p = Person(conversation)
+    p.says("xưởng mình muốn làm mà chưa biết tốn cỡ nào")
+    assert len(p.last) == 1
+    assert p.text.startswith("Bot chưa chắc hiểu đúng câu hỏi của anh/chị")
+    assert "Câu hỏi đã được chuyển cho cán bộ" in p.text and "phiếu #1" in p.text
+    assert p.buttons == [
+        kb.entries["sxsh.cost"].vi.title,
+        kb.entries["sxsh.payback"].vi.title,
+        "☰ Menu chính",
+    ]
+    p.presses(kb.entries["sxsh.payback"].vi.title)
+    assert p.text.startswith(kb.entries["sxsh.payback"].vi.short[:40])
+    p.says("còn chi phí tư vấn thì sao")  # joins the open ticket: told, but no number again
+    assert "Câu hỏi đã được chuyển cho cán bộ" in p.text and "phiếu #" not in p.text
+    assert "👤 Gặp cán bộ" not in p.buttons
+    unsure.lang = "en"
+    p.says("how much would it cost us")
+    assert p.text.startswith("The bot is not sure it understood your question")
+    assert p.buttons[0] == kb.entries["sxsh.cost"].en.title

@@ -206,6 +206,10 @@ class Delivery:
                 if throttle.paused(self.clock.now()):
                     return await self._put_back(item, sent, throttle.paused_until, "paused")
                 await throttle.acquire(item.lane, item.platform_id)
+                if item.lane == BULK and sent == item.parts_sent:
+                    # Committed before the send: after a crash this row is unknown (maybe
+                    # delivered); a claimed row never started is simply pending again.
+                    await self._write(outbox.mark_started, [item.row_id], self.clock.now())
                 taken = await sender.send(item.platform_id, [part])
                 # A channel that says how it sent (Zalo OA) returns the route: a row that
                 # needed the quota for any part counts as quota.

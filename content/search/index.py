@@ -232,11 +232,11 @@ class SearchIndex(Analyser, Decider):
     def model_text(self, question: str, a: Analysis) -> str:
         """What the embedding model reads of a message: a short one as `embed_text` makes it; a
         message of more than EMBED_MAX_WORDS words as typed, on one line, its first WHOLE_CHARS
-        characters: owners describe their situation first, and that context helps the model
-        more than the last asking words alone (measured on the tuning data, v2 even half: top-1
-        0.857 -> 0.867, wrong 0.073 -> 0.060 at 120 characters; 80 / 100 / 120 / 160 / 200
-        characters and the last 120 were tried, 100 weighs top-1, wrong answers and the model's
-        time best; benchmarks/report.md)."""
+        characters (and at most MODEL_MAX_TOKENS tokens: Embedder.query). Owners describe their
+        situation first, and that context helps the model more than the last asking words
+        alone (measured on the tuning data, v2 even half: top-1 0.857 -> 0.867, wrong 0.073 ->
+        0.060 at 120 characters; 80 / 100 / 120 / 160 / 200 characters and the last 120 were
+        tried; benchmarks/report.md)."""
         if params.WHOLE_LONG and len(a.words) > params.EMBED_MAX_WORDS:
             return _squeeze(question)[: params.WHOLE_CHARS]
         return self.embed_text(a)

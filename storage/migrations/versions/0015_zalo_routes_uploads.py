@@ -1,8 +1,8 @@
 """zalo routes and uploads: how each outbox row reached its person (free, quota, not reachable),
 and Zalo OA uploads kept for reuse until they expire
 
-Revision ID: 0014_zalo_routes_uploads
-Revises: 0013_zalo_bot
+Revision ID: 0015_zalo_routes_uploads
+Revises: 0014_outbox_started
 """
 
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0014_zalo_routes_uploads"
-down_revision: str | None = "0013_zalo_bot"
+revision: str = "0015_zalo_routes_uploads"
+down_revision: str | None = "0014_outbox_started"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
