@@ -16,6 +16,8 @@ from sqlmodel import Session, col, select
 
 from storage.events_models import Event, EventReminder, ReminderStatus, Subscription
 from storage.models import Contact, ContactStatus, Outbox, OutboxStatus
+from storage.outbox import FREE, QUOTA
+from storage.zalo_oa import not_reached_reason
 
 REMINDER_KIND = "event_reminder"
 
@@ -250,5 +252,27 @@ def counts(session: Session, event_id: int) -> dict[str, int]:
             key = str(sent)
         else:
             key = "pending"
+        out[key] = out.get(key, 0) + 1
+    return out
+
+
+def zalo_routes(session: Session, event_id: int, channel: str = "zalo_oa") -> dict[str, int]:
+    """Reminders of the event to Zalo OA contacts by how they went: "free" (a reply to the
+    person's own message), "quota" (the proactive form), "not_reachable:<reason>" (reason
+    "outside_window" or the platform's words, storage.zalo_oa.not_reached_reason)."""
+    query = (
+        select(Outbox.status, Outbox.route, Outbox.error)
+        .join(EventReminder, EventReminder.outbox_key == Outbox.key)
+        .join(Contact, Contact.id == Outbox.contact_id)
+        .where(EventReminder.event_id == event_id, Contact.channel == channel)
+    )
+    out: dict[str, int] = {}
+    for status, route, error in session.exec(query).all():
+        if status == OutboxStatus.sent:
+            key = route if route in (FREE, QUOTA) else "sent"
+        elif status in (OutboxStatus.failed, OutboxStatus.unreachable):
+            key = f"not_reachable:{not_reached_reason(error)}"
+        else:
+            continue  # still to be sent
         out[key] = out.get(key, 0) + 1
     return out
