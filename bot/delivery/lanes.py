@@ -23,6 +23,9 @@ BULK = "bulk"  # broadcasts
 LANES = (REPLY, REMINDER, BULK)  # claim order
 
 Renderer = Callable[["Session", "ContentStore", "Contact", dict, datetime], list[Reply] | None]
+# (session, payload, outcome, now): told in the transaction that records a row's final state;
+# outcome has status, route (free / quota / not_reachable / None) and reason.
+OutcomeHook = Callable[["Session", dict, dict, datetime], None]
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class Kind:
     render: Renderer
     lane: str = REMINDER
     prefetch: Callable[[Session, list[dict]], object] | None = None  # see OutboxKind
+    on_outcome: OutcomeHook | None = None  # see OutboxKind
 
 
 class KindTable:
@@ -60,6 +64,11 @@ def registered_kinds() -> Mapping[str, Kind]:
     from handlers.registry import REGISTRY
 
     return {
-        name: Kind(kind.render, kind.lane or (REPLY if kind.reply else REMINDER), kind.prefetch)
+        name: Kind(
+            kind.render,
+            kind.lane or (REPLY if kind.reply else REMINDER),
+            kind.prefetch,
+            kind.on_outcome,
+        )
         for name, kind in REGISTRY.outbox.items()
     }

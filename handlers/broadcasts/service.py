@@ -32,7 +32,8 @@ EXCLUDED = (
     "no_consent",
     "outside_window",
 )  # left out when the audience is fixed
-REASONS = (*EXCLUDED, "cancelled", "unreachable", "interrupted")  # reasons with a text of their own
+# Reasons with a text of their own; "free" and "quota" say how Zalo OA copies were sent.
+REASONS = (*EXCLUDED, "cancelled", "unreachable", "interrupted", "free", "quota")
 
 
 class Refused(ValueError):
