@@ -232,7 +232,8 @@ def mark_sent(session: Session, row: EventReminder, now: datetime) -> None:
 
 def counts(session: Session, event_id: int) -> dict[str, int]:
     """Reminders of the event by state: pending, sent, failed, and skipped:<reason>. A row
-    handed to the outbox takes the outbox row's final state (sent, failed, unreachable)."""
+    handed to the outbox takes the outbox row's final state (sent, failed, unreachable,
+    unknown)."""
     query = (
         select(EventReminder.status, EventReminder.reason, Outbox.status)
         .join(Outbox, Outbox.key == EventReminder.outbox_key, isouter=True)
@@ -242,7 +243,12 @@ def counts(session: Session, event_id: int) -> dict[str, int]:
     for status, reason, sent in session.exec(query).all():
         if status == ReminderStatus.skipped:
             key = f"skipped:{reason}"
-        elif sent in (OutboxStatus.sent, OutboxStatus.failed, OutboxStatus.unreachable):
+        elif sent in (
+            OutboxStatus.sent,
+            OutboxStatus.failed,
+            OutboxStatus.unreachable,
+            OutboxStatus.unknown,  # in flight when its worker died: maybe delivered
+        ):
             key = str(sent)
         else:
             key = "pending"

@@ -206,7 +206,7 @@ class Delivery:
                 if throttle.paused(self.clock.now()):
                     return await self._put_back(item, sent, throttle.paused_until, "paused")
                 await throttle.acquire(item.lane, item.platform_id)
-                if item.lane == BULK and sent == item.parts_sent:
+                if item.lane in (BULK, REMINDER) and sent == item.parts_sent:
                     # Committed before the send: after a crash this row is unknown (maybe
                     # delivered); a claimed row never started is simply pending again.
                     await self._write(outbox.mark_started, [item.row_id], self.clock.now())
@@ -303,9 +303,11 @@ class Delivery:
             contacts.set_status(session, contact, ContactStatus.blocked)
 
     def _release_stale(self, now: datetime, kinds: Mapping[str, Kind]) -> None:
-        bulk = [k for k, v in kinds.items() if v.lane == "bulk"]
+        # Bulk and reminder rows a dead worker may have sent are counted unknown, never sent
+        # twice (issue 13); replies resume after their last confirmed part.
+        once = [k for k, v in kinds.items() if v.lane in (BULK, REMINDER)]
         with session_scope(self.engine) as session:
-            outbox.release_stale(session, now, self.stale_after, unknown_kinds=bulk)
+            outbox.release_stale(session, now, self.stale_after, unknown_kinds=once)
 
     def _claim(
         self, channel: str, lane: str, kinds: Mapping[str, Kind], sender: Sender
