@@ -247,6 +247,17 @@ def test_an_abbreviation_with_two_meanings_is_read_in_context(content):
 
 
 # --- the embedding model and its fallback -----------------------------------------------------
+def test_a_word_typed_with_other_marks_than_an_abbreviation_is_itself(content):
+    """ "hong" and "hông" are "không", but "hàng hỏng" (defective goods) is not "hàng không"
+    (an airline): a key is expanded only as written or typed without marks."""
+    index = content.knowledge.index
+    words = [acc for _f, acc in index.analyse("xưởng hàng hỏng nhiều quá").words]
+    assert words == ["xưởng", "hàng", "hỏng", "nhiều", "quá"]
+    for ask in ("co duoc hong", "có được hông", "được hổng"):
+        assert [acc for _f, acc in index.analyse(ask).words][-1] == "không"
+    assert [acc for _f, acc in index.analyse("đc hỗ trợ ko").words][0] == "được"
+
+
 def test_marks_are_put_back_for_the_embedding_model(content):
     index = content.knowledge.index
     if index.embedder is None:

@@ -51,6 +51,9 @@ class SearchIndex(Analyser, Decider):
     def __init__(self) -> None:
         self.abbrev: dict[tuple[str, ...], list[list[str]]] = {}
         self.abbrev_max = 1
+        # The written forms of each abbreviation key: a word typed with other marks is a word
+        # of its own ("hỏng", broken, is not "hong" for "không").
+        self.abbrev_forms: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
         self.synonyms: list[list[tuple[str, ...]]] = []
         self.vocab: set[str] = set()
         self.vocab_list: list[str] = []
@@ -85,6 +88,7 @@ class SearchIndex(Analyser, Decider):
             k = tuple(fold(w) for w in tokens(key))
             if k:
                 self.abbrev[k] = [tokens(v) for v in values]
+                self.abbrev_forms.setdefault(k, set()).add(tuple(w.lower() for w in tokens(key)))
                 self.abbrev_max = max(self.abbrev_max, len(k))
         for group in kb.synonyms.synonyms:
             phrases = [tuple(stem(fold(w)) for w in tokens(g)) for g in group]
