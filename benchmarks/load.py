@@ -166,7 +166,7 @@ class Users:
         return self.srv._prepare_update({"callback_query": query})
 
 
-def bot_env(srv: FakeTelegram, db_url: str, redis: str | None, rate: float | None) -> dict[str, str]:
+def bot_env(srv: FakeTelegram, db_url: str, redis: str | None, rate: float | None) -> dict:
     """The bot's environment: its defaults, but for the database, the server and `rate`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SXSH_")}
     env.update(
