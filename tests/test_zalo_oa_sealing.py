@@ -76,7 +76,7 @@ async def test_with_a_key_the_database_holds_neither_token_and_everything_works(
     srv.expire_access_tokens()
     assert await sender(KEY).send("u1", [Reply(text="Nhắc lịch")]) == "free"
     assert srv.refreshes == 2 and len(srv.sent("u1")) == 2
-    assert row(engine).refresh_token.startswith("fernet:") and state(engine)["tokens_at_rest"] == (
+    assert row(engine).refresh_token.startswith("fernet:") and state(engine)["token_storage"] == (
         "encrypted")  # fmt: skip
     # Without the key (or with another) the lane stops and says why; the tokens stay unread.
     for key, why in ((None, "encrypted: set SXSH_ZALO_OA_TOKEN_KEY"), (OLD_KEY, "cannot be")):
@@ -91,7 +91,7 @@ async def test_a_plain_pair_keeps_working_when_a_key_is_set_and_keys_rotate(setu
     access, refresh = srv.issue_pair()
     with session_scope(engine) as session:  # stored before anyone set a key
         store.store_pair(session, access, refresh, clock.now() + timedelta(hours=25), clock.now())
-    assert state(engine)["tokens_at_rest"] == "plain"
+    assert state(engine)["token_storage"] == "plain"
     assert await sender(OLD_KEY).send("u1", [Reply(text="Một")]) == "free"
     assert row(engine).access_token == access  # read as it was; nothing refreshed yet
     clock.advance(hours=20)  # under the 6-hour margin: refreshed, and now encrypted

@@ -132,7 +132,7 @@ def state(engine: Engine) -> dict[str, object]:
     sealed = row is not None and row.refresh_token.startswith(PREFIX)
     return {
         "state": token_state,
-        "tokens_at_rest": "encrypted" if sealed else "plain",
+        "token_storage": "encrypted" if sealed else "plain",
         "expires_at": row.expires_at.isoformat() if row and row.expires_at else None,
         "reason": row.reason if row else None,
         "last_alert": alert,
