@@ -30,7 +30,7 @@ from bot.channels.errors import (
     Throttled,
     Unreachable,
 )
-from bot.delivery.lanes import BULK, LANES, REMINDER, REPLY, Kind, KindTable, registered_kinds
+from bot.delivery.lanes import BULK, LANES, REPLY, Kind, KindTable, registered_kinds
 from bot.delivery.policy import RetryPolicy
 from bot.delivery.shared_budget import SharedBudget
 from bot.delivery.throttle import ChannelThrottle, Limits
@@ -86,6 +86,10 @@ class Delivery:
     stale_after: timedelta = outbox.STALE_AFTER
     throttles: dict[str, ChannelThrottle] = field(default_factory=dict)
     shared: SharedBudget | None = None  # the budget every process shares (Redis), or none
+    # Bulk rows per channel claimed (and rendered) by `drain`'s previous pass while it sent, so
+    # the lane does not idle between batches. Claimed, not started: after a crash they are
+    # simply pending again (outbox.release_stale).
+    ahead: dict[str, list[Claimed]] = field(default_factory=dict)
 
     @classmethod
     def from_settings(
@@ -97,14 +101,13 @@ class Delivery:
         settings: DeliverySettings,
     ) -> Delivery:
         """Lanes with the batch, retry policy and rates of `settings.delivery`; the rates are
-        Telegram's (the only rate-limited channel so far), the console is not limited.
-        Reminders and bulk may use 90% of the budget: the rest stays free for the answers the
-        conversation sends outside the lanes (issue 11 asks bulk for at least 0.9)."""
-        rate = settings.rate_per_second
+        Telegram's (the only rate-limited channel so far), the console is not limited. No lane
+        has a cap of its own: replies take the first free slot of the overall budget (the
+        Telegram app's answers to people too, see requests.ReplyLimiter.budget), and reminders
+        and bulk use every slot left."""
         rates = Limits(
-            per_second=rate,
+            per_second=settings.rate_per_second,
             per_chat_per_second=settings.rate_per_chat_per_second,
-            lanes={REMINDER: 0.9 * rate, BULK: 0.9 * rate},
         )
         unlimited = Limits(per_second=1e6, per_chat_per_second=1e6)
         return cls(
@@ -144,26 +147,39 @@ class Delivery:
         lane: a reply waits behind at most one batch of bulk work."""
         total: Counter[str] = Counter()
         for _ in range(max_passes):
-            counts, claimed = await self._pass()
+            counts, claimed = await self._pass(claim_ahead=True)
             total.update(counts)
             if not claimed:
                 break
         return dict(total)
 
-    async def _pass(self) -> tuple[Counter[str], int]:
+    async def _pass(self, claim_ahead: bool = False) -> tuple[Counter[str], int]:
         counts: Counter[str] = Counter()
         claimed_total = 0
         kinds = self.kinds.snapshot()
         await asyncio.to_thread(self._release_stale, self.clock.now(), kinds)
         for channel, sender in self.senders.items():
             throttle = self.throttle(channel)
+            if throttle.paused(self.clock.now()) and channel in self.ahead:
+                # Each row goes back to pending, due when the pause ends.
+                await self._send_batch(self.ahead.pop(channel), sender, throttle, counts)
             for lane in LANES:
                 if throttle.paused(self.clock.now()):
                     break
-                claimed = await asyncio.to_thread(self._claim, channel, lane, kinds, sender)
+                carried = self.ahead.pop(channel, None) if lane == BULK else None
+                claimed = carried or await asyncio.to_thread(
+                    self._claim, channel, lane, kinds, sender
+                )
                 claimed_total += len(claimed)
+                next_batch = None
+                if claim_ahead and lane == BULK and len(claimed) >= self.batch:
+                    next_batch = asyncio.ensure_future(
+                        asyncio.to_thread(self._claim, channel, lane, kinds, sender)
+                    )
                 outcomes: Counter[str] = Counter()
                 await self._send_batch(claimed, sender, throttle, outcomes)
+                if next_batch is not None:
+                    self.ahead[channel] = await next_batch
                 counts.update(outcomes)
                 for outcome, n in outcomes.items():
                     metrics.SENT.labels(channel, lane, outcome).inc(n)
@@ -201,11 +217,13 @@ class Delivery:
             for part in item.parts[item.parts_sent :]:
                 if throttle.paused(self.clock.now()):
                     return await self._put_back(item, sent, throttle.paused_until, "paused")
-                await throttle.acquire(item.lane, item.platform_id)
                 if item.lane == BULK and sent == item.parts_sent:
-                    # Committed before the send: after a crash this row is unknown (maybe
-                    # delivered); a claimed row never started is simply pending again.
+                    # Committed before the send, and before its slot: a slow write between
+                    # the slot and the send would bunch sends into one of the platform's
+                    # windows. After a crash a started row is unknown (maybe delivered), at
+                    # most `in_flight` of them; a claimed row never started is pending again.
                     await self._write(outbox.mark_started, [item.row_id], self.clock.now())
+                await throttle.acquire(item.lane, item.platform_id)
                 await sender.send(item.platform_id, [part])
                 sent += 1
                 if sent < len(item.parts):
