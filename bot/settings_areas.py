@@ -96,6 +96,8 @@ class ZaloOASettings(_Area):
     reply_window_hours: float = Field(default=48, gt=0)  # free replies to a person's message
     replies_per_message: int = Field(default=8, ge=0)
     interaction_window_days: float = Field(default=7, gt=0)  # past it: not reachable
+    # An upload is reused this long (Zalo keeps it 7 days; an hour's margin), then uploaded anew.
+    upload_reuse_hours: float = Field(default=167, ge=0)
     refresh_margin_hours: float = Field(default=6, gt=0)  # refresh when less remains
     http_timeout: float = Field(default=10, gt=0)  # seconds; the refresh lock outlives it
 

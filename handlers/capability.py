@@ -82,6 +82,10 @@ class OutboxKind:
     # Optional: load what `render` needs for a claimed batch of payloads in a few queries
     # (a worker renders thousands of rows in a row); `render` still works without it.
     prefetch: Callable[[Session, list[dict]], object] | None = None
+    # Optional: (session, payload, outcome, now) in the transaction that records the row's
+    # final state (sent, failed, unreachable); outcome = {"status", "route", "reason"}, route
+    # being how the platform took it where it says (Zalo OA: free, quota, not_reachable).
+    on_outcome: Callable[[Session, dict, dict, datetime], None] | None = None
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,8 @@ from storage.models import (
     Outbox,
     OutboxStatus,
 )
+from storage.outbox import FREE, NOT_REACHABLE, QUOTA
+from storage.zalo_oa import not_reached_reason
 
 KIND = "broadcast"  # the outbox kind, rendered by handlers/broadcasts
 RUNNING = (BroadcastStatus.scheduled, BroadcastStatus.sending, BroadcastStatus.paused)
@@ -210,7 +212,9 @@ def sync(session: Session, broadcast_id: int, now: datetime) -> bool:
         else:
             state = _FROM_OUTBOX[OutboxStatus(box.status)]
             reason = _skip_reason(box.error) if state == RecipientState.skipped else None
-            if state == RecipientState.skipped and reason not in ("blocked", "stopped", "gone"):
+            if state == RecipientState.skipped and box.route == NOT_REACHABLE:
+                reason = not_reached_reason(box.error)  # Zalo: not reachable, and why
+            elif state == RecipientState.skipped and reason not in ("blocked", "stopped", "gone"):
                 state = RecipientState.failed  # the platform refused this chat (400 not found)
             if state == RecipientState.failed:
                 reason = box.error  # the platform's own words, or "gave up after N attempts"
@@ -346,15 +350,24 @@ def resend_unknown(session: Session, broadcast_id: int, now: datetime) -> int:
 
 
 def counts(session: Session, broadcast_id: int) -> dict[tuple[str, str, str], int]:
-    """Recipients per (channel, state, reason or "")."""
+    """Recipients per (channel, state, reason or ""). A copy sent on a channel that says how
+    (Zalo OA) has its route as the reason: "free" (a reply to the person's own message) or
+    "quota" (the proactive form, counted against the OA's quota)."""
     rows = session.exec(
         select(BroadcastRecipient.channel, BroadcastRecipient.state, BroadcastRecipient.reason,
-               func.count())
+               Outbox.route, func.count())
+        .join(Outbox, Outbox.key == BroadcastRecipient.outbox_key, isouter=True)
         .where(BroadcastRecipient.broadcast_id == broadcast_id)
         .group_by(BroadcastRecipient.channel, BroadcastRecipient.state,
-                  BroadcastRecipient.reason)
+                  BroadcastRecipient.reason, Outbox.route)
     ).all()  # fmt: skip
-    return {(ch, st, reason or ""): n for ch, st, reason, n in rows}
+    out: dict[tuple[str, str, str], int] = {}
+    for ch, st, reason, route, n in rows:
+        if st == RecipientState.sent and route in (FREE, QUOTA):
+            reason = route
+        key = (ch, st, reason or "")
+        out[key] = out.get(key, 0) + n
+    return out
 
 
 def problems(session: Session, broadcast_id: int) -> list[tuple[BroadcastRecipient, Contact]]:

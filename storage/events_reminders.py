@@ -16,6 +16,8 @@ from sqlmodel import Session, col, select
 
 from storage.events_models import Event, EventReminder, ReminderStatus, Subscription
 from storage.models import Contact, ContactStatus, Outbox, OutboxStatus
+from storage.outbox import FREE, QUOTA
+from storage.zalo_oa import not_reached_reason
 
 REMINDER_KIND = "event_reminder"
 
@@ -230,7 +232,8 @@ def mark_sent(session: Session, row: EventReminder, now: datetime) -> None:
 
 def counts(session: Session, event_id: int) -> dict[str, int]:
     """Reminders of the event by state: pending, sent, failed, and skipped:<reason>. A row
-    handed to the outbox takes the outbox row's final state (sent, failed, unreachable)."""
+    handed to the outbox takes the outbox row's final state (sent, failed, unreachable,
+    unknown)."""
     query = (
         select(EventReminder.status, EventReminder.reason, Outbox.status)
         .join(Outbox, Outbox.key == EventReminder.outbox_key, isouter=True)
@@ -240,9 +243,36 @@ def counts(session: Session, event_id: int) -> dict[str, int]:
     for status, reason, sent in session.exec(query).all():
         if status == ReminderStatus.skipped:
             key = f"skipped:{reason}"
-        elif sent in (OutboxStatus.sent, OutboxStatus.failed, OutboxStatus.unreachable):
+        elif sent in (
+            OutboxStatus.sent,
+            OutboxStatus.failed,
+            OutboxStatus.unreachable,
+            OutboxStatus.unknown,  # in flight when its worker died: maybe delivered
+        ):
             key = str(sent)
         else:
             key = "pending"
+        out[key] = out.get(key, 0) + 1
+    return out
+
+
+def zalo_routes(session: Session, event_id: int, channel: str = "zalo_oa") -> dict[str, int]:
+    """Reminders of the event to Zalo OA contacts by how they went: "free" (a reply to the
+    person's own message), "quota" (the proactive form), "not_reachable:<reason>" (reason
+    "outside_window" or the platform's words, storage.zalo_oa.not_reached_reason)."""
+    query = (
+        select(Outbox.status, Outbox.route, Outbox.error)
+        .join(EventReminder, EventReminder.outbox_key == Outbox.key)
+        .join(Contact, Contact.id == Outbox.contact_id)
+        .where(EventReminder.event_id == event_id, Contact.channel == channel)
+    )
+    out: dict[str, int] = {}
+    for status, route, error in session.exec(query).all():
+        if status == OutboxStatus.sent:
+            key = route if route in (FREE, QUOTA) else "sent"
+        elif status in (OutboxStatus.failed, OutboxStatus.unreachable):
+            key = f"not_reachable:{not_reached_reason(error)}"
+        else:
+            continue  # still to be sent
         out[key] = out.get(key, 0) + 1
     return out

@@ -183,6 +183,9 @@ class Outbox(SQLModel, table=True):
     started_at: datetime | None = None
     sent_at: datetime | None = None
     error: str | None = Field(default=None, max_length=255)
+    # How the platform took it, where it says (Zalo OA): free (a reply to the person's own
+    # message), quota (the proactive form, counted against the OA's quota), not_reachable.
+    route: str | None = Field(default=None, max_length=16)
 
 
 class SeenInbound(SQLModel, table=True):

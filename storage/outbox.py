@@ -13,6 +13,10 @@ from sqlmodel import Session, select
 
 from storage.models import Contact, Outbox, OutboxStatus
 
+# Outbox.route: how a platform that says so (Zalo OA) took the message.
+FREE, QUOTA, NOT_REACHABLE = "free", "quota", "not_reachable"
+ROUTES = (FREE, QUOTA, NOT_REACHABLE)
+
 # A claim older than this is taken to be from a worker that died (a send takes seconds).
 STALE_AFTER = timedelta(minutes=10)
 
@@ -175,11 +179,15 @@ def mark(
     *,
     parts_sent: int | None = None,
     count_attempt: bool = True,
+    route: str | None = None,
 ) -> None:
     """Record the outcome of a claim. With `retry_at` the row goes back to 'pending' and is due
-    then; `count_attempt=False` takes back the claim's attempt (a 429 is not the row's fault).
+    then; `count_attempt=False` takes back the claim's attempt (a 429 is not the row's fault);
+    `route` is how the platform took it (Outbox.route), kept when given.
     One UPDATE (a worker writes one outcome per message sent)."""
     values: dict[str, object] = {"error": (error or None) and error[:255]}
+    if route is not None:
+        values["route"] = route
     if retry_at is not None:
         values.update(status=OutboxStatus.pending, due_at=retry_at)
     else:

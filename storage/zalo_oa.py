@@ -11,7 +11,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from storage.models import Contact
-from storage.zalo_oa_models import ZaloBotUpdate, ZaloOAContact, ZaloOAEvent, ZaloOAToken
+from storage.zalo_oa_models import (
+    ZaloBotUpdate,
+    ZaloOAContact,
+    ZaloOAEvent,
+    ZaloOAToken,
+    ZaloOAUpload,
+)
 
 # A table of stored webhook events or polled updates (same columns).
 Stored = type[ZaloOAEvent] | type[ZaloBotUpdate]
@@ -85,6 +91,17 @@ def set_choices(session: Session, contact_id: int, payloads: list[str]) -> None:
 def choices(session: Session, contact_id: int) -> list[str]:
     row = session.get(ZaloOAContact, contact_id)
     return json.loads(row.choices) if row is not None else []
+
+
+# Zalo's words for "outside the 7-day window" (the sender's own check, -230, -232).
+_OUTSIDE = ("zalo: no interaction", "zalo -230", "zalo -232")
+
+
+def not_reached_reason(error: str | None) -> str:
+    """Why Zalo did not reach a person, for reports: "outside_window" (the 7 days passed, by
+    our count or Zalo's), else the outbox row's reason as the platform gave it."""
+    text = (error or "").strip()
+    return "outside_window" if text.startswith(_OUTSIDE) else text or "unreachable"
 
 
 # -- tokens ---------------------------------------------------------------------------------
@@ -173,3 +190,28 @@ def done(session: Session, event_id: int, model: Stored = ZaloOAEvent) -> None:
 
 def pending_events(session: Session, model: Stored = ZaloOAEvent) -> int:
     return len(list(session.exec(select(model.id))))
+
+
+# -- uploads --------------------------------------------------------------------------------
+def upload(session: Session, digest: str, younger_than: datetime) -> str | None:
+    """The attachment id or token of these bytes if uploaded after `younger_than`, counting
+    the use; None when there is none or it is too old to trust."""
+    row = session.get(ZaloOAUpload, digest)
+    if row is None or row.uploaded_at < younger_than:
+        return None
+    session.execute(
+        update(ZaloOAUpload).where(ZaloOAUpload.digest == digest).values(uses=ZaloOAUpload.uses + 1)
+    )
+    return row.attachment
+
+
+def keep_upload(session: Session, digest: str, attachment: str, now: datetime) -> None:
+    """Remember a new upload of these bytes (replacing an expired one; two processes that
+    uploaded at once both succeed, the later one is kept)."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    values = {"attachment": attachment, "uploaded_at": now, "uses": 1}
+    session.execute(
+        insert(ZaloOAUpload)
+        .values(digest=digest, **values)
+        .on_conflict_do_update(index_elements=["digest"], set_=values)
+    )

@@ -64,3 +64,17 @@ class ZaloBotUpdate(SQLModel, table=True):
     received_at: datetime = Field(index=True)
     body: str = Field(sa_column=Column(Text, nullable=False))
     claimed_at: datetime | None = None
+
+
+class ZaloOAUpload(SQLModel, table=True):
+    """An image or file uploaded to Zalo, kept so the same bytes sent to many people are
+    uploaded once (each upload API allows about 5,000 calls a month) and reused until the
+    upload expires (7 days, CHANNELS.md). `digest` is the kind and SHA-256 of the bytes; no
+    personal data (broadcast and content attachments)."""
+
+    __tablename__ = "zalo_oa_uploads"
+
+    digest: str = Field(primary_key=True, max_length=80)
+    attachment: str = Field(sa_column=Column(Text, nullable=False))  # attachment_id or token
+    uploaded_at: datetime
+    uses: int = Field(default=0, sa_column_kwargs={"server_default": "0"})

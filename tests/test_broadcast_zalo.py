@@ -1,20 +1,25 @@
 """A broadcast to a mix of Telegram and Zalo OA contacts, one of them outside Zalo's 7-day
-window (left out with the reason when the audience is fixed), delivered by the lanes through
-the local Bot API and Zalo OA servers: each reachable person gets exactly one copy, the
-unreachable one is not sent to, and the report says why."""
+window (left out with the reason when the audience is fixed) and one whom Zalo refuses at the
+send (-230: our count said 3 days), delivered by the lanes through the local Bot API and Zalo
+OA servers: each reachable person gets exactly one copy, the unreachable ones are not sent to,
+and the report (chat and `sxsh-bot broadcast status/export`) says how each Zalo copy went:
+free, on the OA's quota, or not reachable and why."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import httpx
+from openpyxl import load_workbook
 from sqlmodel import select
+from typer.testing import CliRunner
 
 from bot.app import build_conversation
 from bot.channels.telegram import TelegramSender
 from bot.channels.zalo_oa.client import ZaloOAClient
 from bot.channels.zalo_oa.sender import ZaloOASender
 from bot.channels.zalo_oa.tokens import TokenKeeper
+from bot.cli import app
 from bot.delivery import Delivery
 from handlers.broadcasts import service
 from handlers.clock import FrozenClock
@@ -31,7 +36,7 @@ TEXT = "Hội thảo SXSH ngành thủy sản, 8:00 ngày 5/12 tại Sở Công 
 
 
 async def test_a_broadcast_reaches_each_reachable_contact_once_and_names_the_unreachable(
-    tmp_path,
+    tmp_path, monkeypatch
 ):
     clock = FrozenClock()
     settings = make_settings(f"sqlite:///{tmp_path / 'bot.db'}", search={"embeddings": False})
@@ -55,9 +60,12 @@ async def test_a_broadcast_reaches_each_reachable_contact_once_and_names_the_unr
                 zalo.event("user_send_text", user, text="Xin chào", msg_id=f"m-{user}")
                 store.record_inbound(session, contact.id, f"m-{user}", clock.now())
                 clock.advance(days=days_ago)
+            # z4 wrote 3 days ago by our count, but Zalo never saw it: refused at the send.
+            contact, _ = contacts.touch(session, "zalo_oa", "z4", now)
+            store.record_inbound(session, contact.id, "m-z4", now - timedelta(days=3))
             row = broadcasts.create(session, TEXT, {"all": True}, "cli:hoa", now)
             # z3 is left out when the audience is fixed: outside the window, nothing queued.
-            assert service.confirm(session, row, "cli:hoa", now, settings) == 4
+            assert service.confirm(session, row, "cli:hoa", now, settings) == 5
         keeper = TokenKeeper(engine, clock, app_id=APP_ID, app_secret=APP_SECRET,
                              oauth_url=zalo.url)  # fmt: skip
         senders = {
@@ -83,11 +91,36 @@ async def test_a_broadcast_reaches_each_reachable_contact_once_and_names_the_unr
         assert sorted(str(c.params["chat_id"]) for c in tg.calls if c.method == "sendMessage") == [
             "1001", "1002"]  # fmt: skip
         assert all(TEXT in t for t in telegram_texts)
-        assert [len(zalo.sent(u)) for u in ("z1", "z2", "z3")] == [1, 1, 0]
+        assert [len(zalo.sent(u)) for u in ("z1", "z2", "z3", "z4")] == [1, 1, 0, 0]
         assert all(TEXT in t for u in ("z1", "z2") for t in zalo.texts(u))
         # z1 wrote today: a free reply to their message; z2 three days ago: the proactive form
         assert (zalo.free, zalo.proactive) == (1, 1)
-    assert left_out == [("z3", "outside_window")]
-    assert counts[("zalo_oa", "skipped", "outside_window")] == 1
-    assert "• zalo_oa: bỏ qua (quá 7 ngày không nhắn với OA (Zalo)): 1" in report
+    assert sorted(left_out) == [("z3", "outside_window"), ("z4", "outside_window")]
+    assert counts[("zalo_oa", "skipped", "outside_window")] == 2
+    assert counts[("zalo_oa", "sent", "free")] == counts[("zalo_oa", "sent", "quota")] == 1
+    assert counts[("telegram", "sent", "")] == 2
+    assert "• zalo_oa: đã gửi (miễn phí: trả lời tin người nhận đã nhắn (Zalo)): 1" in report
+    assert "• zalo_oa: đã gửi (tính vào hạn mức tin chủ động của OA (Zalo)): 1" in report
+    assert "• zalo_oa: bỏ qua (quá 7 ngày không nhắn với OA (Zalo)): 2" in report
     engine.dispose()
+
+    # The terminal: `broadcast status N` and the export's Zalo OA sheet say the same.
+    monkeypatch.setenv("SXSH_DATABASE_URL", f"sqlite:///{tmp_path / 'bot.db'}")
+    monkeypatch.setenv("SXSH_CLOCK_START", clock.now().isoformat())
+    status = CliRunner().invoke(app, ["broadcast", "status", str(row.id)])
+    assert status.exit_code == 0, status.output
+    assert "• zalo_oa: sent (free: a reply to the person's own message (Zalo)): 1" in status.output
+    assert "• zalo_oa: sent (counted against the OA's proactive quota (Zalo)): 1" in status.output
+    assert "• zalo_oa: skipped (no message to the OA for 7 days (Zalo)): 2" in status.output
+    out = tmp_path / "export.xlsx"
+    exported = CliRunner().invoke(app, ["broadcast", "export", str(row.id), "-o", str(out),
+                                        "--as", "hoa"])  # fmt: skip
+    assert exported.exit_code == 0, exported.output
+    sheet = load_workbook(out)["Zalo OA"]
+    lines = sorted(tuple(r[:1] + r[2:]) for r in sheet.iter_rows(min_row=2, values_only=True))
+    assert lines == [
+        ("z1", "sent", "free: a reply to the person's own message (Zalo)"),
+        ("z2", "sent", "counted against the OA's proactive quota (Zalo)"),
+        ("z3", "skipped", "no message to the OA for 7 days (Zalo)"),
+        ("z4", "skipped", "no message to the OA for 7 days (Zalo)"),
+    ]

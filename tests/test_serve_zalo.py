@@ -12,19 +12,24 @@ import subprocess
 import sys
 import time
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
+from content.events import load_events_content
 from handlers.clock import SystemClock
+from handlers.events import service
 from storage import migrate
 from storage import zalo_oa as store
 from storage.db import make_engine, session_scope
 from storage.tickets_models import Ticket
 from storage.zalo_oa_models import ZaloOAEvent
+from tests.conftest import ROOT
+from tests.events.conftest import event_fields
 from tests.support.telegram_server import DEFAULT_TOKEN, FakeTelegram, free_port
 from tests.support.zalo_bot_server import TOKEN as ZALO_BOT_TOKEN
 from tests.support.zalo_bot_server import FakeZaloBot
@@ -32,6 +37,7 @@ from tests.support.zalo_oa_server import FakeZaloOA
 from tests.test_assessment import FULL_RUN
 
 BIN = Path(sys.executable).parent / "sxsh-bot"
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")  # the settings' default time zone
 TELEGRAM_SECRET = "X-Telegram-Bot-Api-Secret-Token"
 
 
@@ -147,11 +153,14 @@ async def test_a_zalo_user_asks_and_gets_the_answer_and_the_health_check_shows_t
             before = len(srv.sent("2512523625412515"))
             cli = await asyncio.to_thread(
                 subprocess.run,
-                [str(BIN), "reply", str(ticket), "Sở sẽ gọi anh trong hôm nay", "--as", "Hoa"],
+                [str(BIN), "reply", str(ticket), "Sở sẽ gọi anh trong hôm nay", "--as", "Hoa",
+                 "--wait", "60"],
                 env={**env, "SXSH_DATABASE_URL": db_url}, cwd=tmp_path, capture_output=True,
                 text=True, timeout=60,
             )  # fmt: skip
             assert cli.returncode == 0, cli.stderr
+            # --wait: the officer in the terminal reads how it went.
+            assert f"The answer to ticket #{ticket} reached the person on Zalo, free" in cli.stdout
             sent = await srv.wait_for_messages("2512523625412515", before + 1)
             assert "Sở sẽ gọi anh trong hôm nay" in srv.texts("2512523625412515")[-1]
             assert "message_id" in sent[-1].params["recipient"] and srv.proactive == 0
@@ -216,6 +225,49 @@ async def test_a_zalo_user_completes_the_quick_assessment_with_buttons(tmp_path)
             assert any("KẾT QUẢ TỰ ĐÁNH GIÁ NHANH" in t for t in texts[-3:]), "\n---\n".join(texts)
             # Up to 8 answers to each message are free; nothing needed the proactive form.
             assert srv.proactive == 0
+
+
+async def test_a_zalo_user_registers_by_buttons_and_gets_the_reminder_once_at_its_time(tmp_path):
+    """A workshop whose "2 hours before" reminder comes due 40 s after `serve` is up: the
+    person registers by tapping, then the reminder arrives once, free (a reply to their own
+    message), and `sxsh-bot events show` says so."""
+    user = "2512523625412518"
+    async with FakeZaloOA(SystemClock()) as srv:
+        db_url = f"sqlite:///{tmp_path / 'bot.db'}"
+        authorised(db_url, srv)
+        async with serving(srv, db_url, tmp_path) as url:
+            srv.webhook_url = url + "/zalo/oa"
+            due = datetime.now(UTC) + timedelta(seconds=40)
+            events = load_events_content(ROOT / "content").events
+            engine = make_engine(db_url)
+            with session_scope(engine) as session:  # published by an officer (import or chat)
+                fields = event_fields("ws-zalo", starts_at=due + timedelta(hours=2))
+                service.save(session, fields, "published", events, LOCAL, datetime.now(UTC))
+            engine.dispose()
+            card = await exchange(srv, db_url, user, "/events")
+            buttons = card["attachment"]["payload"]["buttons"]
+            [register] = [b for b in buttons if b["title"] == "✅ Đăng ký"]
+            await exchange(srv, db_url, user, register["payload"])  # the tap comes back as text
+            assert srv.texts(user)[-1].startswith('✅ Đã đăng ký "Hội thảo tiết kiệm năng lượng"')
+            assert datetime.now(UTC) < due, "registering took longer than the margin"
+            before = len(srv.sent(user))
+            # Not before its time: nothing new until just before it is due ...
+            await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds() - 2))
+            assert len(srv.sent(user)) == before
+            # ... then the reminder, once.
+            await srv.wait_for_messages(user, before + 1, within=90)
+            await asyncio.sleep(3)  # several more delivery rounds: nothing is sent twice
+            reminders = [t for t in srv.texts(user) if t.startswith("⏰")]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SXSH_")}
+        shown = await asyncio.to_thread(
+            subprocess.run, [str(BIN), "events", "show", "ws-zalo"],
+            env={**env, "SXSH_DATABASE_URL": db_url}, cwd=tmp_path, capture_output=True,
+            text=True, timeout=60,
+        )  # fmt: skip
+    assert len(reminders) == 1 and "Hội thảo tiết kiệm năng lượng" in reminders[0]
+    assert srv.proactive == 0  # every message a free reply to the person's own
+    assert shown.returncode == 0, shown.stderr
+    assert "Zalo OA: 1 miễn phí" in shown.stdout, shown.stdout
 
 
 @pytest.mark.postgres

@@ -52,9 +52,10 @@ class Limits:
 
 
 class Sender(Protocol):
-    """Sends replies to one person on one channel; raises bot.channels.errors.SendError."""
+    """Sends replies to one person on one channel; raises bot.channels.errors.SendError. May
+    return how the platform took it (storage.outbox.FREE / QUOTA), None when it does not say."""
 
-    async def send(self, platform_id: str, replies: list[Reply]) -> None: ...
+    async def send(self, platform_id: str, replies: list[Reply]) -> str | None: ...
 
 
 def split_text(text: str, limit: int, size: Callable[[str], int] = len) -> list[str]:

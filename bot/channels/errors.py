@@ -12,6 +12,10 @@ class SendError(Exception):
     """A message could not be sent. `reason` is short, safe to log and to show officers: it
     never holds the message text or a token."""
 
+    # Set by a channel that reports how it sends (Zalo OA: storage.outbox.NOT_REACHABLE);
+    # delivery stores it on the outbox row.
+    route: str | None = None
+
     def __init__(self, reason: str = ""):
         super().__init__(reason or type(self).__name__)
         self.reason = reason or type(self).__name__

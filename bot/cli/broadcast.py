@@ -286,11 +286,12 @@ def export(
     as_: AsOption = None,
 ) -> None:
     """The failed and unknown recipients (channel, id, name, enterprise, state, reason) as an
-    Excel workbook."""
+    Excel workbook; a second sheet lists every Zalo OA recipient and how it went (sent free,
+    sent on the OA's quota, not reachable and why)."""
     from bot.exports.files import unwritable
     from bot.exports.xlsx import Sheet, save, workbook
     from handlers.broadcasts import service
-    from storage import audit, broadcasts
+    from storage import audit, broadcasts, zalo_reports
     from storage.models import Enterprise
 
     xlsx_output(output)
@@ -311,6 +312,15 @@ def export(
             lines.append([contact.channel, contact.platform_id, contact.display_name or "",
                           company.name if company else "", state, why])  # fmt: skip
         headers = ["Channel", "User id", "Name", "Enterprise", "State", "Reason"]
-        save(workbook([Sheet(f"Broadcast {number}", headers, lines)]), output)
+        sheets = [Sheet(f"Broadcast {number}", headers, lines)]
+        zalo = []
+        for recipient, contact, route in zalo_reports.broadcast_recipients(session, number):
+            state = texts(s).get(LANG, f"broadcasts.state.{recipient.state}")
+            how = route if recipient.state == "sent" and route else recipient.reason or ""
+            zalo.append([contact.platform_id, contact.display_name or "", state,
+                         service.reason_label(texts(s), LANG, how)])  # fmt: skip
+        if zalo:
+            sheets.append(Sheet("Zalo OA", ["User id", "Name", "State", "How / why"], zalo))
+        save(workbook(sheets), output)
         audit.record(session, actor, "broadcast.export", now(s), "broadcast", number)
     typer.echo(f"{len(lines)} recipients -> {output}")

@@ -7,8 +7,18 @@ import getpass
 from typing import Annotated
 
 import typer
+from sqlmodel import select
 
-from bot.cli.common import SINCE_HELP, fail, locale, now, open_session, parse_day, settings
+from bot.cli.common import (
+    SINCE_HELP,
+    fail,
+    locale,
+    now,
+    open_session,
+    parse_day,
+    settings,
+    texts,
+)
 
 
 def _table(title: str, columns: tuple[str, ...]):  # noqa: ANN202 - rich.table.Table
@@ -45,8 +55,15 @@ def reply(
             "--as", help="The officer's name recorded with the answer (default: OS user)."
         ),
     ] = None,
+    wait: Annotated[
+        float,
+        typer.Option(
+            help="Wait up to this many seconds for the delivery and say how it went.", min=0
+        ),
+    ] = 0,
 ) -> None:
-    """Answer a ticket: the running bot sends the answer to the person (audited)."""
+    """Answer a ticket: the running bot sends the answer to the person (audited). If it is
+    not delivered, every officer the bot can write to is told; `--wait` says it here too."""
     from handlers.tickets.inbox import AnswerError, answer_ticket, parse_number
 
     s = settings()
@@ -58,12 +75,44 @@ def reply(
         fail("--as: the officer's name, 1 to 80 printable characters")
     try:
         with open_session(s) as session:
-            answer_ticket(session, number, text, f"cli:{name}", now(s), force=force)
+            answer = answer_ticket(session, number, text, f"cli:{name}", now(s), force=force,
+                                   tell=list(s.officer_ids))  # fmt: skip
+            answer_id = answer.id
     except AnswerError as exc:
         fields = {**exc.fields, "id": question_id}
         message = REFUSED[exc.key].format(**fields) if exc.key in REFUSED else exc.key
         fail(message, code=1)
     typer.echo(f"ticket #{number}: answer queued (a running bot sends it)")
+    if wait:
+        _wait_for_delivery(s, answer_id, wait)
+
+
+def _wait_for_delivery(s, answer_id: int, seconds: float) -> None:  # noqa: ANN001
+    """Print how the answer went once its outbox row is final (exit 1 when not delivered), or
+    that it is still waiting after `seconds`."""
+    import time
+
+    from handlers.tickets import outcome
+    from handlers.tickets.inbox import ANSWER
+    from storage.models import Outbox
+
+    deadline = time.monotonic() + seconds
+    while True:
+        with open_session(s, commit=False) as session:
+            row = session.exec(select(Outbox).where(Outbox.key == f"{ANSWER}:{answer_id}")).first()
+            final = row is not None and row.status in ("sent", "failed", "unreachable")
+            if final:
+                said = {"status": row.status, "route": row.route, "reason": row.error}
+                told = outcome.fields(session, answer_id, said)
+        if final:
+            typer.echo(outcome.text(texts(s), "en", told) if told else f"outbox: {row.status}")
+            if row.status != "sent":
+                raise typer.Exit(1)
+            return
+        if time.monotonic() >= deadline:
+            typer.echo(f"not delivered yet after {seconds:g} s (see `sxsh-bot outbox`)")
+            return
+        time.sleep(0.5)
 
 
 def questions(

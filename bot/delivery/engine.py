@@ -30,7 +30,16 @@ from bot.channels.errors import (
     Throttled,
     Unreachable,
 )
-from bot.delivery.lanes import BULK, LANES, REPLY, Kind, KindTable, registered_kinds
+from bot.delivery.lanes import (
+    BULK,
+    LANES,
+    REMINDER,
+    REPLY,
+    Kind,
+    KindTable,
+    prefetch,
+    registered_kinds,
+)
 from bot.delivery.policy import RetryPolicy
 from bot.delivery.shared_budget import SharedBudget
 from bot.delivery.throttle import ChannelThrottle, Limits
@@ -50,9 +59,10 @@ log = logging.getLogger(__name__)
 class Sender(Protocol):
     """A channel's proactive sender. It raises the neutral send errors. If it has
     `parts(replies) -> list[Reply]` (one Reply per platform message), delivery records each
-    part; otherwise each Reply is taken as one part."""
+    part; otherwise each Reply is taken as one part. `send` may return the route the platform
+    took it by (Zalo OA: free / quota), kept on the outbox row."""
 
-    async def send(self, platform_id: str, replies: list[Reply]) -> None: ...
+    async def send(self, platform_id: str, replies: list[Reply]) -> str | None: ...
 
 
 @dataclass
@@ -62,6 +72,9 @@ class Claimed:
     row_id: int
     lane: str
     attempts: int = 0
+    kind: str = ""
+    payload: dict = field(default_factory=dict)
+    on_outcome: Callable[..., None] | None = None  # the kind's hook (lanes.OutcomeHook)
     contact_id: int | None = None
     platform_id: str = ""
     parts: list[Reply] = field(default_factory=list)
@@ -86,9 +99,8 @@ class Delivery:
     stale_after: timedelta = outbox.STALE_AFTER
     throttles: dict[str, ChannelThrottle] = field(default_factory=dict)
     shared: SharedBudget | None = None  # the budget every process shares (Redis), or none
-    # Bulk rows per channel claimed (and rendered) by `drain`'s previous pass while it sent, so
-    # the lane does not idle between batches. Claimed, not started: after a crash they are
-    # simply pending again (outbox.release_stale).
+    # Bulk rows per channel claimed by `drain`'s previous pass while it sent (the lane does not
+    # idle between batches); claimed, not started: after a crash pending again.
     ahead: dict[str, list[Claimed]] = field(default_factory=dict)
 
     @classmethod
@@ -100,15 +112,10 @@ class Delivery:
         senders: dict[str, Sender],
         settings: DeliverySettings,
     ) -> Delivery:
-        """Lanes with the batch, retry policy and rates of `settings.delivery`; the rates are
-        Telegram's (the only rate-limited channel so far), the console is not limited. No lane
-        has a cap of its own: replies take the first free slot of the overall budget (the
-        Telegram app's answers to people too, see requests.ReplyLimiter.budget), and reminders
-        and bulk use every slot left."""
-        rates = Limits(
-            per_second=settings.rate_per_second,
-            per_chat_per_second=settings.rate_per_chat_per_second,
-        )
+        """Lanes with the batch, retry policy and rates of `settings.delivery` (Telegram's; the
+        console is not limited). No lane has a cap: replies take the first free slot (the
+        Telegram app's answers too, requests.ReplyLimiter.budget), the other lanes the rest."""
+        rates = Limits(settings.rate_per_second, settings.rate_per_chat_per_second)
         unlimited = Limits(per_second=1e6, per_chat_per_second=1e6)
         return cls(
             engine,
@@ -208,23 +215,26 @@ class Delivery:
     async def _deliver(self, item: Claimed, sender: Sender, throttle: ChannelThrottle) -> str:
         """Send the parts not yet delivered and record the outcome; returns its name."""
         if item.verdict is not None:
-            await self._write(outbox.mark, item.row_id, item.verdict, self.clock.now(), item.reason)
+            await self._final(item, item.parts_sent, item.verdict, item.reason)
             return item.verdict.value
         if item.reason is not None:  # rendering failed: a bug or a passing database fault
             return await self._retry_or_give_up(item, item.parts_sent, item.reason)
-        sent = item.parts_sent
+        sent, route = item.parts_sent, None
         try:
             for part in item.parts[item.parts_sent :]:
                 if throttle.paused(self.clock.now()):
                     return await self._put_back(item, sent, throttle.paused_until, "paused")
-                if item.lane == BULK and sent == item.parts_sent:
+                if item.lane in (BULK, REMINDER) and sent == item.parts_sent:
                     # Committed before the send, and before its slot: a slow write between
                     # the slot and the send would bunch sends into one of the platform's
                     # windows. After a crash a started row is unknown (maybe delivered), at
                     # most `in_flight` of them; a claimed row never started is pending again.
                     await self._write(outbox.mark_started, [item.row_id], self.clock.now())
                 await throttle.acquire(item.lane, item.platform_id)
-                await sender.send(item.platform_id, [part])
+                taken = await sender.send(item.platform_id, [part])
+                # A channel that says how it sent (Zalo OA) returns the route: a row that
+                # needed the quota for any part counts as quota.
+                route = route if taken is None or route == outbox.QUOTA else taken
                 sent += 1
                 if sent < len(item.parts):
                     await self._write(outbox.mark_parts, item.row_id, sent)
@@ -240,17 +250,18 @@ class Delivery:
             return await self._put_back(item, sent, until, exc.reason)
         except Blocked as exc:
             await self._write(self._blocked, item, sent, exc.reason)
+            await self._final(item, sent, OutboxStatus.unreachable, "blocked", exc.route)
             return "blocked"
         except Unreachable as exc:
-            await self._final(item, sent, OutboxStatus.unreachable, exc.reason)
+            await self._final(item, sent, OutboxStatus.unreachable, exc.reason, exc.route)
             return "unreachable"
         except Permanent as exc:
-            await self._final(item, sent, OutboxStatus.failed, exc.reason)
+            await self._final(item, sent, OutboxStatus.failed, exc.reason, exc.route)
             return "failed"
         except Exception as exc:  # Retryable, timeouts, and bugs: back off, up to the limit
             reason = exc.reason if isinstance(exc, SendError) else type(exc).__name__
             return await self._retry_or_give_up(item, sent, reason)
-        await self._final(item, sent, OutboxStatus.sent, None)
+        await self._final(item, sent, OutboxStatus.sent, None, route)
         return "sent"
 
     async def _put_back(self, item: Claimed, sent: int, until: datetime | None, reason: str) -> str:
@@ -281,10 +292,24 @@ class Delivery:
         )
         return "retry"
 
-    async def _final(self, item: Claimed, sent: int, status: OutboxStatus, reason: str | None):
-        await self._write(
-            outbox.mark, item.row_id, status, self.clock.now(), reason, parts_sent=sent
-        )
+    async def _final(
+        self, item: Claimed, sent: int, status: OutboxStatus, reason: str | None, route=None
+    ) -> None:
+        """The row's final state, and its kind's on_outcome in the same transaction."""
+        now, hook = self.clock.now(), item.on_outcome
+
+        def write(session: Session) -> None:
+            outbox.mark(session, item.row_id, status, now, reason, parts_sent=sent, route=route)
+            if hook is None or status == OutboxStatus.cancelled:
+                return
+            outcome = {"status": status.value, "route": route, "reason": reason}
+            try:
+                with session.begin_nested():
+                    hook(session, item.payload, outcome, now)
+            except Exception:  # noqa: BLE001 - the outcome is recorded whatever the hook does
+                log.exception("outbox %s: the %s outcome hook failed", item.row_id, item.kind)
+
+        await self._write(write)
 
     async def _write(self, fn: Callable[..., object], *args: object, **kwargs: object) -> None:
         def write() -> None:
@@ -294,18 +319,16 @@ class Delivery:
         await asyncio.to_thread(write)  # never block the event loop that also answers people
 
     def _blocked(self, session: Session, item: Claimed, sent: int, reason: str) -> None:
-        outbox.mark(
-            session, item.row_id, OutboxStatus.unreachable, self.clock.now(), "blocked",
-            parts_sent=sent,
-        )  # fmt: skip
         contact = session.get(Contact, item.contact_id)
         if contact is not None:
             contacts.set_status(session, contact, ContactStatus.blocked)
 
     def _release_stale(self, now: datetime, kinds: Mapping[str, Kind]) -> None:
-        bulk = [k for k, v in kinds.items() if v.lane == "bulk"]
+        # Bulk and reminder rows a dead worker may have sent are counted unknown, never sent
+        # twice (issue 13); replies resume after their last confirmed part.
+        once = [k for k, v in kinds.items() if v.lane in (BULK, REMINDER)]
         with session_scope(self.engine) as session:
-            outbox.release_stale(session, now, self.stale_after, unknown_kinds=bulk)
+            outbox.release_stale(session, now, self.stale_after, unknown_kinds=once)
 
     def _claim(
         self, channel: str, lane: str, kinds: Mapping[str, Kind], sender: Sender
@@ -326,26 +349,11 @@ class Delivery:
             people = {r.contact_id for r in rows}
             found = session.exec(select(Contact).where(col(Contact.id).in_(people))) if rows else []
             by_id = {c.id: c for c in found}
-            self._prefetch(session, rows, kinds)
+            prefetch(session, rows, kinds)
             return [
                 self._prepare(session, row, by_id.get(row.contact_id), lane, kinds, sender, now)
                 for row in rows
             ]
-
-    @staticmethod
-    def _prefetch(session: Session, rows: list[Outbox], kinds: Mapping[str, Kind]) -> None:
-        """Each kind's prefetch over its rows of the batch; a failure only costs speed."""
-        payloads: dict[str, list[dict]] = {}
-        for row in rows:
-            payloads.setdefault(row.kind, []).append(outbox.payload_of(row))
-        for name, batch in payloads.items():
-            kind = kinds.get(name)
-            if kind is not None and kind.prefetch is not None:
-                try:
-                    with session.begin_nested():
-                        kind.prefetch(session, batch)
-                except Exception:  # noqa: BLE001 - the renderers load what they need
-                    log.exception("outbox: prefetching %s failed", name)
 
     def _prepare(
         self,
@@ -357,12 +365,13 @@ class Delivery:
         sender: Sender,
         now: datetime,
     ) -> Claimed:
-        item = Claimed(row.id, lane, row.attempts, parts_sent=row.parts_sent)
+        kind = kinds.get(row.kind)
+        item = Claimed(row.id, lane, row.attempts, row.kind, outbox.payload_of(row),
+                       kind and kind.on_outcome, parts_sent=row.parts_sent)  # fmt: skip
         if row.attempts > self.policy.max_attempts:  # earlier claims died with their worker
             item.verdict = OutboxStatus.failed
             item.reason = self.policy.gave_up(row.attempts - 1, row.error or "interrupted")
             return item
-        kind = kinds.get(row.kind)
         if kind is None:
             item.verdict, item.reason = OutboxStatus.failed, f"no renderer for kind {row.kind}"
             return item
@@ -375,7 +384,7 @@ class Delivery:
             return item
         item.contact_id, item.platform_id = contact.id, contact.platform_id
         try:
-            replies = kind.render(session, self.content, contact, outbox.payload_of(row), now)
+            replies = kind.render(session, self.content, contact, item.payload, now)
         except Exception as exc:  # noqa: BLE001 - one bad row must not stop the lane
             log.exception("outbox %s: rendering %s failed", row.id, row.kind)
             item.reason = f"render: {type(exc).__name__}"

@@ -4,6 +4,8 @@ never waits behind reminders or a broadcast (issue 9 "Delivery lanes", issue 11)
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +17,9 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from content.store import ContentStore
-    from storage.models import Contact
+    from storage.models import Contact, Outbox
+
+log = logging.getLogger(__name__)
 
 REPLY = "reply"  # answers to the person's own question, officer answers
 REMINDER = "reminder"  # reminders and nudges the person asked for
@@ -23,6 +27,9 @@ BULK = "bulk"  # broadcasts
 LANES = (REPLY, REMINDER, BULK)  # claim order
 
 Renderer = Callable[["Session", "ContentStore", "Contact", dict, datetime], list[Reply] | None]
+# (session, payload, outcome, now): told in the transaction that records a row's final state;
+# outcome has status, route (free / quota / not_reachable / None) and reason.
+OutcomeHook = Callable[["Session", dict, dict, datetime], None]
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,7 @@ class Kind:
     render: Renderer
     lane: str = REMINDER
     prefetch: Callable[[Session, list[dict]], object] | None = None  # see OutboxKind
+    on_outcome: OutcomeHook | None = None  # see OutboxKind
 
 
 class KindTable:
@@ -60,6 +68,27 @@ def registered_kinds() -> Mapping[str, Kind]:
     from handlers.registry import REGISTRY
 
     return {
-        name: Kind(kind.render, kind.lane or (REPLY if kind.reply else REMINDER), kind.prefetch)
+        name: Kind(
+            kind.render,
+            kind.lane or (REPLY if kind.reply else REMINDER),
+            kind.prefetch,
+            kind.on_outcome,
+        )
         for name, kind in REGISTRY.outbox.items()
     }
+
+
+def prefetch(session: Session, rows: list[Outbox], kinds: Mapping[str, Kind]) -> None:
+    """Each kind's prefetch over its rows of a claimed batch, so the renderers do not query
+    once per row; a failure only costs speed (each renderer loads what it needs)."""
+    payloads: dict[str, list[dict]] = {}
+    for row in rows:
+        payloads.setdefault(row.kind, []).append(json.loads(row.payload or "{}"))
+    for name, batch in payloads.items():
+        kind = kinds.get(name)
+        if kind is not None and kind.prefetch is not None:
+            try:
+                with session.begin_nested():
+                    kind.prefetch(session, batch)
+            except Exception:  # noqa: BLE001 - the renderers load what they need
+                log.exception("outbox: prefetching %s failed", name)

@@ -40,6 +40,7 @@ class Analyser:
 
     abbrev: dict[tuple[str, ...], list[list[str]]]
     abbrev_max: int
+    abbrev_forms: dict[tuple[str, ...], set[tuple[str, ...]]]
     synonyms: list[list[tuple[str, ...]]]
     vocab: set[str]
     vocab_list: list[str]
@@ -57,6 +58,12 @@ class Analyser:
             for n in range(min(self.abbrev_max, len(folded) - i), 0, -1):
                 key = tuple(folded[i : i + n])
                 meanings = self.abbrev.get(key)
+                typed = tuple(a.lower() for a in accented[i : i + n])
+                if meanings and typed != key and typed not in self.abbrev_forms.get(key, ()):
+                    # Typed with marks the key is not written with: a real word ("hỏng",
+                    # broken, "hồng", is not "hong" for "không"; content/synonyms.yaml lists
+                    # "hông" as a key of its own).
+                    meanings = None
                 if meanings:
                     if len(meanings) > 1 and self.pairs:
                         meanings = self._by_context(meanings, out, folded, i + n)

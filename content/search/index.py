@@ -51,6 +51,9 @@ class SearchIndex(Analyser, Decider):
     def __init__(self) -> None:
         self.abbrev: dict[tuple[str, ...], list[list[str]]] = {}
         self.abbrev_max = 1
+        # The written forms of each abbreviation key: a word typed with other marks is a word
+        # of its own ("hỏng", broken, is not "hong" for "không").
+        self.abbrev_forms: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
         self.synonyms: list[list[tuple[str, ...]]] = []
         self.vocab: set[str] = set()
         self.vocab_list: list[str] = []
@@ -85,6 +88,7 @@ class SearchIndex(Analyser, Decider):
             k = tuple(fold(w) for w in tokens(key))
             if k:
                 self.abbrev[k] = [tokens(v) for v in values]
+                self.abbrev_forms.setdefault(k, set()).add(tuple(w.lower() for w in tokens(key)))
                 self.abbrev_max = max(self.abbrev_max, len(k))
         for group in kb.synonyms.synonyms:
             phrases = [tuple(stem(fold(w)) for w in tokens(g)) for g in group]
@@ -232,11 +236,11 @@ class SearchIndex(Analyser, Decider):
     def model_text(self, question: str, a: Analysis) -> str:
         """What the embedding model reads of a message: a short one as `embed_text` makes it; a
         message of more than EMBED_MAX_WORDS words as typed, on one line, its first WHOLE_CHARS
-        characters: owners describe their situation first, and that context helps the model
-        more than the last asking words alone (measured on the tuning data, v2 even half: top-1
-        0.857 -> 0.867, wrong 0.073 -> 0.060 at 120 characters; 80 / 100 / 120 / 160 / 200
-        characters and the last 120 were tried, 100 weighs top-1, wrong answers and the model's
-        time best; benchmarks/report.md)."""
+        characters (and at most MODEL_MAX_TOKENS tokens: Embedder.query). Owners describe their
+        situation first, and that context helps the model more than the last asking words
+        alone (measured on the tuning data, v2 even half: top-1 0.857 -> 0.867, wrong 0.073 ->
+        0.060 at 120 characters; 80 / 100 / 120 / 160 / 200 characters and the last 120 were
+        tried; benchmarks/report.md)."""
         if params.WHOLE_LONG and len(a.words) > params.EMBED_MAX_WORDS:
             return _squeeze(question)[: params.WHOLE_CHARS]
         return self.embed_text(a)

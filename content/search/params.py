@@ -26,6 +26,12 @@ EMBED_MAX_CHARS = 200  # and at most this many characters reach the model
 # typed, not its last asking words (False: the last asking words, as before).
 WHOLE_LONG = True
 WHOLE_CHARS = 100
+# The model reads at most this many tokens of a question, its first whole words ("query: " and
+# the special tokens included): its time grows about 1 ms a token on one core. Measured on the
+# v2 even half and dev: 28 / 32 / 40 / unbounded tokens give the same top-1 and wrong answers
+# (v2 even 0.870 / 0.867 / 0.867 / 0.867), CPU p99 40 ms at 28 against 49-57 ms
+# (benchmarks/report.md).
+MODEL_MAX_TOKENS = 28
 CACHE_LIMIT = 20000  # vectors kept in the cache file; past it, only those in use
 # BM25's own confidence from which it answers alone, without the embedding model.
 CASCADE = 0.85

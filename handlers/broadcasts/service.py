@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from handlers.ports import HandlerSettings
 
 # Sending between these local hours asks for a second confirmation (people are resting).
-# The bulk lane's share of a channel's budget (bot/delivery/engine.py: 0.9 of the rate).
+# The share of a channel's rate the bulk lane sustains, for the estimate: it may use every
+# slot replies leave, a little less for the windows' margin (benchmarks/broadcast_rate: 0.92).
 BULK_SHARE = 0.9
 UNLIMITED = ("console",)
 REPORT = "broadcast_report"  # the outbox kind of the final report to the officer
@@ -32,7 +33,8 @@ EXCLUDED = (
     "no_consent",
     "outside_window",
 )  # left out when the audience is fixed
-REASONS = (*EXCLUDED, "cancelled", "unreachable", "interrupted")  # reasons with a text of their own
+# Reasons with a text of their own; "free" and "quota" say how Zalo OA copies were sent.
+REASONS = (*EXCLUDED, "cancelled", "unreachable", "interrupted", "free", "quota")
 
 
 class Refused(ValueError):

@@ -43,7 +43,9 @@ def reminder(
     session, content: ContentStore, contact: Contact, payload: dict, now: datetime
 ) -> list[Reply] | None:  # noqa: ANN001
     found = reminders.find(session, payload)
-    if found is None or found[0].status != ReminderStatus.pending:
+    # "sent" is written when the row is claimed; a retry after a failed send (or after the
+    # worker died before sending) renders it again: the outbox row, not this one, sends once.
+    if found is None or found[0].status == ReminderStatus.skipped:
         return None
     row, event = found
     reason = _why_not(content, event, row, now)

@@ -51,7 +51,7 @@ def info_text(
         for k, v in sorted(rem.items())
         if ":" in k
     )
-    return t.get(
+    text = t.get(
         lang,
         "events.officer.info",
         title=display.title(event, lang),
@@ -67,6 +67,33 @@ def info_text(
         failed=rem.get("failed", 0) + rem.get("unreachable", 0),
         skipped=skipped or "0",
     )
+    zalo = reminders.zalo_routes(session, event.id)
+    return text + "\n" + zalo_line(content, zalo, lang) if zalo else text
+
+
+def zalo_line(content: ContentStore, routes: dict[str, int], lang: str) -> str:
+    """How reminders reached Zalo OA contacts: free, on the OA's quota, not reachable and why
+    (texts `events.officer.zalo*`)."""
+    t = content.texts
+    reasons = ", ".join(
+        f"{_reason(content, k.split(':', 1)[1], lang)} {v}"
+        for k, v in sorted(routes.items())
+        if k.startswith("not_reachable:")
+    )
+    unreachable = sum(v for k, v in routes.items() if k.startswith("not_reachable:"))
+    return t.get(
+        lang,
+        "events.officer.zalo",
+        free=routes.get("free", 0),
+        quota=routes.get("quota", 0),
+        unreachable=unreachable,
+        reasons=f" ({reasons})" if reasons else "",
+    )
+
+
+def _reason(content: ContentStore, reason: str, lang: str) -> str:
+    known = reason == "outside_window"
+    return content.texts.get(lang, "events.officer.zalo_outside") if known else reason
 
 
 def _consented(session: Session, contact_id: int) -> dict[str, str]:

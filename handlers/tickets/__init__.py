@@ -11,7 +11,7 @@ from content.store import ContentStore
 from handlers import roles
 from handlers.capability import Capability, Command, Flow, Job, OutboxKind, PersonalData
 from handlers.context import Context
-from handlers.tickets import cards, inbox, intake, jobs
+from handlers.tickets import cards, inbox, intake, jobs, outcome
 from storage import tickets
 from storage.models import Contact
 
@@ -47,7 +47,11 @@ CAPABILITY = Capability(
         OutboxKind(intake.CARD, cards.render_card, lane="reply"),
         OutboxKind(jobs.REMINDER, cards.render_reminder, lane="reply"),
         OutboxKind(jobs.DIGEST, cards.render_digest, lane="reply"),
-        OutboxKind(inbox.ANSWER, cards.render_answer, reply=True),
+        # How the answer went is told to the officer (outcome.py): never a silent failure.
+        OutboxKind(
+            inbox.ANSWER, cards.render_answer, reply=True, on_outcome=outcome.answer_outcome
+        ),
+        OutboxKind(outcome.KIND, outcome.render, lane="reply"),
     ),
     jobs=(
         Job("ticket_reminders", jobs.remind_unclaimed, every_minutes=15),

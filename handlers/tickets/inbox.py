@@ -46,12 +46,14 @@ def answer_ticket(
     *,
     officer_contact_id: int | None = None,
     force: bool = False,
+    tell: list[str] | None = None,
 ) -> TicketMessage:
     """Keep the officer's answer, queue it for the person of the ticket (sent once, by any
     process), claim the ticket for the officer if nobody had it, and audit it. Raises
     AnswerError: no text, no such ticket, nobody to send to (deleted data, an officer's note),
     or, when `force` is not given, the last message is already an officer's answer or another
-    officer holds the ticket."""
+    officer holds the ticket. `tell`: officers ("channel:id") told if an answer given outside
+    the chat is not delivered (outcome.py)."""
     text = text.strip()
     if not text:
         raise AnswerError("officer.reply_empty", id=ticket_id)
@@ -81,8 +83,8 @@ def answer_ticket(
     answer = tickets.add_message(
         session, ticket, text, now, officer=officer, officer_contact_id=officer_contact_id
     )
-    outbox.enqueue(session, f"{ANSWER}:{answer.id}", ticket.contact_id, ANSWER, now,
-                   {"answer_id": answer.id})  # fmt: skip
+    payload = {"answer_id": answer.id, **({"tell": list(tell)} if tell else {})}
+    outbox.enqueue(session, f"{ANSWER}:{answer.id}", ticket.contact_id, ANSWER, now, payload)
     # The audit says what was done, not what was written: the text is the person's ticket and
     # goes with it on /deletedata; the audit log (the office's record) stays.
     audit.record(session, officer, "ticket.reply", now, "ticket", ticket_id,

@@ -363,3 +363,28 @@ def test_officers_read_states_and_skip_reasons_in_words(
     CliRunner().invoke(app, ["events", "export", "ws-1", "-o", str(out)], catch_exceptions=False)
     [_, row] = load_workbook(out).active.iter_rows(values_only=True)
     assert row[4] == "Đã đăng ký"
+
+
+def test_a_reminder_whose_send_failed_once_is_sent_on_the_retry(conversation, clock, inbox):
+    """A 5xx or a timeout on the first try puts the row back; the retry still sends the
+    reminder (it is not taken for one already sent and cancelled)."""
+    from bot.channels.errors import Retryable
+
+    class Flaky(Inbox):
+        failed = False
+
+        async def send(self, platform_id, replies):
+            if not self.failed:
+                self.failed = True
+                raise Retryable("502 Bad Gateway")
+            await super().send(platform_id, replies)
+
+    flaky = Flaky()
+    delivery = Delivery(conversation.engine, conversation, clock, {"console": flaky})
+    save(conversation)
+    registered(conversation)
+    clock._now = START - timedelta(days=1)
+    assert asyncio.run(delivery.run_once()) == {"retry": 1}
+    clock._now += timedelta(minutes=5)  # past the backoff
+    assert asyncio.run(delivery.run_once()) == {"sent": 1}
+    assert len(reminders_of(flaky.texts())) == 1

@@ -60,6 +60,7 @@ def open_sender(
             reply=timedelta(hours=s.reply_window_hours),
             replies_per_message=s.replies_per_message,
             interaction=timedelta(days=s.interaction_window_days),
+            upload_reuse=timedelta(hours=s.upload_reuse_hours),
         ),
         text_limit=s.text_limit,
         max_buttons=s.max_buttons,

@@ -8,8 +8,10 @@
   (Unreachable, without calling Zalo);
 * an anonymous person only in their conversation (`v2.0/oa/message`).
 
-Zalo's refusals become the neutral send errors (codes.classify). `counts` says how many
-messages went free, on quota, or not at all: reports read it.
+Zalo's refusals become the neutral send errors (codes.classify). `send` returns the route
+(free, quota) and a refusal carries `route = not_reachable`: delivery stores it on the outbox
+row, which reports read; `counts` tallies the same per process.
+Images and files are uploaded once per content and reused (uploads.py).
 """
 
 from __future__ import annotations
@@ -22,23 +24,21 @@ from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
-from bot.channels.errors import ChannelDown, Permanent, Unreachable
+from bot.channels.errors import Blocked, ChannelDown, Permanent, Unreachable
 from bot.channels.zalo_oa import render
 from bot.channels.zalo_oa.client import ZaloOAClient
 from bot.channels.zalo_oa.codes import UPLOAD_EXPIRED, ZaloError, classify
 from bot.channels.zalo_oa.inbound import ANONYMOUS
 from bot.channels.zalo_oa.limits import CHANNEL, MAX_BUTTONS, TEXT
+from bot.channels.zalo_oa.uploads import Uploads
 from handlers.clock import Clock
-from handlers.messages import Attachment, Reply
+from handlers.messages import Reply
 from storage import zalo_oa as store
 from storage.db import session_scope
+from storage.outbox import FREE, NOT_REACHABLE, QUOTA
 
 CS_PATH = "/v3.0/oa/message/cs"
 ANONYMOUS_PATH = "/v2.0/oa/message"
-UPLOAD_IMAGE = "/v2.0/oa/upload/image"
-UPLOAD_FILE = "/v2.0/oa/upload/file"
-
-FREE, QUOTA, NOT_REACHABLE = "free", "quota", "not_reachable"
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,7 @@ class Window:
     reply: timedelta = timedelta(hours=48)
     replies_per_message: int = 8
     interaction: timedelta = timedelta(days=7)
+    upload_reuse: timedelta = timedelta(hours=167)  # Zalo keeps an upload 7 days
 
 
 @dataclass
@@ -60,44 +61,59 @@ class ZaloOASender:
     max_buttons: int = MAX_BUTTONS
     counts: Counter = field(default_factory=Counter)
     alert: Callable[[str], None] | None = None  # told of channel-level problems (officers)
+    uploads: Uploads = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.uploads = Uploads(self.client, self.engine, self.clock, self.window.upload_reuse)
 
     def parts(self, replies: list[Reply]) -> list[Reply]:
         """One Reply per Zalo message (see render.messages)."""
         return render.messages(replies, self.text_limit, self.max_buttons)
 
-    async def send(self, platform_id: str, replies: list[Reply]) -> None:
-        for part in self.parts(replies):
-            await self._send_one(platform_id, part)
+    async def send(self, platform_id: str, replies: list[Reply]) -> str:
+        """Send every part; returns the route: quota when any part needed the proactive form,
+        else free. Raises the neutral send errors, with `route = not_reachable` when the person
+        was not reached (a ChannelDown or Throttled keeps the message for later: no route)."""
+        routes = [await self._send_one(platform_id, part) for part in self.parts(replies)]
+        return QUOTA if QUOTA in routes else FREE
 
-    async def _send_one(self, platform_id: str, part: Reply) -> None:
+    async def _send_one(self, platform_id: str, part: Reply) -> str:
         choices: list[str] | None = None
         try:
             if part.attachment is not None:
-                message = await self._upload(part.attachment)
+                message = await self.uploads.message(part.attachment)
             else:
                 message, choices = render.message_body(part)
             contact_id, path, recipient, mode = await asyncio.to_thread(
                 self._recipient, platform_id
             )
-            try:
-                await self.client.call(path, json={"recipient": recipient, "message": message})
-            except ZaloError as exc:
-                if exc.code != UPLOAD_EXPIRED or part.attachment is None:
-                    raise
-                message = await self._upload(part.attachment)  # expired upload: once more
-                await self.client.call(path, json={"recipient": recipient, "message": message})
+            await self._call(path, recipient, message, part)
         except ZaloError as exc:
-            self.counts[NOT_REACHABLE] += 1
             error = classify(exc)
             if isinstance(error, ChannelDown) and self.alert is not None:
                 await asyncio.to_thread(self.alert, error.reason)
+            if isinstance(error, (Unreachable, Permanent, Blocked)):
+                self.counts[NOT_REACHABLE] += 1
+                error.route = NOT_REACHABLE
             raise error from None
-        except Unreachable:
+        except (Unreachable, Permanent) as exc:
             self.counts[NOT_REACHABLE] += 1
+            exc.route = NOT_REACHABLE
             raise
         self.counts[mode] += 1
         if choices is not None:
             await asyncio.to_thread(self._remember, contact_id, choices)
+        return mode
+
+    async def _call(self, path: str, recipient: dict, message: dict, part: Reply) -> None:
+        """One message; an upload Zalo calls expired (-100) is uploaded again, once."""
+        try:
+            await self.client.call(path, json={"recipient": recipient, "message": message})
+        except ZaloError as exc:
+            if exc.code != UPLOAD_EXPIRED or part.attachment is None:
+                raise
+            message = await self.uploads.message(part.attachment, expired=message)
+            await self.client.call(path, json={"recipient": recipient, "message": message})
 
     def _recipient(self, platform_id: str) -> tuple[int, str, dict, str]:
         now = self.clock.now()
@@ -121,17 +137,3 @@ class ZaloOASender:
     def _remember(self, contact_id: int, choices: list[str]) -> None:
         with session_scope(self.engine) as session:
             store.set_choices(session, contact_id, choices)
-
-    async def _upload(self, attachment: Attachment) -> dict:
-        """Upload an image (jpg/png, at most 1 MB) or a file (at most 5 MB) and build the
-        message that shows it. Uploads are not reused: each expires after 7 days."""
-        path = UPLOAD_IMAGE if attachment.is_image else UPLOAD_FILE
-        limit = 1_000_000 if attachment.is_image else 5_000_000
-        if len(attachment.data) > limit:
-            raise Permanent(f"zalo: {attachment.filename} is over {limit // 1_000_000} MB")
-        files = {"file": (attachment.filename, attachment.data, attachment.mime_type)}
-        body = await self.client.call(path, files=files)
-        data = body.get("data") or {}
-        if attachment.is_image:
-            return render.image_body(str(data.get("attachment_id", "")))
-        return render.file_body(str(data.get("token", "")))
