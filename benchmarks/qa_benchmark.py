@@ -180,6 +180,9 @@ def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
         "in_scope_best_top1": _share(r["best"] == r["topic"] for r in inscope),
         "in_scope_refused": _share(r["verdict"] == "refused" for r in inscope),
         "in_scope_wrong_answer": _share(r["verdict"] == "wrong" for r in inscope),
+        "in_scope_wrong_sure": _share(
+            r["verdict"] == "wrong" and r["kind"] == "answer" for r in inscope
+        ),
         "in_scope_handed": _share(r["verdict"] == "handed" for r in inscope),
         "middle": len(middle),
         "middle_right": sum(r["verdict"] == "right" for r in middle),
@@ -232,6 +235,7 @@ ROWS = [
     ("top-1 in scope (answered right, sure or middle tier)", "in_scope_top1", "≥ 0.92"),
     ("  of which answered sure", "in_scope_top1_sure", ""),
     ("wrong answer given (in scope)", "in_scope_wrong_answer", "≤ 0.03"),
+    ("  of which given sure (the rest: middle tier)", "in_scope_wrong_sure", ""),
     ("not sure (in scope)", "in_scope_refused", ""),
     ("passed to an officer as a person request (in scope)", "in_scope_handed", ""),
     ("best candidate right (ignoring confidence)", "in_scope_best_top1", ""),
@@ -547,7 +551,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             h = halves[half]
             print(
                 f"  {half:4}: top-1 in scope {h['in_scope_top1']:.3f} (sure "
-                f"{h['in_scope_top1_sure']:.3f}, wrong {h['in_scope_wrong_answer']:.3f}, not sure "
+                f"{h['in_scope_top1_sure']:.3f}, wrong {h['in_scope_wrong_answer']:.3f} (sure "
+                f"{h['in_scope_wrong_sure']:.3f}), not sure "
                 f"{h['in_scope_refused']:.3f}, middle {h['middle']} = {h['middle_right']} right + "
                 f"{h['middle_wrong']} wrong); off-topic refused {h['off_topic_refused']:.3f}; "
                 f"person {h['person_recognised']:.3f}; multi offered "

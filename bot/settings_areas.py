@@ -189,8 +189,10 @@ class LimitSettings(_Area):
     flood_per_minute: float = Field(default=60, gt=0)
     # Different people's messages handled at the same time; one person's always in order.
     concurrent_people: int = Field(default=16, ge=1, le=256)
-    # A reply is tried this many times on a 5xx, timeout or connection error (then dropped, logged).
+    # A reply is tried at least this many times on a 5xx, timeout, connection error or 429,
+    # and again until `reply_retry_seconds` after its first try (then dropped, logged).
     reply_attempts: int = Field(default=3, ge=1, le=10)
+    reply_retry_seconds: float = Field(default=30, ge=0, le=600)
     # A 429 asking one chat to wait longer than this is not waited out for a reply.
     reply_max_wait_seconds: float = Field(default=60, ge=0)
 

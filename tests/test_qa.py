@@ -327,6 +327,9 @@ def test_a_real_middle_tier_answer_over_the_whole_bot(conversation):
         ("công ty tôi phải nộp thuế thu nhập doanh nghiệp bao nhiêu %", "cơ quan thuế"),
         ("nồi hơi của nhà máy bao lâu phải kiểm định an toàn một lần", "kiểm định"),
         ("giá thuê đất ở khu công nghiệp Hưng Phú hiện nay thế nào", "Ban Quản lý"),
+        # Not the eco-park project although "khu công nghiệp Trà Nóc" is its wording: "giá
+        # đất" is written by the off-topic examples and by no entry.
+        ("giá đất trong khu công nghiệp Trà Nóc bao nhiêu", "Ban Quản lý"),
     ],
 )
 def test_outside_the_remit_is_refused_with_where_to_ask(conversation, question, where):
@@ -336,6 +339,13 @@ def test_outside_the_remit_is_refused_with_where_to_ask(conversation, question, 
     assert where in p.text
     assert p.buttons == ["👤 Gặp cán bộ", "☰ Menu chính"]
     assert logs(conversation)[0].confident is False
+
+
+def test_the_eco_park_project_is_still_answered_in_the_same_park(conversation):
+    p = Person(conversation)
+    p.says("KCN Trà Nóc có dự án khu công nghiệp sinh thái không")
+    eco = conversation.content.knowledge.entries["cantho.eco_ip_project"].vi
+    assert p.text.startswith(eco.short[:40])
 
 
 @pytest.mark.parametrize("text", ["1", "👍", "bot la ai", "lam tiep", "ok ok"])

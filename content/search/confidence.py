@@ -61,6 +61,7 @@ class Decider:
     entry_terms: dict[str, set[str]]
     entry_vocab: set[str]
     ways: dict[str, list[tuple[dict[str, float], float]]]
+    offtopic_pairs: list[set[str]]
 
     def decide(self, c: Candidates) -> Match:
         """A cascade: BM25 decides alone when its own confidence reaches params.CASCADE
@@ -116,6 +117,8 @@ class Decider:
         z = weights[0] + sum(w * x for w, x in zip(weights[1:], features, strict=True))
         conf = 1 / (1 + math.exp(-max(min(z, 30.0), -30.0)))
         confident = conf >= threshold
+        if self._outside(c, top):
+            confident, group = False, c.offtopic_group
         alts = [e for e, _ in ranked[1:4]] if confident else [e for e, _ in ranked[:3]]
         middle = not confident and conf >= middle_from and group is None
         return Match(
@@ -130,6 +133,18 @@ class Decider:
             middle=middle,
             offtopic_group=None if confident else group,
         )
+
+    def _outside(self, c: Candidates, top: str) -> bool:
+        """The question is about an off-topic group's matter: its closest off-topic example
+        matches better (BM25) than the entry's closest way of asking, and the question has at
+        least params.OFFTOPIC_PAIRS word pairs that this group's examples write and no entry
+        does ("giá đất", "thuê đất" in a question about land prices in an industrial park,
+        which would otherwise be answered with the eco-park project)."""
+        n = c.offtopic_group
+        if n is None or n >= len(self.offtopic_pairs) or c.offtopic <= c.variant.get(top, 0.0):
+            return False
+        own = self.offtopic_pairs[n]
+        return sum(b in own for b in set(c.analysis.bigrams)) >= params.OFFTOPIC_PAIRS
 
     def _coverage(self, a: Analysis, known: set[str]) -> float:
         """Share of the question's informative words (by idf) that the entry knows."""

@@ -76,6 +76,7 @@ class SearchIndex(Analyser, Decider):
         self.emb_offtopic: Any = None  # (m, dim): the off-topic examples
         self.emb_offtopic_group: list[int] = []  # (m,): each example's group
         self.cues = Cues()
+        self.offtopic_pairs: list[set[str]] = []  # per off-topic group: pairs no entry writes
 
     # -- building ---------------------------------------------------------------------------
     @classmethod
@@ -154,12 +155,18 @@ class SearchIndex(Analyser, Decider):
             for t in {f for f, _ in words}:
                 self.df[t] += 1
         self.vocab_list = sorted(t for t in self.vocab if len(t) >= 3 and not t.isdigit())
-        self.pairs = Counter(
-            t
-            for _e, _l, words, _t in expanded
-            for t in self._terms(words, accented=False, weights=None)
-            if "_" in t
-        )
+        self.pairs = Counter()
+        groups: dict[int, set[str]] = {}
+        entry_pairs: set[str] = set()
+        for entry_id, _l, words, _t in expanded:
+            pairs = [t for t in self._terms(words, accented=False, weights=None) if "_" in t]
+            self.pairs.update(pairs)
+            if entry_id.startswith(params.OFFTOPIC):
+                groups.setdefault(int(entry_id.rpartition(":")[2]), set()).update(pairs)
+            else:
+                entry_pairs.update(pairs)
+        # The word pairs of each off-topic group that no entry writes ("giá đất", "thuê đất").
+        self.offtopic_pairs = [groups.get(n, set()) - entry_pairs for n in range(len(kb.offtopic))]
         self.questions = Bm25(qdocs)
         self.answers = Bm25(adocs)
         self.asked = Bm25(edocs)

@@ -71,6 +71,9 @@ ALSO_MIN = 0.5
 # alone is this sure of it (and the whole message's ranking has it close).
 FIRST_MIN = 0.5
 ACCENT_MISS_CREDIT = 0.3
+# A question with this many word pairs of its closest off-topic group that no entry writes, that
+# group matching better than the entry, is refused (confidence.Decider._outside).
+OFFTOPIC_PAIRS = 2
 OFFTOPIC = "~offtopic"  # entry id of the off-topic examples' documents
 # Bounds on the work one message can cause (issue 8): a message is cut to MAX_CHARS characters
 # and each word to MAX_WORD characters before matching; at most MAX_WORDS words are analysed.
