@@ -57,6 +57,7 @@ def build_application(
         rate_limiter=ReplyLimiter(
             attempts=limits.reply_attempts,
             max_wait=limits.reply_max_wait_seconds,
+            retry_seconds=limits.reply_retry_seconds,
             per_second=settings.delivery.rate_per_second,
             per_chat_per_second=settings.delivery.rate_per_chat_per_second,
             shared=SharedBudget(url) if (url := settings.delivery.redis_url) else None,

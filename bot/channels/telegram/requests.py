@@ -4,9 +4,12 @@
 * a 429 pauses only the chat it was about: other chats keep going (PTB's AIORateLimiter pauses
   every chat of the bot), and the call is tried again after `retry_after` unless that is longer
   than `max_wait`;
-* a transient fault (5xx, timeout, connection error) is tried again with backoff, up to
-  `attempts` times; start-up calls (getMe, deleteWebhook, setWebhook, setMyCommands) get
-  `startup_attempts`, so one hiccup at start does not stop the bot;
+* a transient fault (5xx, timeout, connection error) is tried again with backoff (0.5 s
+  doubling, at most 8 s), at least `attempts` times and, for a reply, until `retry_seconds`
+  have passed since its first try (random faults under load lose no reply; the person's next
+  messages wait behind it, so the order holds); start-up calls (getMe, deleteWebhook,
+  setWebhook, setMyCommands) get `startup_attempts`, so one hiccup at start does not stop the
+  bot;
 * 400, 401, 403, 404 are never retried: they will not get better.
 
 A caller that manages retries itself (the outbox) passes `rate_limit_args=0`: one attempt, the
@@ -32,6 +35,7 @@ from bot import metrics
 
 log = logging.getLogger(__name__)
 
+MAX_BACKOFF = 8.0  # seconds between two tries of one call, at most
 STARTUP = frozenset({"getMe", "deleteWebhook", "setWebhook", "setMyCommands", "getWebhookInfo"})
 
 
@@ -47,6 +51,7 @@ class ReplyLimiter(BaseRateLimiter[int]):
         startup_attempts: int = 6,
         backoff: float = 0.5,
         max_wait: float = 60,
+        retry_seconds: float = 0,
         per_second: float = 30,
         per_chat_per_second: float = 1,
         shared=None,  # noqa: ANN001 - a SharedBudget, or None for this process's limits only
@@ -55,6 +60,7 @@ class ReplyLimiter(BaseRateLimiter[int]):
         self.startup_attempts = startup_attempts
         self.backoff = backoff
         self.max_wait = max_wait
+        self.retry_seconds = retry_seconds
         self._overall = AsyncLimiter(per_second, 1)
         self.per_second, self.per_chat_per_second = per_second, per_chat_per_second
         self.shared = shared
@@ -76,11 +82,22 @@ class ReplyLimiter(BaseRateLimiter[int]):
         rate_limit_args: int | None,
     ) -> Any:
         chat = data.get("chat_id")
+        window = 0.0  # seconds after the first try that a transient fault is still retried
         if rate_limit_args is not None:
             attempts = rate_limit_args + 1
+        elif endpoint in STARTUP:
+            attempts = self.startup_attempts
         else:
-            attempts = self.startup_attempts if endpoint in STARTUP else self.attempts
-        for attempt in range(1, attempts + 1):
+            attempts, window = self.attempts, self.retry_seconds
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+
+        def last(attempt: int, delay: float) -> bool:
+            return attempt >= attempts and loop.time() - started + delay > window
+
+        attempt = 0
+        while True:
+            attempt += 1
             await self._wait_for(chat)
             if self.shared is not None and chat is not None and rate_limit_args is None:
                 await self.shared.acquire(f"telegram:chat:{chat}", self.per_chat_per_second)
@@ -92,7 +109,7 @@ class ReplyLimiter(BaseRateLimiter[int]):
             except RetryAfter as exc:
                 metrics.rate_limited("telegram")
                 wait = _seconds(exc.retry_after)
-                if attempt == attempts or wait > self.max_wait:
+                if last(attempt, wait) or wait > self.max_wait:
                     raise
                 # Only this chat waits; 0.1 s of margin as PTB's own limiter does.
                 self._paused[chat] = asyncio.get_running_loop().time() + wait + 0.1
@@ -100,19 +117,17 @@ class ReplyLimiter(BaseRateLimiter[int]):
             except BadRequest:
                 raise  # a NetworkError subclass in PTB, but a 400 never gets better
             except NetworkError as exc:  # 5xx, timeouts, connection errors
-                if attempt == attempts:
+                delay = min(MAX_BACKOFF, self.backoff * 2 ** (attempt - 1))
+                if last(attempt, delay):
                     raise
-                delay = self.backoff * 2 ** (attempt - 1)
                 log.warning(
-                    "%s failed (%s), try %d of %d; again in %.1f s",
+                    "%s failed (%s), try %d; again in %.1f s",
                     endpoint,
                     type(exc).__name__,
                     attempt,
-                    attempts,
                     delay,
                 )
                 await asyncio.sleep(delay)
-        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _wait_for(self, chat: object) -> None:
         until = self._paused.get(chat)
