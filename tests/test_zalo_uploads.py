@@ -6,9 +6,7 @@ local Zalo OA server counts the uploads."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -31,20 +29,13 @@ CS = "/v3.0/oa/message/cs"
 PEOPLE = [f"z{i}" for i in range(1, 7)]
 
 
-@pytest.fixture(scope="module")
-def migrated(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("uploads") / "template.db"
-    migrate.upgrade(f"sqlite:///{path}")
-    return path
-
-
 @pytest.fixture
-async def setup(tmp_path, migrated):
+async def setup(db_url):
     """The server, and a sender factory: each call is another process's sender (its own
-    HTTP client and memory) on the same database."""
+    HTTP client and memory) on the same database (SQLite and PostgreSQL)."""
     clock = FrozenClock()
-    shutil.copy(migrated, tmp_path / "bot.db")
-    engine = make_engine(f"sqlite:///{tmp_path / 'bot.db'}")
+    migrate.upgrade(db_url)
+    engine = make_engine(db_url)
     async with FakeZaloOA(clock) as srv, httpx.AsyncClient(timeout=5) as http:
         access, refresh = srv.issue_pair(lifetime=30 * 86400)
         with session_scope(engine) as session:
