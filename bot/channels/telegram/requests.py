@@ -12,11 +12,15 @@
   bot;
 * 400, 401, 403, 404 are never retried: they will not get better.
 
-A caller that manages retries itself (the outbox) passes `rate_limit_args=0`: one attempt, the
-error reaches it unchanged. With a `shared` budget (bot/delivery/shared_budget.py, Redis) the
-conversation's own replies also take a slot every process shares; the outbox's sends took theirs
-in the delivery throttle already. A retried sendMessage after a timeout may reach the person
-twice (the first may have arrived); a lost answer is worse.
+`rate_limit_args` is the number of attempts; a caller that manages retries itself (the outbox)
+passes `ONE_ATTEMPT`: the error reaches it unchanged (PTB drops a falsy value, so not 0). The
+conversation's own replies (no `rate_limit_args`) also take a first-priority slot of the
+delivery throttle's overall budget when `budget` is set (the Telegram app sets it at start): the
+bulk lane then uses every slot replies leave, and never more. With a `shared` budget
+(bot/delivery/shared_budget.py, Redis) the conversation's own replies also take a slot every
+process shares; the outbox's sends took theirs in the delivery throttle already. A retried
+sendMessage after a timeout may reach the person twice (the first may have arrived); a lost
+answer is worse.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from bot import metrics
 
 log = logging.getLogger(__name__)
 
+ONE_ATTEMPT = 1  # rate_limit_args of a send that took its slot already and retries itself
 MAX_BACKOFF = 8.0  # seconds between two tries of one call, at most
 STARTUP = frozenset({"getMe", "deleteWebhook", "setWebhook", "setMyCommands", "getWebhookInfo"})
 
@@ -64,6 +69,8 @@ class ReplyLimiter(BaseRateLimiter[int]):
         self._overall = AsyncLimiter(per_second, 1)
         self.per_second, self.per_chat_per_second = per_second, per_chat_per_second
         self.shared = shared
+        # The channel's overall PriorityLimiter (bot/delivery/throttle.py), or None.
+        self.budget = None
         self._paused: dict[object, float] = {}  # chat id -> loop time it may send again
 
     async def initialize(self) -> None:
@@ -84,7 +91,7 @@ class ReplyLimiter(BaseRateLimiter[int]):
         chat = data.get("chat_id")
         window = 0.0  # seconds after the first try that a transient fault is still retried
         if rate_limit_args is not None:
-            attempts = rate_limit_args + 1
+            attempts = max(1, rate_limit_args)
         elif endpoint in STARTUP:
             attempts = self.startup_attempts
         else:
@@ -99,6 +106,8 @@ class ReplyLimiter(BaseRateLimiter[int]):
         while True:
             attempt += 1
             await self._wait_for(chat)
+            if self.budget is not None and chat is not None and rate_limit_args is None:
+                await self.budget.acquire(0)  # before any broadcast waiting for a slot
             if self.shared is not None and chat is not None and rate_limit_args is None:
                 await self.shared.acquire(f"telegram:chat:{chat}", self.per_chat_per_second)
                 await self.shared.acquire("telegram", self.per_second)
