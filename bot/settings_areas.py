@@ -88,6 +88,9 @@ class ZaloOASettings(_Area):
     app_id: str | None = None
     app_secret: SecretStr | None = None  # `secret_key` header of the token endpoint
     oa_secret_key: SecretStr | None = None  # the OA's own key: webhook signatures
+    # Fernet key(s) for the tokens at rest (bot/channels/zalo_oa/sealing.py); unset: stored as
+    # they are. Several, comma-separated: the first encrypts, all decrypt (rotation).
+    token_key: SecretStr | None = None
     api_url: str = "https://openapi.zalo.me"
     oauth_url: str = "https://oauth.zaloapp.com"
     webhook_path: str = "/zalo/oa"
@@ -101,10 +104,20 @@ class ZaloOASettings(_Area):
     refresh_margin_hours: float = Field(default=6, gt=0)  # refresh when less remains
     http_timeout: float = Field(default=10, gt=0)  # seconds; the refresh lock outlives it
 
-    @field_validator("app_secret", "oa_secret_key", mode="before")
+    @field_validator("app_secret", "oa_secret_key", "token_key", mode="before")
     @classmethod
     def _blank(cls, v: object) -> SecretStr | None:
         return _blank_secret(v)  # type: ignore[arg-type]
+
+    @field_validator("token_key")
+    @classmethod
+    def _fernet_keys(cls, v: SecretStr | None) -> SecretStr | None:
+        from bot.channels.zalo_oa.sealing import key_problem
+
+        problem = key_problem(v.get_secret_value()) if v is not None else None
+        if problem:
+            raise ValueError(problem)  # says which key and why, never the key
+        return v
 
     @property
     def enabled(self) -> bool:

@@ -341,11 +341,20 @@ def test_outside_the_remit_is_refused_with_where_to_ask(conversation, question, 
     assert logs(conversation)[0].confident is False
 
 
-def test_the_eco_park_project_is_still_answered_in_the_same_park(conversation):
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("KCN Trà Nóc có dự án khu công nghiệp sinh thái không", "cantho.eco_ip_project"),
+        # An electricity price is off-topic, saving on the bill when it rises is not.
+        ("gia dien kinh doanh tang thi nen lam gi de giam tien dien", "sxsh.energy"),
+    ],
+)
+def test_next_to_an_off_topic_matter_the_department_s_own_is_answered(
+    conversation, question, expected
+):
     p = Person(conversation)
-    p.says("KCN Trà Nóc có dự án khu công nghiệp sinh thái không")
-    eco = conversation.content.knowledge.entries["cantho.eco_ip_project"].vi
-    assert p.text.startswith(eco.short[:40])
+    p.says(question)
+    assert p.text.startswith(conversation.content.knowledge.entries[expected].vi.short[:40])
 
 
 @pytest.mark.parametrize("text", ["1", "👍", "bot la ai", "lam tiep", "ok ok"])

@@ -6,9 +6,7 @@ local Zalo OA server counts the uploads."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -31,20 +29,13 @@ CS = "/v3.0/oa/message/cs"
 PEOPLE = [f"z{i}" for i in range(1, 7)]
 
 
-@pytest.fixture(scope="module")
-def migrated(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("uploads") / "template.db"
-    migrate.upgrade(f"sqlite:///{path}")
-    return path
-
-
 @pytest.fixture
-async def setup(tmp_path, migrated):
+async def setup(db_url):
     """The server, and a sender factory: each call is another process's sender (its own
-    HTTP client and memory) on the same database."""
+    HTTP client and memory) on the same database (SQLite and PostgreSQL)."""
     clock = FrozenClock()
-    shutil.copy(migrated, tmp_path / "bot.db")
-    engine = make_engine(f"sqlite:///{tmp_path / 'bot.db'}")
+    migrate.upgrade(db_url)
+    engine = make_engine(db_url)
     async with FakeZaloOA(clock) as srv, httpx.AsyncClient(timeout=5) as http:
         access, refresh = srv.issue_pair(lifetime=30 * 86400)
         with session_scope(engine) as session:
@@ -101,6 +92,16 @@ async def test_a_photo_to_many_people_is_uploaded_once_by_every_process(setup):
     with Session(engine) as s:
         kept = {r.digest.split(":")[0]: r.uses for r in s.exec(select(ZaloOAUpload)).all()}
     assert kept == {"image": 6, "file": 3}
+
+
+async def test_processes_missing_the_same_upload_at_once_make_one_upload_between_them(setup):
+    srv, _, _, sender = setup
+    srv.upload_delay = 0.5  # the others wait while one uploads
+    processes = [sender() for _ in range(3)]
+    await asyncio.gather(*(p.send(u, [Reply(attachment=PHOTO)])
+                           for p, u in zip(processes * 2, PEOPLE, strict=True)))  # fmt: skip
+    assert uploads(srv) == ["/v2.0/oa/upload/image"]
+    assert attachment_ids(srv) == ["img1"] * 6
 
 
 async def test_an_upload_near_zalos_7_days_or_refused_as_expired_is_uploaded_again_once(setup):

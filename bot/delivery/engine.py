@@ -30,7 +30,16 @@ from bot.channels.errors import (
     Throttled,
     Unreachable,
 )
-from bot.delivery.lanes import BULK, LANES, REMINDER, REPLY, Kind, KindTable, registered_kinds
+from bot.delivery.lanes import (
+    BULK,
+    LANES,
+    REMINDER,
+    REPLY,
+    Kind,
+    KindTable,
+    prefetch,
+    registered_kinds,
+)
 from bot.delivery.policy import RetryPolicy
 from bot.delivery.shared_budget import SharedBudget
 from bot.delivery.throttle import ChannelThrottle, Limits
@@ -90,6 +99,9 @@ class Delivery:
     stale_after: timedelta = outbox.STALE_AFTER
     throttles: dict[str, ChannelThrottle] = field(default_factory=dict)
     shared: SharedBudget | None = None  # the budget every process shares (Redis), or none
+    # Bulk rows per channel claimed by `drain`'s previous pass while it sent (the lane does not
+    # idle between batches); claimed, not started: after a crash pending again.
+    ahead: dict[str, list[Claimed]] = field(default_factory=dict)
 
     @classmethod
     def from_settings(
@@ -100,16 +112,10 @@ class Delivery:
         senders: dict[str, Sender],
         settings: DeliverySettings,
     ) -> Delivery:
-        """Lanes with the batch, retry policy and rates of `settings.delivery`; the rates are
-        Telegram's (the only rate-limited channel so far), the console is not limited.
-        Reminders and bulk may use 90% of the budget: the rest stays free for the answers the
-        conversation sends outside the lanes (issue 11 asks bulk for at least 0.9)."""
-        rate = settings.rate_per_second
-        rates = Limits(
-            per_second=rate,
-            per_chat_per_second=settings.rate_per_chat_per_second,
-            lanes={REMINDER: 0.9 * rate, BULK: 0.9 * rate},
-        )
+        """Lanes with the batch, retry policy and rates of `settings.delivery` (Telegram's; the
+        console is not limited). No lane has a cap: replies take the first free slot (the
+        Telegram app's answers too, requests.ReplyLimiter.budget), the other lanes the rest."""
+        rates = Limits(settings.rate_per_second, settings.rate_per_chat_per_second)
         unlimited = Limits(per_second=1e6, per_chat_per_second=1e6)
         return cls(
             engine,
@@ -148,26 +154,39 @@ class Delivery:
         lane: a reply waits behind at most one batch of bulk work."""
         total: Counter[str] = Counter()
         for _ in range(max_passes):
-            counts, claimed = await self._pass()
+            counts, claimed = await self._pass(claim_ahead=True)
             total.update(counts)
             if not claimed:
                 break
         return dict(total)
 
-    async def _pass(self) -> tuple[Counter[str], int]:
+    async def _pass(self, claim_ahead: bool = False) -> tuple[Counter[str], int]:
         counts: Counter[str] = Counter()
         claimed_total = 0
         kinds = self.kinds.snapshot()
         await asyncio.to_thread(self._release_stale, self.clock.now(), kinds)
         for channel, sender in self.senders.items():
             throttle = self.throttle(channel)
+            if throttle.paused(self.clock.now()) and channel in self.ahead:
+                # Each row goes back to pending, due when the pause ends.
+                await self._send_batch(self.ahead.pop(channel), sender, throttle, counts)
             for lane in LANES:
                 if throttle.paused(self.clock.now()):
                     break
-                claimed = await asyncio.to_thread(self._claim, channel, lane, kinds, sender)
+                carried = self.ahead.pop(channel, None) if lane == BULK else None
+                claimed = carried or await asyncio.to_thread(
+                    self._claim, channel, lane, kinds, sender
+                )
                 claimed_total += len(claimed)
+                next_batch = None
+                if claim_ahead and lane == BULK and len(claimed) >= self.batch:
+                    next_batch = asyncio.ensure_future(
+                        asyncio.to_thread(self._claim, channel, lane, kinds, sender)
+                    )
                 outcomes: Counter[str] = Counter()
                 await self._send_batch(claimed, sender, throttle, outcomes)
+                if next_batch is not None:
+                    self.ahead[channel] = await next_batch
                 counts.update(outcomes)
                 for outcome, n in outcomes.items():
                     metrics.SENT.labels(channel, lane, outcome).inc(n)
@@ -205,11 +224,13 @@ class Delivery:
             for part in item.parts[item.parts_sent :]:
                 if throttle.paused(self.clock.now()):
                     return await self._put_back(item, sent, throttle.paused_until, "paused")
-                await throttle.acquire(item.lane, item.platform_id)
                 if item.lane in (BULK, REMINDER) and sent == item.parts_sent:
-                    # Committed before the send: after a crash this row is unknown (maybe
-                    # delivered); a claimed row never started is simply pending again.
+                    # Committed before the send, and before its slot: a slow write between
+                    # the slot and the send would bunch sends into one of the platform's
+                    # windows. After a crash a started row is unknown (maybe delivered), at
+                    # most `in_flight` of them; a claimed row never started is pending again.
                     await self._write(outbox.mark_started, [item.row_id], self.clock.now())
+                await throttle.acquire(item.lane, item.platform_id)
                 taken = await sender.send(item.platform_id, [part])
                 # A channel that says how it sent (Zalo OA) returns the route: a row that
                 # needed the quota for any part counts as quota.
@@ -328,26 +349,11 @@ class Delivery:
             people = {r.contact_id for r in rows}
             found = session.exec(select(Contact).where(col(Contact.id).in_(people))) if rows else []
             by_id = {c.id: c for c in found}
-            self._prefetch(session, rows, kinds)
+            prefetch(session, rows, kinds)
             return [
                 self._prepare(session, row, by_id.get(row.contact_id), lane, kinds, sender, now)
                 for row in rows
             ]
-
-    @staticmethod
-    def _prefetch(session: Session, rows: list[Outbox], kinds: Mapping[str, Kind]) -> None:
-        """Each kind's prefetch over its rows of the batch; a failure only costs speed."""
-        payloads: dict[str, list[dict]] = {}
-        for row in rows:
-            payloads.setdefault(row.kind, []).append(outbox.payload_of(row))
-        for name, batch in payloads.items():
-            kind = kinds.get(name)
-            if kind is not None and kind.prefetch is not None:
-                try:
-                    with session.begin_nested():
-                        kind.prefetch(session, batch)
-                except Exception:  # noqa: BLE001 - the renderers load what they need
-                    log.exception("outbox: prefetching %s failed", name)
 
     def _prepare(
         self,

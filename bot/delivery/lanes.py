@@ -4,6 +4,8 @@ never waits behind reminders or a broadcast (issue 9 "Delivery lanes", issue 11)
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +17,9 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from content.store import ContentStore
-    from storage.models import Contact
+    from storage.models import Contact, Outbox
+
+log = logging.getLogger(__name__)
 
 REPLY = "reply"  # answers to the person's own question, officer answers
 REMINDER = "reminder"  # reminders and nudges the person asked for
@@ -72,3 +76,19 @@ def registered_kinds() -> Mapping[str, Kind]:
         )
         for name, kind in REGISTRY.outbox.items()
     }
+
+
+def prefetch(session: Session, rows: list[Outbox], kinds: Mapping[str, Kind]) -> None:
+    """Each kind's prefetch over its rows of a claimed batch, so the renderers do not query
+    once per row; a failure only costs speed (each renderer loads what it needs)."""
+    payloads: dict[str, list[dict]] = {}
+    for row in rows:
+        payloads.setdefault(row.kind, []).append(json.loads(row.payload or "{}"))
+    for name, batch in payloads.items():
+        kind = kinds.get(name)
+        if kind is not None and kind.prefetch is not None:
+            try:
+                with session.begin_nested():
+                    kind.prefetch(session, batch)
+            except Exception:  # noqa: BLE001 - the renderers load what they need
+                log.exception("outbox: prefetching %s failed", name)

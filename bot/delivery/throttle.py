@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,6 +37,10 @@ class Limits:
     per_chat_per_second: float = TELEGRAM_PER_CHAT_PER_SECOND
     lanes: Mapping[str, float] = field(default_factory=dict)
     in_flight: int = 16
+    # Telegram counts sends in one-second windows; no more than `per_second` go in any window
+    # of 1 s + `margin` s, so a send that reaches the platform a little late (a busy event loop,
+    # a slow database write before it) never makes one window hold one too many.
+    margin: float = 0.04
 
 
 def _limiter(per_second: float) -> AsyncLimiter:
@@ -44,12 +48,17 @@ def _limiter(per_second: float) -> AsyncLimiter:
 
 
 class PriorityLimiter:
-    """Evenly spaced slots at `per_second`; when several senders wait, the lowest `priority`
-    goes first (then first come, first served). A bulk lane may use the whole budget while no
-    reply waits, and a reply never queues behind it. aiolimiter has no priorities."""
+    """Evenly spaced slots at `per_second`, and never more than `per_second` of them in any
+    window of `window` seconds (1 s and a margin); when several senders wait, the lowest
+    `priority` goes first (then first come, first served). A bulk lane may use the whole budget
+    while no reply waits, and a reply never queues behind it. aiolimiter has no priorities."""
 
-    def __init__(self, per_second: float):
+    def __init__(self, per_second: float, window: float = 1.0):
         self.interval = 1 / per_second
+        self.window = window
+        # The last grants, as many as one window may hold (none kept for an unlimited rate).
+        self._recent: deque[float] = deque(maxlen=max(1, int(per_second)))
+        self._windowed = per_second <= 1000
         self._next = 0.0  # event-loop time of the next free slot
         self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
@@ -67,17 +76,25 @@ class PriorityLimiter:
         if self._timer is not None and self._loop is loop and not loop.is_closed():
             return
         self._loop = loop
-        self._timer = loop.call_at(max(self._next, loop.time()), self._grant, loop)
+        self._timer = loop.call_at(max(self._free_at(), loop.time()), self._grant, loop)
+
+    def _free_at(self) -> float:
+        """The next slot, later when the last window's worth of grants began too recently."""
+        full = self._windowed and len(self._recent) == self._recent.maxlen
+        return max(self._next, self._recent[0] + self.window) if full else self._next
 
     def _grant(self, loop: asyncio.AbstractEventLoop) -> None:
         self._timer = None
-        while self._waiting:
+        now = loop.time()
+        while self._waiting and self._free_at() <= now:
             _, _, future = heapq.heappop(self._waiting)
             if not future.done():
                 future.set_result(None)
+                self._recent.append(now)
                 # Keep the schedule when this timer fired late (a busy loop), so lateness does
-                # not add up into a lower rate; after a longer gap, start again from now.
-                self._next = max(self._next, loop.time() - self.interval) + self.interval
+                # not add up into a lower rate (the window still bounds any catching up);
+                # after a longer gap, start again from now.
+                self._next = max(self._next, now - self.interval) + self.interval
                 break
         if self._waiting:
             self._arm(loop)
@@ -91,9 +108,9 @@ class ChannelThrottle:
     def __init__(self, limits: Limits | None = None, shared=None, channel: str = ""):  # noqa: ANN001
         self.limits = limits or Limits()
         self.shared, self.channel = shared, channel
-        self.overall = PriorityLimiter(self.limits.per_second)
+        self.overall = PriorityLimiter(self.limits.per_second, 1.0 + self.limits.margin)
         self.lanes = {lane: _limiter(rate) for lane, rate in self.limits.lanes.items()}
-        self._chats: OrderedDict[str, AsyncLimiter] = OrderedDict()
+        self._chats: OrderedDict[str, float] = OrderedDict()  # chat -> loop time it is free
         self.paused_until: datetime | None = None
 
     def paused(self, now: datetime) -> bool:
@@ -108,20 +125,25 @@ class ChannelThrottle:
         """Wait until one more message may go to `chat` in `lane`."""
         if lane in self.lanes:
             await self.lanes[lane].acquire()
-        await self._chat(chat).acquire()
+        loop = asyncio.get_running_loop()
+        spacing = 1 / self.limits.per_chat_per_second
+        # A time to reach, not an event: sleep until the chat is free (again, if it moved).
+        while (wait := self._chats.get(chat, -1e9) - loop.time()) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(wait)
+        self._stamp(chat, loop.time() + spacing)  # a second send to this chat waits from now...
         await self.overall.acquire(LANES.index(lane) if lane in LANES else len(LANES))
+        # ...and from the overall slot, which may come later: the chat's spacing is counted
+        # from when the message really goes (the platform counts arrivals, not requests).
+        self._stamp(chat, loop.time() + spacing)
         if self.shared is not None:
             await self.shared.acquire(
                 f"{self.channel}:chat:{chat}", self.limits.per_chat_per_second
             )
             await self.shared.acquire(self.channel, self.limits.per_second)
 
-    def _chat(self, chat: str) -> AsyncLimiter:
-        limiter = self._chats.get(chat)
-        if limiter is None:
-            limiter = self._chats[chat] = _limiter(self.limits.per_chat_per_second)
-            while len(self._chats) > CHATS_KEPT:
-                self._chats.popitem(last=False)
-        else:
-            self._chats.move_to_end(chat)
-        return limiter
+    def _stamp(self, chat: str, free_at: float) -> None:
+        """The loop time from which `chat` may get its next message; the newest chats kept."""
+        self._chats[chat] = max(free_at, self._chats.get(chat, free_at))
+        self._chats.move_to_end(chat)
+        while len(self._chats) > CHATS_KEPT:
+            self._chats.popitem(last=False)

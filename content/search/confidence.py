@@ -136,13 +136,15 @@ class Decider:
 
     def _outside(self, c: Candidates, top: str) -> bool:
         """The question is about an off-topic group's matter: its closest off-topic example
-        matches better (BM25) than the entry's closest way of asking, and the question has at
-        least params.OFFTOPIC_PAIRS word pairs that this group's examples write and no entry
-        does ("giá đất", "thuê đất" in a question about land prices in an industrial park,
-        which would otherwise be answered with the eco-park project)."""
+        matches better than the entry's closest way of asking (BM25, and the model when it
+        ran), and the question has at least params.OFFTOPIC_PAIRS word pairs that this group's
+        examples write and no entry does (a land price in an industrial park, which would
+        otherwise be answered with the eco-park project)."""
         n = c.offtopic_group
         if n is None or n >= len(self.offtopic_pairs) or c.offtopic <= c.variant.get(top, 0.0):
             return False
+        if c.cosine and c.cosine_offtopic <= c.cosine.get(top, 0.0):
+            return False  # the model reads it as the entry's matter: "giá điện tăng, giảm sao"
         own = self.offtopic_pairs[n]
         return sum(b in own for b in set(c.analysis.bigrams)) >= params.OFFTOPIC_PAIRS
 

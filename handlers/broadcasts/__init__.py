@@ -8,20 +8,17 @@ first and the channel's throttle is shared."""
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, delete
 
 from content.store import ContentStore
-from handlers.broadcasts import chat, service
+from handlers.broadcasts import chat, copies, service
 from handlers.capability import Capability, Command, Flow, Job, OutboxKind, PersonalData
-from handlers.messages import Attachment, Reply
+from handlers.messages import Reply
 from storage import broadcasts
 from storage.broadcasts_models import BroadcastRecipient, BroadcastStatus
 from storage.models import Contact
-
-MIME = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".pdf": "application/pdf"}
 
 
 def render_copy(
@@ -31,13 +28,8 @@ def render_copy(
     row = broadcasts.get(session, int(payload.get("broadcast_id", 0)))
     if row is None or row.status != BroadcastStatus.sending:
         return None
-    attachment = None
-    if row.attachment:  # a file an officer gave on the command line, read at each send
-        path = Path(row.attachment)
-        mime = MIME.get(path.suffix.lower(), "application/octet-stream")
-        attachment = Attachment(path.name, path.read_bytes(), mime,
-                                is_image=row.attachment_kind == "photo")  # fmt: skip
-    return [Reply(text=row.text, attachment=attachment)]
+    copy = copies.copy_of(row, contact.channel)
+    return [copy] if copy is not None else None
 
 
 def render_report(

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from content.locale import parse_date_time
 from handlers import roles
-from handlers.broadcasts import audience_values, service
+from handlers.broadcasts import audience_values, copies, service
 from handlers.context import Context
 from handlers.messages import Button, Reply
 from handlers.payload import row_id
@@ -81,7 +81,15 @@ def on_text(ctx: Context, text: str) -> list[Reply] | None:
 
 
 def _take_text(ctx: Context, text: str) -> list[Reply]:
-    row = broadcasts.create(ctx.session, text, {"all": True}, roles.label(ctx.contact), ctx.now)
+    """The text, and the photo or document sent with it (its caption is the text)."""
+    file = ctx.inbound.file
+    if not text.strip() and file is None:  # a sticker, or nothing: ask again
+        return [ctx.reply("broadcasts.ask_text")]
+    row = broadcasts.create(
+        ctx.session, text, {"all": True}, roles.label(ctx.contact), ctx.now,
+        attachment=copies.reference(file) if file else None,
+        attachment_kind=file.kind if file else None,
+    )  # fmt: skip
     roles.record(ctx, "broadcast.create", "broadcast", row.id, text[:120])
     _set_step(ctx, "audience", row.id)
     everyone = Button(ctx.t("broadcasts.everyone"), f"{NS}:all:{row.id}")
@@ -142,7 +150,13 @@ def _preview(ctx: Context, row: Broadcast) -> list[Reply]:
     buttons = [Button(ctx.t("broadcasts.send_now"), f"{NS}:send:{row.id}"),
                Button(ctx.t("broadcasts.schedule"), f"{NS}:sched:{row.id}"),
                Button(ctx.t("broadcasts.cancel"), f"{NS}:cancel:{row.id}")]  # fmt: skip
-    return [ctx.reply("broadcasts.as_seen"), Reply(text=row.text),
+    seen = copies.copy_of(row, ctx.contact.channel) or Reply(text=row.text)
+    held = copies.chat_file(row)
+    if held is not None and held[0] != ctx.contact.channel:
+        lines.append(ctx.t("broadcasts.file_elsewhere", channel=held[0]))
+    elif held is not None and set(p.audience.per_channel()) - {held[0]}:
+        lines.append(ctx.t("broadcasts.file_one_channel", channel=held[0]))
+    return [ctx.reply("broadcasts.as_seen"), seen,
             Reply(text="\n".join(lines), buttons=buttons)]  # fmt: skip
 
 

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from handlers.ports import HandlerSettings
 
 # Sending between these local hours asks for a second confirmation (people are resting).
-# The bulk lane's share of a channel's budget (bot/delivery/engine.py: 0.9 of the rate).
+# The share of a channel's rate the bulk lane sustains, for the estimate: it may use every
+# slot replies leave, a little less for the windows' margin (benchmarks/broadcast_rate: 0.92).
 BULK_SHARE = 0.9
 UNLIMITED = ("console",)
 REPORT = "broadcast_report"  # the outbox kind of the final report to the officer

@@ -138,6 +138,8 @@ def _post_init(conversation: Conversation, settings: Settings, outbox_interval: 
             settings.delivery,
         )
         app.bot_data["delivery"] = delivery
+        # Answers to people take the first free slot of the budget the lanes share.
+        app.bot.rate_limiter.budget = delivery.throttle(CHANNEL).overall
         app.bot_data["scheduler"] = start_scheduler(
             delivery,
             interval_seconds=outbox_interval or settings.delivery.interval_seconds,

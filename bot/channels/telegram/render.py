@@ -78,22 +78,37 @@ def messages(replies: list[Reply]) -> list[Reply]:
     return out
 
 
-async def send_message(bot, chat_id: int | str, message: Reply) -> None:  # noqa: ANN001
-    """One Bot API call for one message of messages()."""
+async def send_message(
+    bot,  # noqa: ANN001
+    chat_id: int | str,
+    message: Reply,
+    rate_limit_args: int | None = None,
+) -> None:
+    """One Bot API call for one message of messages(). `rate_limit_args` goes to the bot's
+    rate limiter (requests.ReplyLimiter: the outbox asks for one attempt); only for a bot that
+    has one (PTB refuses it otherwise)."""
     markup = keyboard(message)
     att = message.attachment
+    extra = {} if rate_limit_args is None else {"rate_limit_args": rate_limit_args}
     if att is None:
-        await bot.send_message(chat_id, message.text, reply_markup=markup)
+        await bot.send_message(chat_id, message.text, reply_markup=markup, **extra)
         return
-    file = InputFile(att.data, filename=att.filename)
+    # A file Telegram holds already (an officer's photo) goes by its file_id: no upload.
+    same = att.file_id is not None and att.file_channel == LIMITS.channel
+    file = att.file_id if same else InputFile(att.data, filename=att.filename)
     send = bot.send_photo if att.is_image else bot.send_document
-    await send(chat_id, file, caption=message.text or None, reply_markup=markup)
+    await send(chat_id, file, caption=message.text or None, reply_markup=markup, **extra)
 
 
-async def send_replies(bot, chat_id: int | str, replies: list[Reply]) -> None:  # noqa: ANN001
+async def send_replies(
+    bot,  # noqa: ANN001
+    chat_id: int | str,
+    replies: list[Reply],
+    rate_limit_args: int | None = None,
+) -> None:
     """Send neutral replies as Telegram messages, in order (see messages())."""
     for message in messages(replies):
-        await send_message(bot, chat_id, message)
+        await send_message(bot, chat_id, message, rate_limit_args)
 
 
 async def send_each(bot, chat_id: int | str, replies: list[Reply]) -> None:  # noqa: ANN001

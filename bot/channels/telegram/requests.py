@@ -1,7 +1,7 @@
 """Every Bot API call but getUpdates goes through `ReplyLimiter` (PTB's rate-limiter hook):
 
 * 30 calls a second in all that address a chat (Telegram's bot-wide limit, Bot API FAQ), and
-  one a second to one chat, both evenly spaced (never a burst);
+  one message a second to one chat, both evenly spaced (never a burst);
 * a 429 pauses only the chat it was about: other chats keep going (PTB's AIORateLimiter pauses
   every chat of the bot), and the call is tried again after `retry_after` unless that is longer
   than `max_wait`;
@@ -13,11 +13,15 @@
   bot;
 * 400, 401, 403, 404 are never retried: they will not get better.
 
-A caller that manages retries itself (the outbox) passes `rate_limit_args=0`: one attempt, the
-error reaches it unchanged. With a `shared` budget (bot/delivery/shared_budget.py, Redis) the
-conversation's own replies also take a slot every process shares; the outbox's sends took theirs
-in the delivery throttle already. A retried sendMessage after a timeout may reach the person
-twice (the first may have arrived); a lost answer is worse.
+`rate_limit_args` is the number of attempts; a caller that manages retries itself (the outbox)
+passes `ONE_ATTEMPT`: the error reaches it unchanged (PTB drops a falsy value, so not 0). The
+conversation's own replies (no `rate_limit_args`) also take a first-priority slot of the
+delivery throttle's overall budget when `budget` is set (the Telegram app sets it at start): the
+bulk lane then uses every slot replies leave, and never more. With a `shared` budget
+(bot/delivery/shared_budget.py, Redis) the conversation's own replies also take a slot every
+process shares; the outbox's sends took theirs in the delivery throttle already. A retried
+sendMessage after a timeout may reach the person twice (the first may have arrived); a lost
+answer is worse.
 """
 
 from __future__ import annotations
@@ -36,7 +40,8 @@ from bot.delivery.throttle import PriorityLimiter
 
 log = logging.getLogger(__name__)
 
-CHATS_KEPT = 4096  # per-chat limiters kept (far more chats than one second of sends touches)
+CHATS_KEPT = 4096  # chats whose last send time is kept (far more than one second touches)
+ONE_ATTEMPT = 1  # rate_limit_args of a send that took its slot already and retries itself
 MAX_BACKOFF = 8.0  # seconds between two tries of one call, at most
 STARTUP = frozenset({"getMe", "deleteWebhook", "setWebhook", "setMyCommands", "getWebhookInfo"})
 
@@ -63,12 +68,14 @@ class ReplyLimiter(BaseRateLimiter[int]):
         self.backoff = backoff
         self.max_wait = max_wait
         self.retry_seconds = retry_seconds
-        # Evenly spaced, no burst (a bucket of 30 lets 60 through within one second), a late
-        # timer does not lower the rate, and a reply goes before the outbox's sends.
+        # Without `budget`: evenly spaced, no burst (a bucket of 30 lets 60 through within one
+        # second), a late timer does not lower the rate, and a reply goes before the outbox.
         self._overall = PriorityLimiter(per_second)
         self._last_sent: OrderedDict[object, float] = OrderedDict()  # chat -> loop time
         self.per_second, self.per_chat_per_second = per_second, per_chat_per_second
         self.shared = shared
+        # The channel's overall PriorityLimiter (bot/delivery/throttle.py), or None.
+        self.budget = None
         self._paused: dict[object, float] = {}  # chat id -> loop time it may send again
 
     async def initialize(self) -> None:
@@ -89,7 +96,7 @@ class ReplyLimiter(BaseRateLimiter[int]):
         chat = data.get("chat_id")
         window = 0.0  # seconds after the first try that a transient fault is still retried
         if rate_limit_args is not None:
-            attempts = rate_limit_args + 1
+            attempts = max(1, rate_limit_args)
         elif endpoint in STARTUP:
             attempts = self.startup_attempts
         else:
@@ -109,11 +116,13 @@ class ReplyLimiter(BaseRateLimiter[int]):
                 # One chat's messages 1/s apart, counted from when the last one really went:
                 # its wait for the overall budget does not eat into the next one's spacing.
                 await self._chat_spacing(chat)
+            if self.budget is not None and chat is not None and rate_limit_args is None:
+                await self.budget.acquire(0)  # before any broadcast waiting for a slot
             if self.shared is not None and chat is not None and rate_limit_args is None:
                 await self.shared.acquire(f"telegram:chat:{chat}", self.per_chat_per_second)
                 await self.shared.acquire("telegram", self.per_second)
             try:
-                if chat is not None:
+                if chat is not None and self.budget is None:
                     await self._overall.acquire(0 if rate_limit_args is None else 1)
                 if spaced:
                     await self._chat_spacing(chat)  # another send to this chat went meanwhile

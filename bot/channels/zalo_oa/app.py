@@ -16,6 +16,7 @@ from bot import flood
 from bot.channels.errors import SendError
 from bot.channels.zalo_oa.client import ZaloOAClient
 from bot.channels.zalo_oa.events import EventHandler
+from bot.channels.zalo_oa.sealing import PREFIX
 from bot.channels.zalo_oa.sender import Window, ZaloOASender
 from bot.channels.zalo_oa.tokens import TokenKeeper
 from bot.channels.zalo_oa.webhook import Pump, Webhook
@@ -128,8 +129,10 @@ def state(engine: Engine) -> dict[str, object]:
         alert = app_state.get_value(session, ALERT_KEY)
         pending = store.pending_events(session)
     token_state = "not_authorised" if row is None or not row.refresh_token else row.state
+    sealed = row is not None and row.refresh_token.startswith(PREFIX)
     return {
         "state": token_state,
+        "token_storage": "encrypted" if sealed else "plain",
         "expires_at": row.expires_at.isoformat() if row and row.expires_at else None,
         "reason": row.reason if row else None,
         "last_alert": alert,

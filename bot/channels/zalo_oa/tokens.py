@@ -23,6 +23,7 @@ import httpx
 from sqlalchemy.engine import Engine
 
 from bot.channels.errors import ChannelDown, Retryable
+from bot.channels.zalo_oa.sealing import Sealer
 from handlers.clock import Clock
 from storage import zalo_oa as store
 from storage.db import session_scope
@@ -88,8 +89,10 @@ class TokenKeeper:
         http_timeout: float = 10.0,
         alert: Callable[[str], None] | None = None,
         after_exchange: Callable[[Pair], None] | None = None,
+        sealer: Sealer | None = None,
     ):
         self.engine, self.clock = engine, clock
+        self.sealer = sealer or Sealer()  # tokens at rest: encrypted when a key is set
         self.app_id, self.app_secret, self.oauth_url = app_id, app_secret, oauth_url
         self.margin, self.http_timeout = margin, http_timeout
         self.alert = alert or (lambda reason: None)
@@ -107,6 +110,7 @@ class TokenKeeper:
             oauth_url=s.oauth_url,
             margin=timedelta(hours=s.refresh_margin_hours),
             http_timeout=s.http_timeout,
+            sealer=Sealer(s.token_key.get_secret_value() if s.token_key else None),
             **kw,
         )
 
@@ -114,7 +118,7 @@ class TokenKeeper:
         """A token good for at least the margin; refreshes first when it is not."""
         row = await asyncio.to_thread(self._read)
         if self._fresh(row):
-            return row.access_token
+            return self.sealer.open(row.access_token)
         return await self.refresh(bad=None)
 
     async def refresh(self, bad: str | None) -> str:
@@ -149,11 +153,15 @@ class TokenKeeper:
                 raise ChannelDown("zalo_oa not authorised: run `sxsh-bot zalo authorize`")
             if row.state == store.NEEDS_REAUTHORISATION:
                 raise ChannelDown(f"zalo_oa needs re-authorisation ({row.reason})")
-            if row.access_token != bad and self._fresh(row):
-                return row.access_token  # another sender or process refreshed meanwhile
+            current = self.sealer.open(row.access_token)
+            if current != bad and self._fresh(row):
+                return current  # another sender or process refreshed meanwhile
             try:
                 pair = self._exchange(
-                    {"grant_type": "refresh_token", "refresh_token": row.refresh_token}
+                    {
+                        "grant_type": "refresh_token",
+                        "refresh_token": self.sealer.open(row.refresh_token),
+                    }
                 )
             except RefreshRefused as exc:
                 refused = str(exc)
@@ -163,13 +171,17 @@ class TokenKeeper:
                     self.after_exchange(pair)
                 now = self.clock.now()
                 expires = now + timedelta(seconds=pair.expires_in)
-                store.store_pair(session, pair.access, pair.refresh, expires, now)
+                self._store(session, pair, expires, now)
                 log.info("zalo_oa access token refreshed, valid %.1f h", pair.expires_in / 3600)
                 return pair.access
         # Committed: every process sees the state; now tell people.
         log.error("zalo_oa token refresh refused (%s): the channel needs re-authorisation", refused)
         self.alert(f"zalo_oa needs re-authorisation: {refused}")
         raise ChannelDown(f"zalo_oa needs re-authorisation ({refused})")
+
+    def _store(self, session, pair: Pair, expires: datetime, now: datetime):  # noqa: ANN001, ANN202
+        seal = self.sealer.seal
+        return store.store_pair(session, seal(pair.access), seal(pair.refresh), expires, now)
 
     def _exchange(self, grant: dict[str, str]) -> Pair:
         url, headers, form = exchange_request(self.oauth_url, self.app_id, self.app_secret, grant)
@@ -213,7 +225,5 @@ def authorize(
         store.lock_token(session)
         pair = keeper._exchange(grant)
         now = clock.now()
-        row = store.store_pair(
-            session, pair.access, pair.refresh, now + timedelta(seconds=pair.expires_in), now
-        )
+        row = keeper._store(session, pair, now + timedelta(seconds=pair.expires_in), now)
         return row.expires_at
