@@ -21,7 +21,7 @@ from handlers.tickets.inbox import answer_ticket
 from storage import contacts
 from storage import zalo_oa as store
 from storage.db import session_scope
-from storage.models import Contact, Outbox
+from storage.models import Contact, ContactStatus, Outbox
 from tests.chat import Person, Recorder
 from tests.events.conftest import save
 from tests.support.zalo_oa_server import APP_ID, APP_SECRET, FakeZaloOA
@@ -183,3 +183,32 @@ def _only_ticket(conversation) -> int:
     with Session(conversation.engine) as s:
         [ticket_id] = s.exec(select(Ticket.id)).all()
     return ticket_id
+
+
+async def test_on_any_channel_an_answer_that_does_not_arrive_is_told_to_the_officer(
+    conversation, clock, zalo
+):
+    _, delivery, console = zalo
+    officer = Person(conversation, user_id="officer")
+    officer.says("/start")
+    asker = Person(conversation, user_id="dn7")
+    asker.says("/officer xin tư vấn xử lý nước thải")
+    await delivery.drain()
+    ticket_id = _only_ticket(conversation)
+    with session_scope(conversation.engine) as session:  # the person blocked the bot since
+        contacts.set_status(session, contacts.get(session, "console", "dn7"), ContactStatus.blocked)
+    officer.says(f"/reply {ticket_id} Sở gửi tài liệu hướng dẫn")
+    console.sent.clear()
+    await delivery.drain()
+    assert [pid for pid, _ in console.sent if pid == "dn7"] == []  # blocked: nothing sent
+    assert [text for pid, text in console.sent if pid == "officer"] == [
+        f"⚠️ Câu trả lời phiếu #{ticket_id} KHÔNG đến được người hỏi (console): họ đã chặn hoặc "
+        "ngừng dùng tài khoản. Xin liên hệ họ cách khác (điện thoại, email)."
+    ]
+    # A delivered answer on a channel that does not say how is not announced.
+    with session_scope(conversation.engine) as session:
+        contacts.set_status(session, contacts.get(session, "console", "dn7"), ContactStatus.active)
+    officer.says(f"/reply {ticket_id} --force Sở gửi lại tài liệu")
+    console.sent.clear()
+    await delivery.drain()
+    assert [pid for pid, _ in console.sent] == ["dn7"]
