@@ -45,6 +45,19 @@ def render_report(
     return [Reply(text="\n".join(service.report_lines(session, row, content.texts, lang, tz)))]
 
 
+def render_progress(
+    session: Session, content: ContentStore, contact: Contact, payload: dict, now: datetime
+) -> list[Reply] | None:
+    """Progress pushed to the officer (sent / total, rate, time left), with the figures of the
+    moment it goes; None once the broadcast is no longer sending (its report says the rest)."""
+    row = broadcasts.get(session, int(payload.get("broadcast_id", 0)))
+    if row is None or row.status != BroadcastStatus.sending:
+        return None
+    lang = contact.language if contact.language in ("vi", "en") else "vi"
+    line = service.progress_line(service.progress(session, row, now), content.texts, lang, row)
+    return [Reply(text=line)]
+
+
 def erase(session: Session, contact: Contact, content: ContentStore, settings: object) -> None:
     """/deletedata: the person leaves every broadcast's recipient list (counts shrink)."""
     session.exec(delete(BroadcastRecipient).where(BroadcastRecipient.contact_id == contact.id))
@@ -59,6 +72,7 @@ CAPABILITY = Capability(
     outbox=(
         OutboxKind(broadcasts.KIND, render_copy, lane="bulk"),
         OutboxKind(service.REPORT, render_report, lane="reply"),
+        OutboxKind(service.PROGRESS, render_progress, lane="reply"),
     ),
     jobs=(Job("broadcasts", service.run_job, every_minutes=1),),
     personal=PersonalData(tables=("broadcast_recipients",), erase=erase),
