@@ -83,6 +83,7 @@ async def test_event_reminders_report_zalo_contacts_reached_free_on_quota_and_no
         clock.advance(days=days_before - 5)
     people["z-now"] = writes(conversation, srv, "z-now")
     people["z-gone"] = writes(conversation, srv, "z-gone", known_to_zalo=False)
+    people["z-blocked"] = writes(conversation, srv, "z-blocked")
     config, tz = conversation.content.events, conversation.settings.tz
     with Session(conversation.engine, expire_on_commit=False) as s:
         for contact_id in people.values():
@@ -96,6 +97,8 @@ async def test_event_reminders_report_zalo_contacts_reached_free_on_quota_and_no
     with session_scope(conversation.engine) as session:  # z-gone: 3 days by our count
         contact_id = people["z-gone"]
         store.record_inbound(session, contact_id, "m-gone", clock.now() - timedelta(days=3))
+        blocked = session.get(Contact, people["z-blocked"])  # blocked the OA since registering
+        contacts.set_status(session, blocked, ContactStatus.blocked)
     await delivery.drain()
     await delivery.drain()  # nothing twice
 
@@ -107,17 +110,21 @@ async def test_event_reminders_report_zalo_contacts_reached_free_on_quota_and_no
     assert sent["z-gone"][:2] == ("unreachable", "not_reachable")
     assert sent["z-gone"][2].startswith("zalo -230")
     assert (srv.free, srv.proactive) == (1, 1)
-    assert [len(srv.sent(u)) for u in ("z-now", "z-mid", "z-old", "z-gone")] == [1, 1, 0, 0]
+    assert sent["z-blocked"][0] == "unreachable"
+    assert [len(srv.sent(u)) for u in ("z-now", "z-mid", "z-old", "z-gone", "z-blocked")] == [
+        1, 1, 0, 0, 0]  # fmt: skip
     with Session(conversation.engine) as s:
         event_row = s.get(type(event), event.id)
         text = officer_view.info_text(conversation.content, s, event_row, tz, "vi")
         english = officer_view.info_text(conversation.content, s, event_row, tz, "en")
     assert (
         "Zalo OA: 1 miễn phí (trả lời tin người nhận đã nhắn), 1 tính vào hạn mức tin chủ động "
-        "của OA, 2 không liên lạc được (quá 7 ngày không nhắn với OA 2)." in text
+        "của OA, 3 không liên lạc được (đã chặn hoặc ngừng dùng Zalo 1, quá 7 ngày không nhắn "
+        "với OA 2)." in text
     ), text
     assert "Zalo OA: 1 free (a reply to the person's own message), 1 on the OA's proactive " \
-        "quota, 2 not reachable (no message to the OA for 7 days 2)." in english  # fmt: skip
+        "quota, 3 not reachable (blocked the OA or left Zalo 1, no message to the OA for 7 days " \
+        "2)." in english  # fmt: skip
 
 
 async def test_an_officer_is_told_how_the_answer_reached_a_zalo_person_and_when_it_did_not(

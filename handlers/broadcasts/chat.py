@@ -96,22 +96,31 @@ def _take_text(ctx: Context, text: str) -> list[Reply]:
     return [ctx.reply("broadcasts.ask_audience", id=row.id, buttons=[everyone])]
 
 
+FLAGS = ("all", "unfinished")  # audience keys that take no value
+
+
 def parse_filters(text: str) -> dict:
-    """`sector=thuy_san park="Trà Nóc" unfinished` -> a spec (quotes hold spaces); raises
-    AudienceError for anything else."""
+    """`sector=seafood ward=Phường Thới An Đông unfinished` -> a spec. Quotes may hold spaces,
+    and without them a word that is not a flag continues the value before it (officers type
+    ward names as they are written). Raises AudienceError for anything else."""
     try:
         words = shlex.split(text)
     except ValueError as exc:  # an unclosed quote
         raise broadcasts.AudienceError(text) from exc
     spec: dict = {}
+    last: str | None = None
     for word in words:
         key, eq, value = word.partition("=")
-        if not eq:
+        if not eq and last is not None and word.lower() not in FLAGS:
+            spec[last] += " " + word
+        elif not eq:
             spec[word.lower()] = True  # a flag: unfinished, all
+            last = None
         elif not key or not value or "=" in value:
             raise broadcasts.AudienceError(word)
         else:
-            spec[key.lower()] = value
+            last = key.lower()
+            spec[last] = value
     return broadcasts.parse_audience(spec)
 
 
