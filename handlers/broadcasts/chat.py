@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import shlex
-from datetime import datetime
+from datetime import UTC, datetime
 
 from content.locale import parse_date_time
 from handlers import roles
@@ -25,6 +25,7 @@ from storage import app_state, broadcasts, contacts
 from storage.broadcasts_models import Broadcast, BroadcastStatus
 
 NS = "bc"
+AT = "@"  # joins a draft number and a schedule time in one payload
 FLOW = "broadcast_compose"
 ACTIONS = ("pause", "resume", "cancel", "resend")
 
@@ -178,6 +179,7 @@ def button(ctx: Context, arg: str) -> list[Reply]:
     """bc:all|send|night|twin|sched|cancel|status|pause|resume:N (officers only: the registry
     hides `bc` from everyone else)."""
     action, _, value = arg.partition(":")
+    value, _, epoch = value.partition(AT)  # schedtwin carries the time the officer typed
     number = row_id(value)
     if number is None:
         return [ctx.reply("stale_button")]
@@ -195,6 +197,11 @@ def button(ctx: Context, arg: str) -> list[Reply]:
     if action == "sched":
         _set_step(ctx, "schedule", row.id)
         return [ctx.reply("broadcasts.ask_time", id=row.id)]
+    if action == "schedtwin":
+        at = _moment(epoch)
+        if at is None:
+            return [ctx.reply("stale_button")]
+        return [_send(ctx, row, at, night_ok=True, twin_ok=True)]
     if action in ("send", "night", "twin", "nighttwin"):
         return [_send(ctx, row, None, night_ok="night" in action, twin_ok="twin" in action)]
     return [ctx.reply("stale_button")]
@@ -209,21 +216,34 @@ def _send(
             at=at, night_ok=night_ok, twin_ok=twin_ok,
         )  # fmt: skip
     except service.Refused as exc:
-        if exc.confirm is None or at is not None:  # a scheduled one: cancel the twin first
-            return ctx.reply(exc.key, **exc.fields)
-        flags = {
-            "night": night_ok or exc.confirm == "night",
-            "twin": twin_ok or exc.confirm == "twin",
-        }
-        again = "".join(name for name, on in flags.items() if on)
-        yes = Button(ctx.t("broadcasts.confirm_anyway"), f"{NS}:{again}:{row.id}")
+        fields = dict(exc.fields)
+        if "other_status" in fields:
+            fields["state"] = ctx.t(f"broadcasts.status.{fields.pop('other_status')}")
+        if exc.confirm is None:
+            return ctx.reply(exc.key, **fields)
+        if at is not None:  # scheduling: a time typed is already the night's confirmation
+            again = f"schedtwin:{row.id}{AT}{int(at.timestamp())}"
+        else:
+            flags = {
+                "night": night_ok or exc.confirm == "night",
+                "twin": twin_ok or exc.confirm == "twin",
+            }
+            again = "".join(name for name, on in flags.items() if on) + f":{row.id}"
+        yes = Button(ctx.t("broadcasts.confirm_anyway"), f"{NS}:{again}")
         no = Button(ctx.t("broadcasts.cancel"), f"{NS}:cancel:{row.id}")
-        return ctx.reply(exc.key, buttons=[yes, no], **exc.fields)
+        return ctx.reply(exc.key, buttons=[yes, no], **fields)
     if at is not None:
         when = ctx.locale.weekday_date_time(at)
         return ctx.reply("broadcasts.scheduled", id=row.id, when=when)
     return ctx.reply("broadcasts.started", id=row.id, total=queued or 0,
                      buttons=_follow_buttons(ctx, row.id))  # fmt: skip
+
+
+def _moment(epoch: str) -> datetime | None:
+    """The schedule time a schedtwin button carries (Unix seconds), or None when forged."""
+    if not epoch.isascii() or not epoch.isdigit() or len(epoch) > 11:
+        return None
+    return datetime.fromtimestamp(int(epoch), UTC)
 
 
 def _follow_buttons(ctx: Context, number: int) -> list[Button]:

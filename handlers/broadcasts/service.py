@@ -124,7 +124,7 @@ def confirm(
         raise Refused("broadcasts.in_past", id=row.id)
     twin = broadcasts.running_twin(session, row)
     if twin is not None and not twin_ok:
-        raise Refused("broadcasts.twin", "twin", id=row.id, other=twin.id)
+        raise Refused("broadcasts.twin", "twin", id=row.id, other=twin.id, other_status=twin.status)
     if at_night(when, settings) and not night_ok:
         raise Refused("broadcasts.night", "night", id=row.id)
     if not broadcasts.confirm(session, row.id, actor, now, when):
