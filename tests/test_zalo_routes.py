@@ -11,10 +11,12 @@ from datetime import timedelta
 import httpx
 import pytest
 from sqlmodel import Session, select
+from typer.testing import CliRunner
 
 from bot.channels.zalo_oa.client import ZaloOAClient
 from bot.channels.zalo_oa.sender import ZaloOASender
 from bot.channels.zalo_oa.tokens import TokenKeeper
+from bot.cli import app
 from bot.delivery import Delivery
 from handlers.events import officer_view, service
 from handlers.tickets.inbox import answer_ticket
@@ -72,7 +74,7 @@ def routes(conversation, kind_prefix: str) -> dict[str, tuple[str, str | None, s
 
 
 async def test_event_reminders_report_zalo_contacts_reached_free_on_quota_and_not_reachable(
-    conversation, clock, zalo
+    conversation, clock, zalo, monkeypatch
 ):
     srv, delivery, _ = zalo
     event = save(conversation)  # starts 04/12 08:00; reminders 1 day and 2 hours before
@@ -125,6 +127,16 @@ async def test_event_reminders_report_zalo_contacts_reached_free_on_quota_and_no
     assert "Zalo OA: 1 free (a reply to the person's own message), 1 on the OA's proactive " \
         "quota, 3 not reachable (blocked the OA or left Zalo 1, no message to the OA for 7 days " \
         "2)." in english  # fmt: skip
+    # `sxsh-bot outbox`: what the OA's quota went on, per kind (sends Zalo answered or refused).
+    monkeypatch.setenv("SXSH_DATABASE_URL", conversation.settings.database_url)
+    shown = CliRunner().invoke(app, ["outbox"])
+    assert shown.exit_code == 0, shown.output
+    after = shown.output.split("Zalo OA: how each message went")[1]
+    header = next(line for line in after.splitlines() if "free" in line)
+    row = next(line for line in after.splitlines() if "event_reminder" in line)
+    cells = lambda line: [c.strip() for c in line.strip("│┃ ").replace("┃", "│").split("│")]  # noqa: E731
+    assert dict(zip(cells(header), cells(row), strict=True)) == {
+        "kind": "event_reminder", "free": "1", "quota": "1", "not_reachable": "2"}  # fmt: skip
 
 
 async def test_an_officer_is_told_how_the_answer_reached_a_zalo_person_and_when_it_did_not(
