@@ -33,7 +33,7 @@ FIELDS: dict[str, frozenset[str]] = {
         "broadcasts.samples": {"names"},
         "broadcasts.scheduled": {"id", "when"},
         "broadcasts.started": {"id", "total"},
-        "broadcasts.twin": {"id", "other"},
+        "broadcasts.twin": {"id", "other", "state"},
         "broadcasts.unknown": {"id"},
         "assess.consent_recorded_yes": {"version"},
         "assess.expired": {"date", "days"},

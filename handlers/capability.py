@@ -122,3 +122,6 @@ class Capability:
     outbox: tuple[OutboxKind, ...] = ()
     jobs: tuple[Job, ...] = ()
     personal: PersonalData | None = None
+    # Free text no open flow took, tried before it is read as a question: words of the
+    # capability's own ("làm tiếp" resumes a paused assessment); None lets the text through.
+    free_text: Handler | None = None

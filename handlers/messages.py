@@ -8,6 +8,18 @@ from datetime import datetime
 
 
 @dataclass(frozen=True)
+class InboundFile:
+    """A photo or document a person sent, as the platform keeps it: `file_id` is the
+    platform's own reference (Telegram's file_id), valid on that channel only."""
+
+    channel: str
+    kind: str  # "photo" | "document"
+    file_id: str
+    filename: str | None = None
+    mime_type: str | None = None
+
+
+@dataclass(frozen=True)
 class Inbound:
     channel: str  # "telegram" | "zalo_oa" | "zalo_bot" | "console"
     user_id: str  # the platform's id for the person
@@ -20,6 +32,7 @@ class Inbound:
     # The text of the bot's own message this one replies to (Telegram's "reply"): an officer
     # replying to a ticket card answers that ticket.
     reply_to: str | None = None
+    file: InboundFile | None = None  # a photo or document sent with (or instead of) the text
 
     @property
     def command(self) -> tuple[str, str] | None:
@@ -43,6 +56,10 @@ class Attachment:
     data: bytes
     mime_type: str = "application/octet-stream"
     is_image: bool = False
+    # A file the platform already holds (an InboundFile): sent by reference, not uploaded, and
+    # only on its own channel.
+    file_id: str | None = None
+    file_channel: str | None = None
 
 
 @dataclass

@@ -40,6 +40,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     start.CAPABILITY,
     qa.CAPABILITY,
     assessment.CAPABILITY,
+    assessment.CONSENT,
     handoff.CAPABILITY,
     events.CAPABILITY,
     privacy.CAPABILITY,

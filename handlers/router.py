@@ -149,6 +149,10 @@ class Conversation:
             answered = inbox.on_card_reply(ctx, text)
             if answered is not None:
                 return answered
+        for cap in self.registry.capabilities:
+            taken = cap.free_text(ctx, text) if cap.free_text else None
+            if taken is not None:
+                return taken
         return qa.on_text(ctx, text)
 
     def _pause_flow_if_left(self, ctx: Context) -> list[Reply]:

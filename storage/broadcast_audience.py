@@ -5,11 +5,11 @@ Zalo OA window)."""
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from storage.events_models import Event, Registration, RegistrationStatus, Subscription
@@ -92,7 +92,7 @@ def resolve(
         query = query.join(Enterprise, Enterprise.id == Contact.enterprise_id)
         for key, column in company.items():
             if key in spec:
-                query = query.where(func.lower(column) == spec[key].lower())
+                query = query.where(column.in_(_same_text(session, column, spec[key])))
     if "topic" in spec:
         subs = select(Subscription.contact_id).where(Subscription.topic == spec["topic"])
         query = query.where(Contact.id.in_(subs))
@@ -105,7 +105,11 @@ def resolve(
         query = query.where(Contact.id.in_(regs))
     if "unfinished" in spec:
         started = select(Response.contact_id).where(Response.status == "in_progress")
-        done = select(Response.contact_id).where(Response.status == "completed")
+        # A response kept for the figures after /deletedata has no contact: a NULL in NOT IN
+        # would make the filter match nobody.
+        done = select(Response.contact_id).where(
+            Response.status == "completed", Response.contact_id.is_not(None)
+        )
         query = query.where(Contact.id.in_(started), Contact.id.not_in(done))
     contacts = list(session.exec(query.order_by(Contact.id)))
     if "level" in spec:
@@ -132,6 +136,17 @@ def resolve(
         )
         found.samples = sorted({n for n in names if n})[:samples]
     return found
+
+
+def _same_text(session: Session, column, typed: str) -> list[str]:
+    """The stored values of `column` equal to `typed` ignoring case. Compared in Python:
+    SQLite's lower() folds only ASCII, so 'Đông' never matched 'đông' there."""
+
+    def fold(text: str) -> str:
+        return unicodedata.normalize("NFC", text).strip().casefold()
+
+    stored = session.exec(select(column).where(column.is_not(None)).distinct())
+    return [value for value in stored if fold(value) == fold(typed)]
 
 
 def _zalo_window_closed(session: Session, people: list[Contact], now: datetime) -> set[int]:

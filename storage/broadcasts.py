@@ -62,8 +62,9 @@ def create(
     attachment: str | None = None,
     attachment_kind: str | None = None,
 ) -> Broadcast:
-    """A draft. Raises AudienceError (see parse_audience) or ValueError for an empty text."""
-    if not text.strip():
+    """A draft. Raises AudienceError (see parse_audience) or ValueError for an empty text
+    without an attachment."""
+    if not text.strip() and not attachment:
         raise ValueError("empty text")
     spec = parse_audience(audience)
     row = Broadcast(

@@ -213,7 +213,20 @@ def erase_identifying(session: Session, contact_id: int) -> None:
                 Response.id.not_in(response_ids),
             )
         ).first()
-        if backed is None:
-            enterprise.name = enterprise.tax_code = None
+        # The record keeps only what the backing response itself stated: the name the erased
+        # person typed goes even when a colleague confirmed the same tax code.
+        said = _identifying_answers(session, backed) if backed is not None else {}
+        enterprise.name = said.get("company_name")
+        enterprise.tax_code = said.get("tax_code")
         enterprise.source_response_id = backed
         session.add(enterprise)
+
+
+def _identifying_answers(session: Session, response_id: int) -> dict[str, str]:
+    """The company name and tax code one response answered (decoded), by question id."""
+    rows = session.exec(
+        select(Answer.question_id, Answer.value).where(
+            Answer.response_id == response_id, Answer.question_id.in_(IDENTIFYING_QUESTIONS)
+        )
+    )
+    return {qid: text for qid, value in rows if (text := _json_text(value))}

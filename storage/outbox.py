@@ -214,6 +214,17 @@ def summary(session: Session) -> dict[tuple[str, str], int]:
     return {(kind, status): count for kind, status, count in rows}
 
 
+def routes(session: Session) -> dict[tuple[str, str], int]:
+    """Rows per (kind, route) where the platform said how (Zalo OA): free, quota,
+    not_reachable; what the OA's proactive quota went on."""
+    rows = session.exec(
+        select(Outbox.kind, Outbox.route, func.count())
+        .where(Outbox.route.is_not(None))
+        .group_by(Outbox.kind, Outbox.route)
+    ).all()
+    return {(kind, route): count for kind, route, count in rows}
+
+
 def problems(session: Session, limit: int = 20) -> list[Outbox]:
     """The newest rows that ended without delivery (failed, unreachable, unknown), with reason."""
     final = [OutboxStatus.failed, OutboxStatus.unreachable, OutboxStatus.unknown]

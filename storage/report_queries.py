@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
+from storage.broadcasts_models import Broadcast, BroadcastRecipient
 from storage.enterprises import PENDING
 from storage.events_models import Event, EventStatus, Registration
 from storage.models import Answer, Contact, Enterprise, Response
@@ -171,3 +172,31 @@ def first_reply_delays(session: Session, since: datetime | None = None) -> list[
     if since is not None:
         query = query.where(Ticket.opened_at >= since)
     return [(replied - opened).total_seconds() for opened, replied in session.exec(query)]
+
+
+@dataclass(frozen=True)
+class BroadcastCounts:
+    """One broadcast that started sending, and its recipients per state (sent, failed,
+    skipped, unknown, and pending or sending while it runs)."""
+
+    broadcast: Broadcast
+    states: dict[str, int]
+
+
+def broadcast_counts(session: Session, since: datetime | None = None) -> list[BroadcastCounts]:
+    """Broadcasts started since `since` (aware), oldest first, with their recipients per
+    state."""
+    query = select(Broadcast).where(Broadcast.started_at.is_not(None))
+    if since is not None:
+        query = query.where(Broadcast.started_at >= since)
+    rows = list(session.exec(query.order_by(Broadcast.started_at, Broadcast.id)))
+    tally: dict[int, dict[str, int]] = {row.id: {} for row in rows}
+    if rows:
+        counted = session.exec(
+            select(BroadcastRecipient.broadcast_id, BroadcastRecipient.state, func.count())
+            .where(BroadcastRecipient.broadcast_id.in_(list(tally)))
+            .group_by(BroadcastRecipient.broadcast_id, BroadcastRecipient.state)
+        )
+        for broadcast_id, state, n in counted:
+            tally[broadcast_id][state] = n
+    return [BroadcastCounts(row, tally[row.id]) for row in rows]

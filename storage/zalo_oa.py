@@ -4,7 +4,7 @@ under a row lock), and webhook events stored before they are handled."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -196,9 +196,13 @@ def pending_events(session: Session, model: Stored = ZaloOAEvent) -> int:
 def upload(session: Session, digest: str, younger_than: datetime) -> str | None:
     """The attachment id or token of these bytes if uploaded after `younger_than`, counting
     the use; None when there is none or it is too old to trust."""
-    row = session.get(ZaloOAUpload, digest)
-    if row is None or row.uploaded_at < younger_than:
-        return None
+    row = session.exec(
+        select(ZaloOAUpload)
+        .where(ZaloOAUpload.digest == digest)
+        .execution_options(populate_existing=True)
+    ).first()
+    if row is None or not row.attachment or row.uploaded_at < younger_than:
+        return None  # none, being uploaded by someone (empty), or too old
     session.execute(
         update(ZaloOAUpload).where(ZaloOAUpload.digest == digest).values(uses=ZaloOAUpload.uses + 1)
     )
@@ -214,4 +218,50 @@ def keep_upload(session: Session, digest: str, attachment: str, now: datetime) -
         insert(ZaloOAUpload)
         .values(digest=digest, **values)
         .on_conflict_do_update(index_elements=["digest"], set_=values)
+    )
+
+
+# A placeholder row is claimable at once: its time is long past.
+_LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def claim_upload(
+    session: Session,
+    digest: str,
+    now: datetime,
+    younger_than: datetime,
+    claim_for: timedelta,
+    expired: str | None = None,
+) -> bool:
+    """True when this caller is to upload these bytes (the row now says "being uploaded since
+    `now`"); False when a young enough upload exists or another process has been uploading it
+    for less than `claim_for`. One conditional UPDATE decides, so of several processes missing
+    the same upload one uploads. `expired`: the attachment Zalo just refused (-100)."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(
+        insert(ZaloOAUpload)
+        .values(digest=digest, attachment="", uploaded_at=_LONG_AGO, uses=0)
+        .on_conflict_do_nothing(index_elements=["digest"])
+    )
+    free = [
+        (ZaloOAUpload.attachment == "") & (ZaloOAUpload.uploaded_at < now - claim_for),
+        (ZaloOAUpload.attachment != "") & (ZaloOAUpload.uploaded_at < younger_than),
+    ]
+    if expired:
+        free.append(ZaloOAUpload.attachment == expired)
+    won = session.execute(
+        update(ZaloOAUpload)
+        .where(ZaloOAUpload.digest == digest, or_(*free))
+        .values(attachment="", uploaded_at=now)
+        .returning(ZaloOAUpload.digest)
+    ).first()
+    return won is not None
+
+
+def release_upload(session: Session, digest: str) -> None:
+    """The claimed upload failed: let the next sender try at once."""
+    session.execute(
+        update(ZaloOAUpload)
+        .where(ZaloOAUpload.digest == digest, ZaloOAUpload.attachment == "")
+        .values(uploaded_at=_LONG_AGO)
     )

@@ -55,7 +55,9 @@ def test_an_enterprise_another_person_also_speaks_for_keeps_its_record(conversat
     answer_all(owner, FULL_RUN)
     colleague = Person(conversation, user_id="colleague")
     begin(colleague)
-    answer_all(colleague, FULL_RUN)
+    run = list(FULL_RUN)
+    run[0] = "Công ty Cổ phần Khác"  # the colleague names the firm their own way
+    answer_all(colleague, run)
     from storage import enterprises
 
     with Session(conversation.engine) as s:
@@ -67,3 +69,7 @@ def test_an_enterprise_another_person_also_speaks_for_keeps_its_record(conversat
     [record] = rows(conversation, Enterprise)
     assert record.tax_code == "1800123456"  # the colleague stated it too
     assert record.source_response_id == claim.response_id
+    # The name the owner gave goes with them: the record keeps what the colleague said, and
+    # no export or broadcast sample shows the owner's wording (tester's fault 1).
+    assert record.name == "Công ty Cổ phần Khác"
+    assert FULL_RUN[0] not in everything_stored(conversation)

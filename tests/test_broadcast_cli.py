@@ -4,6 +4,7 @@ unknown recipients to XLSX (read back with openpyxl)."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -12,7 +13,8 @@ from typer.testing import CliRunner
 
 from bot.app import build_conversation
 from bot.cli import app
-from storage import contacts, outbox
+from bot.cli import broadcast as cli_broadcast
+from storage import broadcasts, contacts, outbox
 from storage.broadcasts_models import Broadcast
 from storage.db import session_scope
 from storage.models import ContactStatus, Enterprise, OutboxStatus
@@ -123,3 +125,51 @@ def test_send_at_reads_the_time_as_the_chat_does(conv, cli):
     [row] = rows(conv, Broadcast)
     assert row.status == "scheduled"
     assert row.scheduled_at.strftime("%H:%M") == "07:30"  # 14:30 in Cần Thơ, stored as UTC
+
+
+# Input a new officer tried (tester's fault 15): any file was accepted as a photo, and `send`
+# with no process delivering showed nothing for minutes.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6300010000050001a5f645400000000049454e44ae426082"
+)
+
+
+def test_a_text_file_is_not_taken_as_a_photo(conv, cli, tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# not a picture\n")
+    made = cli("broadcast", "create", "Hội thảo", "--photo", str(readme), "--as", "lan")
+    assert made.exit_code != 0
+    assert "not a JPEG, PNG, GIF or WebP image" in made.output
+    assert rows(conv, Broadcast) == []  # nothing stored
+    picture = tmp_path / "poster.png"
+    picture.write_bytes(PNG)
+    made = cli("broadcast", "create", "Hội thảo", "--photo", str(picture), "--as", "lan")
+    assert made.exit_code == 0, made.output
+    assert [b.attachment_kind for b in rows(conv, Broadcast)] == ["photo"]
+
+
+def test_watching_a_broadcast_nobody_delivers_says_so(conv, cli, monkeypatch):
+    hinted = threading.Event()
+
+    class Hint(str):
+        def format(self, **fields: object) -> str:
+            hinted.set()
+            return str.format(self, **fields)
+
+    monkeypatch.setattr(cli_broadcast, "POLL_SECONDS", 0.01)
+    monkeypatch.setattr(cli_broadcast, "STALL_POLLS", 3)
+    monkeypatch.setattr(cli_broadcast, "STALL_HINT", Hint(cli_broadcast.STALL_HINT))
+    assert cli("broadcast", "create", "Hội thảo", "--as", "lan").exit_code == 0
+
+    def officer_cancels_once_told() -> None:
+        hinted.wait(30)  # without the hint the officer gives up after 30 s: the test fails
+        with session_scope(conv.engine) as s:
+            broadcasts.cancel(s, 1, conv.clock.now())
+
+    watcher = threading.Thread(target=officer_cancels_once_told)
+    watcher.start()
+    sent = cli("broadcast", "send", "1", "--as", "lan", at=DAY)
+    watcher.join()
+    assert "nothing sent yet. Is `sxsh-bot run` or `sxsh-bot worker` running?" in sent.output
+    assert "#1: cancelled" in sent.output

@@ -346,3 +346,55 @@ def service_render(session, conv, contact, row):  # noqa: ANN001, ANN201
 
     return REGISTRY.render(session, conv.content, contact, row.kind, outbox.payload_of(row),
                            datetime.now(UTC))  # fmt: skip
+
+
+def _send_some(conv, clock, n: int) -> None:
+    """The lanes deliver `n` more copies (claimed and marked sent)."""
+    with session_scope(conv.engine) as s:
+        for row in outbox.claim_due(s, clock.now(), limit=n, kinds=["broadcast"]):
+            outbox.mark(s, row.id, OutboxStatus.sent, clock.now())
+
+
+def _pushed(conv) -> list[str]:
+    """The progress lines queued for the officer, rendered as they would go now."""
+    with Session(conv.engine) as s:
+        officer = contacts.get(s, "console", "officer")
+        found = rows(conv, Outbox, Outbox.kind == service.PROGRESS)
+        return [service_render(s, conv, officer, r)[0].text for r in found]
+
+
+def test_the_officer_is_told_the_progress_at_each_quarter_and_a_small_one_only_its_report(
+    conversation, clock
+):
+    people(conversation, clock, 11)  # with the officer: 12 recipients
+    officer = Person(conversation, user_id="officer")
+    officer.says("/broadcast Hội thảo SXSH ngày 05/12")
+    officer.presses("👥 Tất cả")
+    officer.presses("✅ Gửi ngay")
+    _send_some(conversation, clock, 4)
+    run_job(conversation, clock)
+    assert _pushed(conversation) == []  # a third done, but less than a minute in
+    clock.advance(minutes=2)
+    run_job(conversation, clock)
+    (line,) = _pushed(conversation)
+    assert "📣 #1" in line and "4/12 xong" in line and "còn khoảng" in line
+    run_job(conversation, clock)  # the same quarter is told once
+    assert len(_pushed(conversation)) == 1
+    _send_some(conversation, clock, 6)  # 10/12: past the half and three quarters at once
+    run_job(conversation, clock)
+    assert [("10/12 xong" in t) for t in _pushed(conversation)] == [True, True]
+    _send_some(conversation, clock, 2)
+    run_job(conversation, clock)
+    assert len(rows(conversation, Outbox, Outbox.kind == "broadcast_report")) == 1
+    # Another one done within its first minute: no progress, only the final report.
+    officer.says("/broadcast Nhắc hạn nộp hồ sơ 15/12")
+    officer.presses("👥 Tất cả")
+    officer.presses("✅ Gửi ngay")
+    _send_some(conversation, clock, 12)
+    run_job(conversation, clock)
+    keys = [r.key for r in rows(conversation, Outbox, Outbox.kind.startswith("broadcast_"))]
+    assert sorted(k.rsplit(":", 1)[0] for k in keys if "progress" in k) == [
+        "broadcast_progress:1",
+        "broadcast_progress:1",
+    ]
+    assert len([k for k in keys if k.startswith("broadcast_report:2:")]) == 1

@@ -17,6 +17,7 @@ from storage.db import session_scope
 from storage.models import Contact, ContactStatus
 from tests.chat import rows
 from tests.conftest import make_settings
+from tests.resilience_support import running
 from tests.support.telegram_server import DEFAULT_TOKEN, FakeTelegram
 from tests.test_delivery_telegram import PERSON, ask_and_answer
 
@@ -139,3 +140,66 @@ async def test_an_answer_to_a_person_goes_before_the_broadcast_backlog(srv, conv
         assert "Sở hỗ trợ một phần" in after["text"]
         await delivery.drain()
     assert len(srv.sent_messages()) == 102  # 100 + the officer + the answer
+
+
+# A 640x480 PNG as far as the server looks (the header): what an officer's phone sends.
+PHOTO = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + (640).to_bytes(4) + (480).to_bytes(4) + bytes(9)
+CAPTION = "📸 Hình ảnh hội thảo SXSH tại KCN Trà Nóc: mời doanh nghiệp xem và đăng ký."
+
+
+async def test_a_photo_composed_in_chat_is_previewed_and_sent_once_by_its_file_id(srv, conv, clock):
+    """The officer sends a photo with its caption at the compose step (the product's PTB
+    Application polling the local Bot API server): the preview shows it, each recipient gets it
+    once with the text, and every send names the officer's file_id (no upload of its own)."""
+    everyone = people(conv, clock, 7000, 3)
+    async with running(srv, conv, conv.settings):
+        srv.user_sends("/broadcast", user_id=OFFICER, first_name="Cán bộ")
+        (asked,) = await srv.wait_for("sendMessage", chat_id=OFFICER)
+        assert "ảnh hoặc tệp" in asked.params["text"]
+        srv.user_sends_photo(PHOTO, user_id=OFFICER, caption=CAPTION)
+        (draft,) = await srv.wait_for("sendMessage", chat_id=OFFICER)
+        assert "Đã lưu bản nháp #1" in draft.params["text"]
+        (sent_photo,) = [m for m in srv.chat_history(OFFICER) if m.get("photo")]
+        file_id = sent_photo["photo"][-1]["file_id"]
+        srv.user_presses("bc:all:1", user_id=OFFICER)
+        (preview,) = await srv.wait_for("sendPhoto", chat_id=OFFICER)
+        assert preview.params["photo"] == file_id
+        assert preview.params["caption"] == CAPTION
+        (summary,) = await srv.wait_for(
+            lambda c: "Bản nháp #1: 4 người nhận" in str(c.params.get("text")), chat_id=OFFICER
+        )
+        srv.user_presses("bc:send:1", user_id=OFFICER, message_id=summary.result["message_id"])
+        await srv.wait_for(lambda c: "#1" in str(c.params.get("text")), chat_id=OFFICER)
+        async with srv.make_bot() as bot:
+            delivery = Delivery(
+                conv.engine, conv, clock, {"telegram": telegram.TelegramSender(bot)}
+            )
+            assert await delivery.drain() == {"sent": 4}  # the three and the officer
+    for uid in everyone:
+        (got,) = srv.sent_messages(uid)
+        assert got["caption"] == CAPTION and got["photo"]
+    photos = [c for c in srv.calls if c.method == "sendPhoto"]
+    assert len(photos) == 5  # the preview and four copies
+    assert {c.params["photo"] for c in photos} == {file_id} and not any(c.files for c in photos)
+    run_job(conv)
+    assert set(states(conv).values()) == {"sent"}
+
+
+async def test_a_document_without_caption_is_a_broadcast_of_its_own(srv, conv, clock):
+    """A file alone (no caption) at the compose step is the whole broadcast, previewed by its
+    file_id."""
+    people(conv, clock, 7100, 2)
+    async with running(srv, conv, conv.settings):
+        srv.user_sends("/broadcast", user_id=OFFICER, first_name="Cán bộ")
+        await srv.wait_for("sendMessage", chat_id=OFFICER)
+        srv.user_sends_document(b"%PDF-1.4 ke hoach", "ke-hoach-SXSH-2027.pdf", user_id=OFFICER)
+        (draft,) = await srv.wait_for("sendMessage", chat_id=OFFICER)
+        assert "Đã lưu bản nháp #1" in draft.params["text"]
+        (sent_doc,) = [m for m in srv.chat_history(OFFICER) if m.get("document")]
+        srv.user_presses("bc:all:1", user_id=OFFICER)
+        (preview,) = await srv.wait_for("sendDocument", chat_id=OFFICER)
+        assert preview.params["document"] == sent_doc["document"]["file_id"]
+        assert not preview.params.get("caption") and not preview.files
+    with Session(conv.engine) as s:
+        row = broadcasts.get(s, 1)
+        assert (row.text, row.attachment_kind) == ("", "document")

@@ -96,8 +96,8 @@ def test_renderers_are_found_without_importing_the_capabilities():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.split("\n")[:2] == [
-        "['assessment_nudge', 'broadcast', 'broadcast_report', 'channel_alert', "
-        "'event_announce', 'event_cancelled', 'event_changed', 'event_promoted', "
+        "['assessment_nudge', 'broadcast', 'broadcast_progress', 'broadcast_report', "
+        "'channel_alert', 'event_announce', 'event_cancelled', 'event_changed', 'event_promoted', "
         "'event_reminder', 'officer_reply', 'officer_reply_outcome', 'ticket_card', "
         "'ticket_digest', 'ticket_reminder']",
         "True",

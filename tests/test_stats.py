@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from matplotlib.figure import Figure
 from PIL import Image
-from sqlmodel import Session
+from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from bot.app import build_conversation
@@ -22,9 +22,10 @@ from bot.exports import charts
 from content.forms import default_questionnaire
 from handlers.reports.figures import figures
 from storage import contacts, events
+from storage.broadcasts_models import Broadcast, BroadcastRecipient
 from storage.db import make_engine, session_scope
 from storage.events_models import EventStatus
-from storage.models import ContactStatus
+from storage.models import Contact, ContactStatus
 from storage.tickets_models import AuditEntry, Ticket
 from tests.chat import Person
 from tests.chat import rows as rows_of
@@ -135,7 +136,7 @@ def test_an_officer_sees_the_figures_as_text_and_as_a_chart_photo(filled):
     ]
     assert photo.attachment.is_image and photo.attachment.filename.endswith(".png")
     image = Image.open(io.BytesIO(photo.attachment.data))
-    assert (image.format, image.size) == ("PNG", (1200, 1500))
+    assert (image.format, image.size) == ("PNG", (1200, 2000))
     assert photo.text == "Biểu đồ số liệu SXSH (Toàn bộ thời gian)"
 
 
@@ -215,7 +216,8 @@ def test_report_writes_the_workbook_and_charts_with_the_database_figures(
             image.verify()  # a whole, readable PNG
     wb = openpyxl.load_workbook(out / "figures.xlsx")
     assert wb.sheetnames == [
-        "Tổng quan", "Theo ngành", "Theo KCN-CCN", "Mức tiềm năng", "Người dùng", "Sự kiện"
+        "Tổng quan", "Theo ngành", "Theo KCN-CCN", "Mức tiềm năng", "Người dùng", "Sự kiện",
+        "Thông báo",
     ]  # fmt: skip
     overview = {row[0]: row[1] for row in wb["Tổng quan"].iter_rows(min_row=2, values_only=True)}
     assert overview["Lượt tự đánh giá bắt đầu"] == 6
@@ -285,7 +287,7 @@ async def test_on_telegram_the_chart_is_a_photo_and_the_export_a_document(sqlite
                 [photo] = await srv.wait_for("sendPhoto", chat_id=1001)
                 assert photo.params["caption"] == "Biểu đồ số liệu SXSH (Toàn bộ thời gian)"
                 [(_, png)] = photo.files.values()
-                assert Image.open(io.BytesIO(png)).size == (1200, 1500)
+                assert Image.open(io.BytesIO(png)).size == (1200, 2000)
 
                 srv.user_sends("/export")
                 [document] = await srv.wait_for("sendDocument", chat_id=1001)
@@ -318,3 +320,50 @@ def test_every_vietnamese_letter_of_the_chart_is_drawn(filled):
     figure = Figure()
     figure.subplots().set_title("中")
     assert missing_glyphs(lambda: charts._png(figure)) != []
+
+
+def test_broadcasts_sent_read_back_from_the_text_the_chart_and_the_workbook(
+    filled, settings, tmp_path, monkeypatch
+):
+    """One broadcast an hour ago: 3 delivered, 1 skipped (stopped), 1 unknown (a crash)."""
+    with session_scope(filled.engine) as s:
+        people = [c.id for c in s.exec(select(Contact).order_by(Contact.id)).all()][:5]
+        row = Broadcast(text="Tin SXSH", audience='{"all": true}', digest="x" * 64,
+                        created_by="telegram:42", created_at=NOW - timedelta(hours=2),
+                        status="completed", started_at=NOW - timedelta(hours=1),
+                        finished_at=NOW - timedelta(minutes=50))  # fmt: skip
+        s.add(row)
+        s.flush()
+        states = [("sent", None)] * 3 + [("skipped", "stopped"), ("unknown", "interrupted")]
+        for contact_id, (state, reason) in zip(people, states, strict=True):
+            s.add(BroadcastRecipient(broadcast_id=row.id, contact_id=contact_id, channel="telegram",
+                                     state=state, reason=reason, updated_at=NOW))  # fmt: skip
+    with Session(filled.engine) as s:
+        found = figures(s, Q, filled.content.texts, "vi", tz=VN)
+    [b] = found.broadcasts
+    assert (b.id, b.status, b.sent, b.failed, b.skipped, b.unknown, b.open) == (
+        1, "completed", 3, 0, 1, 1, 0
+    )  # fmt: skip
+    assert found.broadcasts_sent == 3
+
+    officer = Person(filled, user_id="officer")
+    officer.says("/stats")
+    lines = officer.last[0].text.splitlines()
+    assert "• #1 · 28/11/2026 · hoàn tất: 3 / 0 / 1 / 1" in lines
+    assert "• Tổng cộng 1 đợt, 3 tin đã đến người nhận." in lines
+    officer.says("/stats 29/11/2026")  # started before that day: not counted
+    assert "• Chưa gửi thông báo nào." in officer.last[0].text.splitlines()
+
+    ax = Figure().subplots()
+    charts.broadcasts_panel(ax, found, str)
+    assert [p.get_height() for p in ax.patches] == [3, 1, 1]  # delivered, failed+unknown, skipped
+
+    monkeypatch.setenv("SXSH_DATABASE_URL", settings.database_url)
+    out = tmp_path / "bao-cao"
+    result = CliRunner().invoke(app, ["report", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(out / "figures.xlsx")
+    overview = {r[0]: r[1] for r in wb["Tổng quan"].iter_rows(min_row=2, values_only=True)}
+    assert overview["Tin thông báo đã đến người nhận"] == 3
+    sheet = list(wb["Thông báo"].iter_rows(values_only=True))
+    assert sheet[1] == (1, datetime(2026, 11, 28, 8), "hoàn tất", 3, 0, 1, 1, 0)

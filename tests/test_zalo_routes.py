@@ -11,17 +11,19 @@ from datetime import timedelta
 import httpx
 import pytest
 from sqlmodel import Session, select
+from typer.testing import CliRunner
 
 from bot.channels.zalo_oa.client import ZaloOAClient
 from bot.channels.zalo_oa.sender import ZaloOASender
 from bot.channels.zalo_oa.tokens import TokenKeeper
+from bot.cli import app
 from bot.delivery import Delivery
 from handlers.events import officer_view, service
 from handlers.tickets.inbox import answer_ticket
 from storage import contacts
 from storage import zalo_oa as store
 from storage.db import session_scope
-from storage.models import Contact, Outbox
+from storage.models import Contact, ContactStatus, Outbox
 from tests.chat import Person, Recorder
 from tests.events.conftest import save
 from tests.support.zalo_oa_server import APP_ID, APP_SECRET, FakeZaloOA
@@ -72,7 +74,7 @@ def routes(conversation, kind_prefix: str) -> dict[str, tuple[str, str | None, s
 
 
 async def test_event_reminders_report_zalo_contacts_reached_free_on_quota_and_not_reachable(
-    conversation, clock, zalo
+    conversation, clock, zalo, monkeypatch
 ):
     srv, delivery, _ = zalo
     event = save(conversation)  # starts 04/12 08:00; reminders 1 day and 2 hours before
@@ -83,6 +85,7 @@ async def test_event_reminders_report_zalo_contacts_reached_free_on_quota_and_no
         clock.advance(days=days_before - 5)
     people["z-now"] = writes(conversation, srv, "z-now")
     people["z-gone"] = writes(conversation, srv, "z-gone", known_to_zalo=False)
+    people["z-blocked"] = writes(conversation, srv, "z-blocked")
     config, tz = conversation.content.events, conversation.settings.tz
     with Session(conversation.engine, expire_on_commit=False) as s:
         for contact_id in people.values():
@@ -96,6 +99,8 @@ async def test_event_reminders_report_zalo_contacts_reached_free_on_quota_and_no
     with session_scope(conversation.engine) as session:  # z-gone: 3 days by our count
         contact_id = people["z-gone"]
         store.record_inbound(session, contact_id, "m-gone", clock.now() - timedelta(days=3))
+        blocked = session.get(Contact, people["z-blocked"])  # blocked the OA since registering
+        contacts.set_status(session, blocked, ContactStatus.blocked)
     await delivery.drain()
     await delivery.drain()  # nothing twice
 
@@ -107,17 +112,31 @@ async def test_event_reminders_report_zalo_contacts_reached_free_on_quota_and_no
     assert sent["z-gone"][:2] == ("unreachable", "not_reachable")
     assert sent["z-gone"][2].startswith("zalo -230")
     assert (srv.free, srv.proactive) == (1, 1)
-    assert [len(srv.sent(u)) for u in ("z-now", "z-mid", "z-old", "z-gone")] == [1, 1, 0, 0]
+    assert sent["z-blocked"][0] == "unreachable"
+    assert [len(srv.sent(u)) for u in ("z-now", "z-mid", "z-old", "z-gone", "z-blocked")] == [
+        1, 1, 0, 0, 0]  # fmt: skip
     with Session(conversation.engine) as s:
         event_row = s.get(type(event), event.id)
         text = officer_view.info_text(conversation.content, s, event_row, tz, "vi")
         english = officer_view.info_text(conversation.content, s, event_row, tz, "en")
     assert (
         "Zalo OA: 1 miễn phí (trả lời tin người nhận đã nhắn), 1 tính vào hạn mức tin chủ động "
-        "của OA, 2 không liên lạc được (quá 7 ngày không nhắn với OA 2)." in text
+        "của OA, 3 không liên lạc được (đã chặn hoặc ngừng dùng Zalo 1, quá 7 ngày không nhắn "
+        "với OA 2)." in text
     ), text
     assert "Zalo OA: 1 free (a reply to the person's own message), 1 on the OA's proactive " \
-        "quota, 2 not reachable (no message to the OA for 7 days 2)." in english  # fmt: skip
+        "quota, 3 not reachable (blocked the OA or left Zalo 1, no message to the OA for 7 days " \
+        "2)." in english  # fmt: skip
+    # `sxsh-bot outbox`: what the OA's quota went on, per kind (sends Zalo answered or refused).
+    monkeypatch.setenv("SXSH_DATABASE_URL", conversation.settings.database_url)
+    shown = CliRunner().invoke(app, ["outbox"])
+    assert shown.exit_code == 0, shown.output
+    after = shown.output.split("Zalo OA: how each message went")[1]
+    header = next(line for line in after.splitlines() if "free" in line)
+    row = next(line for line in after.splitlines() if "event_reminder" in line)
+    cells = lambda line: [c.strip() for c in line.strip("│┃ ").replace("┃", "│").split("│")]  # noqa: E731
+    assert dict(zip(cells(header), cells(row), strict=True)) == {
+        "kind": "event_reminder", "free": "1", "quota": "1", "not_reachable": "2"}  # fmt: skip
 
 
 async def test_an_officer_is_told_how_the_answer_reached_a_zalo_person_and_when_it_did_not(
@@ -183,3 +202,32 @@ def _only_ticket(conversation) -> int:
     with Session(conversation.engine) as s:
         [ticket_id] = s.exec(select(Ticket.id)).all()
     return ticket_id
+
+
+async def test_on_any_channel_an_answer_that_does_not_arrive_is_told_to_the_officer(
+    conversation, clock, zalo
+):
+    _, delivery, console = zalo
+    officer = Person(conversation, user_id="officer")
+    officer.says("/start")
+    asker = Person(conversation, user_id="dn7")
+    asker.says("/officer xin tư vấn xử lý nước thải")
+    await delivery.drain()
+    ticket_id = _only_ticket(conversation)
+    with session_scope(conversation.engine) as session:  # the person blocked the bot since
+        contacts.set_status(session, contacts.get(session, "console", "dn7"), ContactStatus.blocked)
+    officer.says(f"/reply {ticket_id} Sở gửi tài liệu hướng dẫn")
+    console.sent.clear()
+    await delivery.drain()
+    assert [pid for pid, _ in console.sent if pid == "dn7"] == []  # blocked: nothing sent
+    assert [text for pid, text in console.sent if pid == "officer"] == [
+        f"⚠️ Câu trả lời phiếu #{ticket_id} KHÔNG đến được người hỏi (console): họ đã chặn hoặc "
+        "ngừng dùng tài khoản. Xin liên hệ họ cách khác (điện thoại, email)."
+    ]
+    # A delivered answer on a channel that does not say how is not announced.
+    with session_scope(conversation.engine) as session:
+        contacts.set_status(session, contacts.get(session, "console", "dn7"), ContactStatus.active)
+    officer.says(f"/reply {ticket_id} --force Sở gửi lại tài liệu")
+    console.sent.clear()
+    await delivery.drain()
+    assert [pid for pid, _ in console.sent] == ["dn7"]

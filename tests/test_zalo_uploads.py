@@ -94,6 +94,16 @@ async def test_a_photo_to_many_people_is_uploaded_once_by_every_process(setup):
     assert kept == {"image": 6, "file": 3}
 
 
+async def test_processes_missing_the_same_upload_at_once_make_one_upload_between_them(setup):
+    srv, _, _, sender = setup
+    srv.upload_delay = 0.5  # the others wait while one uploads
+    processes = [sender() for _ in range(3)]
+    await asyncio.gather(*(p.send(u, [Reply(attachment=PHOTO)])
+                           for p, u in zip(processes * 2, PEOPLE, strict=True)))  # fmt: skip
+    assert uploads(srv) == ["/v2.0/oa/upload/image"]
+    assert attachment_ids(srv) == ["img1"] * 6
+
+
 async def test_an_upload_near_zalos_7_days_or_refused_as_expired_is_uploaded_again_once(setup):
     srv, clock, _, sender = setup
     one = sender()

@@ -63,6 +63,23 @@ def _check_values(session, spec: dict, s) -> None:  # noqa: ANN001
         fail(f"--audience: no {key} {value!r}; valid: {', '.join(valid) or '(none yet)'}")
 
 
+# Bot API: photos up to 10 MB, files uploaded by a bot up to 50 MB (core.telegram.org/bots/api,
+# sendPhoto and sendDocument); Zalo's upload limits are lower and its channel checks its own.
+PHOTO_MAX, DOCUMENT_MAX = 10 * 2**20, 50 * 2**20
+PHOTO_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF8", b"RIFF")  # JPEG PNG GIF WebP
+
+
+def _photo_problem(path: Path) -> str | None:
+    """Why a file cannot go as a photo (not JPEG/PNG/GIF/WebP by its first bytes, too large)."""
+    if path.stat().st_size > PHOTO_MAX:
+        return f"larger than {PHOTO_MAX // 2**20} MB (send it with --document)"
+    with path.open("rb") as handle:
+        head = handle.read(12)
+    if not head.startswith(PHOTO_MAGIC) or (head.startswith(b"RIFF") and head[8:12] != b"WEBP"):
+        return "not a JPEG, PNG, GIF or WebP image (send other files with --document)"
+    return None
+
+
 @broadcast_app.command("create")
 def create(
     text: Annotated[str, typer.Argument(help="The announcement, as people will read it.")],
@@ -88,6 +105,10 @@ def create(
     attachment = photo or document
     if attachment is not None and not attachment.is_file():
         fail(f"no such file: {attachment}")
+    if photo is not None and (problem := _photo_problem(photo)):
+        fail(f"--photo {photo}: {problem}")
+    if document is not None and document.stat().st_size > DOCUMENT_MAX:
+        fail(f"--document {document}: larger than {DOCUMENT_MAX // 2**20} MB")
     try:
         spec = parse_filters(audience)
     except broadcasts.AudienceError as exc:
@@ -165,10 +186,19 @@ def _refusal(exc, number: int, s) -> str:  # noqa: ANN001 - service.Refused, Set
     if exc.confirm == "night":
         return f"#{number}: it is rest time (21:00–07:00); add --night to send it now anyway"
     if exc.confirm == "twin":
-        other = exc.fields.get("other")
-        return (f"#{number}: broadcast #{other} with the same text and recipients is still "
-                "running; add --force to send it anyway")  # fmt: skip
+        other, status = exc.fields.get("other"), exc.fields.get("other_status")
+        return (f"#{number}: broadcast #{other} with the same text and recipients is not "
+                f"finished ({status}); add --force to send it anyway")  # fmt: skip
     return texts(s).get(LANG, exc.key, **exc.fields)
+
+
+# Watching a broadcast no process delivers (tester's fault 15): say so instead of a bar
+# that never moves, after STALL_POLLS polls of POLL_SECONDS.
+POLL_SECONDS, STALL_POLLS = 1.0, 15
+STALL_HINT = (
+    "#{number}: nothing sent yet. Is `sxsh-bot run` or `sxsh-bot worker` running? "
+    "Ctrl+C stops watching (the broadcast goes on); `--deliver` sends from this terminal."
+)
 
 
 def _follow(number: int, s, deliver: bool) -> None:  # noqa: ANN001
@@ -198,6 +228,7 @@ def _follow(number: int, s, deliver: bool) -> None:  # noqa: ANN001
         columns = (TextColumn(f"#{number}"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("{task.fields[rate]} msg/s · {task.fields[left]} left"))  # fmt: skip
         status = BroadcastStatus.sending
+        polls, last_done, hinted = 0, None, False
         with Progress(*columns) as bar:
             task = bar.add_task("send", total=None, rate="–", left="–")
             while status == BroadcastStatus.sending:
@@ -205,9 +236,16 @@ def _follow(number: int, s, deliver: bool) -> None:  # noqa: ANN001
                 rate = f"{p.per_second:.1f}" if p.per_second else "–"
                 left = f"{p.seconds_left:.0f} s" if p.seconds_left else "–"
                 bar.update(task, total=p.total, completed=p.done, rate=rate, left=left)
+                polls, moved = polls + 1, p.done != last_done
+                last_done = p.done
+                if not bar.console.is_terminal and (moved or polls % 30 == 0):
+                    bar.console.print(f"#{number}: {p.done}/{p.total} · {rate} msg/s · {left}")
+                if not deliver and not hinted and polls >= STALL_POLLS and p.done == 0:
+                    bar.console.print(STALL_HINT.format(number=number))
+                    hinted = True
                 if lanes is not None and lanes.done():
                     lanes.result()  # the lanes stopped: show why
-                await asyncio.sleep(1)
+                await asyncio.sleep(POLL_SECONDS)
         stop.set()
         if lanes is not None:
             await lanes

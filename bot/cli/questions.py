@@ -152,7 +152,8 @@ def questions(
 def outbox_status(
     limit: Annotated[int, typer.Option(help="At most this many undelivered rows.", min=1)] = 20,
 ) -> None:
-    """Proactive messages per kind and state, and the newest not delivered, with the reason."""
+    """Proactive messages per kind and state, how Zalo OA took them (free, on the OA's quota,
+    not reachable), and the newest not delivered, with the reason."""
     from rich.console import Console
     from rich.table import Table
 
@@ -160,7 +161,7 @@ def outbox_status(
 
     s = settings()
     with open_session(s, commit=False) as session:
-        counts, rows = ob.summary(session), ob.problems(session, limit)
+        counts, rows, routes = ob.summary(session), ob.problems(session, limit), ob.routes(session)
     states = ("pending", "sending", "sent", "failed", "unreachable", "unknown", "cancelled")
     kinds = sorted({kind for kind, _ in counts})
     table = Table(title="Outbox")
@@ -170,6 +171,13 @@ def outbox_status(
         table.add_row(kind, *(str(counts.get((kind, state), 0)) for state in states))
     console = Console(width=160)
     console.print(table)
+    if routes:
+        zalo = Table(title="Zalo OA: how each message went")
+        for col in ("kind", *ob.ROUTES):
+            zalo.add_column(col, justify="left" if col == "kind" else "right")
+        for kind in sorted({kind for kind, _ in routes}):
+            zalo.add_row(kind, *(str(routes.get((kind, route), 0)) for route in ob.ROUTES))
+        console.print(zalo)
     loc = locale(s)
     columns = ("id", "due", "kind", "contact", "attempts", "state", "reason")
     problems = _table(f"Not delivered ({len(rows)})", columns)

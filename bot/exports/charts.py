@@ -141,6 +141,25 @@ def events_panel(ax: Axes, figures: Figures, t: Callable[[str], str]) -> None:
     ax.legend(fontsize=7)
 
 
+def broadcasts_panel(ax: Axes, figures: Figures, t: Callable[[str], str]) -> None:
+    """Recipients per broadcast (the last MAX_BARS): delivered, failed or unknown, skipped."""
+    ax.set_title(t("broadcasts"))
+    shown = figures.broadcasts[-MAX_BARS:]
+    if not shown:
+        _empty(ax, t)
+        return
+    names = [f"#{b.id}" for b in shown]
+    parts = (("sent", [b.sent for b in shown], COLOURS[0]),
+             ("failed", [b.failed + b.unknown for b in shown], COLOURS[2]),
+             ("skipped", [b.skipped for b in shown], COLOURS[3]))  # fmt: skip
+    bottom = [0] * len(shown)
+    for key, values, colour in parts:
+        ax.bar(names, values, bottom=bottom, label=t(key), color=colour)
+        bottom = [a + b for a, b in zip(bottom, values, strict=True)]
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize=7)
+
+
 PANELS: dict[str, Panel] = {
     "shares": shares_panel,
     "sectors": sector_panel,
@@ -148,6 +167,7 @@ PANELS: dict[str, Panel] = {
     "levels": levels_panel,
     "contacts": contacts_panel,
     "events": events_panel,
+    "broadcasts": broadcasts_panel,
 }
 
 
@@ -169,12 +189,16 @@ def _figure(size: tuple[float, float]) -> Figure:
 
 
 def figures_png(figures: Figures, texts: Texts) -> bytes:
-    """Every panel in one image (1200 × 1500 pixels): the photo `/stats` sends."""
-    figure = _figure((12, 15))
+    """Every panel in one image (1200 × 2000 pixels, two panels a row): the photo `/stats`
+    sends."""
+    figure = _figure((12, 20))
     t = _words(figures, texts)
     with _font():
-        for ax, panel in zip(figure.subplots(3, 2).flat, PANELS.values(), strict=True):
+        axes = list(figure.subplots((len(PANELS) + 1) // 2, 2).flat)
+        for ax, panel in zip(axes, PANELS.values(), strict=False):
             panel(ax, figures, t)
+        for ax in axes[len(PANELS) :]:
+            ax.set_axis_off()
         return _png(figure)
 
 

@@ -17,6 +17,8 @@ from handlers.reports.summary import INDICATORS, SummaryRow
 if TYPE_CHECKING:
     from openpyxl import Workbook
 
+BROADCAST_COUNTS = ("sent", "failed", "skipped", "unknown", "open")
+
 
 def _shares_sheet(title: str, first: str, rows: list[SummaryRow], t: Callable[[str], str]) -> Sheet:
     headers = [
@@ -31,8 +33,9 @@ def _shares_sheet(title: str, first: str, rows: list[SummaryRow], t: Callable[[s
 
 
 def figures_workbook(figures: Figures, texts: Texts, tz: ZoneInfo) -> Workbook:
-    """Overview (contacts, assessments, questions, the three shares next to 2019), by sector,
-    by park, potential levels by sector, people per channel, events. Event starts are naive
+    """Overview (contacts, assessments, questions, broadcast messages delivered, the three
+    shares next to 2019), by sector, by park, potential levels by sector, people per channel,
+    events, broadcasts. Event starts are naive
     local datetimes in `tz` (Excel has no time zones)."""
 
     def t(key: str, **fields: Any) -> str:
@@ -51,7 +54,7 @@ def figures_workbook(figures: Figures, texts: Texts, tz: ZoneInfo) -> Workbook:
     ]
     if figures.median_first_reply is not None:
         overview.append([c("first_reply_hours"), round(figures.median_first_reply / 3600, 1)])
-    overview += []
+    overview.append([c("broadcasts_sent"), figures.broadcasts_sent])
     for key, name in zip(INDICATORS, ("know", "applied", "dedicated"), strict=True):
         overview.append([t(f"reports.summary.{name}"), total.shares[key]])
         overview.append(
@@ -108,6 +111,19 @@ def figures_workbook(figures: Figures, texts: Texts, tz: ZoneInfo) -> Workbook:
                 ]
                 for e in figures.events
             ],
+        ),
+        Sheet(
+            t("stats.sheet.broadcasts"),
+            [c(k) for k in ("broadcast", "start", "status", *BROADCAST_COUNTS)],
+            [
+                [
+                    b.id,
+                    in_zone(b.started_at, tz).replace(tzinfo=None),
+                    t(f"broadcasts.status.{b.status}"),
+                    *(getattr(b, k) for k in BROADCAST_COUNTS),
+                ]
+                for b in figures.broadcasts
+            ],  # fmt: skip
         ),
     ]
     return workbook(sheets)

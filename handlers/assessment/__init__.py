@@ -15,10 +15,12 @@ from handlers.assessment.entry import (
     button,
     cancel,
     command,
+    on_consent_text,
+    on_free_text,
     on_text,
     skip_command,
 )
-from handlers.assessment.flow import CONSENT_PURPOSE, CONSENT_VERSION, DRAFT, FLOW
+from handlers.assessment.flow import CONSENT_FLOW, CONSENT_PURPOSE, CONSENT_VERSION, DRAFT, FLOW
 from handlers.assessment.nudge import NUDGE, expire_stale, render_nudge
 from handlers.assessment.personal import describe_personal, erase_personal
 from handlers.assessment.result import result_command
@@ -50,10 +52,19 @@ CAPABILITY = Capability(
         ),
     ),
     personal=PersonalData(tables=("responses",), erase=erase_personal, describe=describe_personal),
+    free_text=on_free_text,
+)
+
+# The consent prompt has its own flow: a typed answer presses its button, and leaving it
+# pauses nothing (no answer is stored yet).
+CONSENT = Capability(
+    name="assessment_consent",
+    flow=Flow(CONSENT_FLOW, on_consent_text, namespace="as", keeps_open=frozenset(COMMANDS)),
 )
 
 __all__ = [
     "CAPABILITY",
+    "CONSENT",
     "COMMANDS",
     "CONSENT_PURPOSE",
     "CONSENT_VERSION",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from content.forms import detect_command, progress
+from content.forms.answers import parse_yes_no
 from content.textnorm import fold_words
 from handlers.assessment import flow, keys, nudge
-from handlers.assessment.flow import DRAFT, FLOW
+from handlers.assessment.flow import CONSENT_FLOW, DRAFT, FLOW
 from handlers.assessment.result import result_command, start_button
 from handlers.context import Context
 from handlers.messages import Button, Reply
@@ -50,7 +51,7 @@ def on_text(ctx: Context, text: str) -> list[Reply] | None:
     if response is None or ctx.content.questionnaire is None:
         contacts.set_flow(ctx.session, ctx.contact, None)
         return None
-    word = detect_command(text, ctx.content.questionnaire.answer_words) or _typed_label(ctx, text)
+    word = typed_word(ctx, text)
     if word == "resume":
         return [ctx.reply("assess.resumed"), *flow.ask(ctx, response)]
     if word == "restart":
@@ -81,11 +82,61 @@ LABELS = {
 }
 
 
-def _typed_label(ctx: Context, text: str) -> str | None:
-    typed = fold_words(text)
+def typed_word(ctx: Context, text: str) -> str | None:
+    """The command word ("resume", "back"...) or button label typed alone, a polite ending
+    ("làm tiếp ạ") aside; None for anything else."""
+    q = ctx.content.questionnaire
+    words = q.answer_words if q else None
+    typed = _without_polite_ending(ctx, text)
     if not typed:
         return None
-    return next((word for key, word in LABELS.items() if fold_words(ctx.t(key)) == typed), None)
+    return detect_command(typed, words) or next(
+        (word for key, word in LABELS.items() if fold_words(ctx.t(key)) == typed), None
+    )
+
+
+def _without_polite_ending(ctx: Context, text: str) -> str:
+    q = ctx.content.questionnaire
+    typed = fold_words(text)
+    endings = {
+        fold_words(w) for w in (q.answer_words.polite_endings if q and q.answer_words else [])
+    }
+    head, _, last = typed.rpartition(" ")
+    return head if head and last in endings else typed
+
+
+def on_free_text(ctx: Context, text: str) -> list[Reply] | None:
+    """Text that no open flow took: "làm tiếp" (or a resume word) resumes the assessment that
+    another command paused; None for anything else (then it is a question)."""
+    if ctx.content.questionnaire is None or typed_word(ctx, text) != "resume":
+        return None
+    replies: list[Reply] = []
+    response = flow.open_response(ctx, replies)
+    if response is None:
+        return [*replies, ctx.reply("assess.nothing_open", buttons=[start_button(ctx)])]
+    contacts.set_flow(ctx.session, ctx.contact, FLOW)
+    return [*replies, ctx.reply("assess.resumed"), *flow.ask(ctx, response)]
+
+
+def on_consent_text(ctx: Context, text: str) -> list[Reply] | None:
+    """Typed text at the consent prompt: its button's label (with or without diacritics) or a
+    yes/no word ("đồng ý", "có", "ok"; "không") presses that button. Anything else closes the
+    prompt and is read as a question (None)."""
+    if ctx.contact.active_flow != CONSENT_FLOW:
+        return None
+    contacts.set_flow(ctx.session, ctx.contact, None)
+    q = ctx.content.questionnaire
+    if q is None:
+        return None
+    typed = _without_polite_ending(ctx, text)
+    choice = parse_yes_no(typed, q.answer_words)
+    if typed == fold_words(ctx.t("assess.consent_yes")):
+        choice = "yes"
+    elif typed == fold_words(ctx.t("assess.consent_no")):
+        choice = "no"
+    if choice is None:
+        return None
+    return flow.start(ctx, consented=choice == "yes")
 
 
 def restart(ctx: Context, response: Response) -> list[Reply]:

@@ -28,6 +28,7 @@ from storage import assessments, contacts
 from storage.models import Response
 
 FLOW = keys.FLOW
+CONSENT_FLOW = "assessment_consent"  # the consent prompt is open: a typed "đồng ý" answers it
 CONSENT_PURPOSE = "assessment_contact"
 CONSENT_VERSION = "assess-consent-1"  # bump when the consent wording changes
 DRAFT = "_draft:"  # prefix of a multi-choice selection not yet confirmed
@@ -79,7 +80,7 @@ def stale(ctx: Context) -> Reply:
 # -- the conversation ------------------------------------------------------------------------
 def consent(ctx: Context) -> list[Reply]:
     q = ctx.content.questionnaire
-    contacts.set_flow(ctx.session, ctx.contact, None)
+    contacts.set_flow(ctx.session, ctx.contact, CONSENT_FLOW)
     intro = render_intro(q, ctx.lang, texts(ctx))
     t = consent_ticket(ctx)
     buttons = [

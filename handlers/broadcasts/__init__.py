@@ -8,20 +8,17 @@ first and the channel's throttle is shared."""
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, delete
 
 from content.store import ContentStore
-from handlers.broadcasts import chat, service
+from handlers.broadcasts import chat, copies, service
 from handlers.capability import Capability, Command, Flow, Job, OutboxKind, PersonalData
-from handlers.messages import Attachment, Reply
+from handlers.messages import Reply
 from storage import broadcasts
 from storage.broadcasts_models import BroadcastRecipient, BroadcastStatus
 from storage.models import Contact
-
-MIME = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".pdf": "application/pdf"}
 
 
 def render_copy(
@@ -31,13 +28,8 @@ def render_copy(
     row = broadcasts.get(session, int(payload.get("broadcast_id", 0)))
     if row is None or row.status != BroadcastStatus.sending:
         return None
-    attachment = None
-    if row.attachment:  # a file an officer gave on the command line, read at each send
-        path = Path(row.attachment)
-        mime = MIME.get(path.suffix.lower(), "application/octet-stream")
-        attachment = Attachment(path.name, path.read_bytes(), mime,
-                                is_image=row.attachment_kind == "photo")  # fmt: skip
-    return [Reply(text=row.text, attachment=attachment)]
+    copy = copies.copy_of(row, contact.channel)
+    return [copy] if copy is not None else None
 
 
 def render_report(
@@ -51,6 +43,19 @@ def render_report(
     lang = contact.language if contact.language in ("vi", "en") else "vi"
     tz = ZoneInfo(str(payload.get("tz") or "Asia/Ho_Chi_Minh"))
     return [Reply(text="\n".join(service.report_lines(session, row, content.texts, lang, tz)))]
+
+
+def render_progress(
+    session: Session, content: ContentStore, contact: Contact, payload: dict, now: datetime
+) -> list[Reply] | None:
+    """Progress pushed to the officer (sent / total, rate, time left), with the figures of the
+    moment it goes; None once the broadcast is no longer sending (its report says the rest)."""
+    row = broadcasts.get(session, int(payload.get("broadcast_id", 0)))
+    if row is None or row.status != BroadcastStatus.sending:
+        return None
+    lang = contact.language if contact.language in ("vi", "en") else "vi"
+    line = service.progress_line(service.progress(session, row, now), content.texts, lang, row)
+    return [Reply(text=line)]
 
 
 def erase(session: Session, contact: Contact, content: ContentStore, settings: object) -> None:
@@ -67,6 +72,7 @@ CAPABILITY = Capability(
     outbox=(
         OutboxKind(broadcasts.KIND, render_copy, lane="bulk"),
         OutboxKind(service.REPORT, render_report, lane="reply"),
+        OutboxKind(service.PROGRESS, render_progress, lane="reply"),
     ),
     jobs=(Job("broadcasts", service.run_job, every_minutes=1),),
     personal=PersonalData(tables=("broadcast_recipients",), erase=erase),

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 import shlex
-from datetime import datetime
+from datetime import UTC, datetime
 
 from content.locale import parse_date_time
 from handlers import roles
-from handlers.broadcasts import audience_values, service
+from handlers.broadcasts import audience_values, copies, service
 from handlers.context import Context
 from handlers.messages import Button, Reply
 from handlers.payload import row_id
@@ -25,6 +25,7 @@ from storage import app_state, broadcasts, contacts
 from storage.broadcasts_models import Broadcast, BroadcastStatus
 
 NS = "bc"
+AT = "@"  # joins a draft number and a schedule time in one payload
 FLOW = "broadcast_compose"
 ACTIONS = ("pause", "resume", "cancel", "resend")
 
@@ -81,29 +82,46 @@ def on_text(ctx: Context, text: str) -> list[Reply] | None:
 
 
 def _take_text(ctx: Context, text: str) -> list[Reply]:
-    row = broadcasts.create(ctx.session, text, {"all": True}, roles.label(ctx.contact), ctx.now)
+    """The text, and the photo or document sent with it (its caption is the text)."""
+    file = ctx.inbound.file
+    if not text.strip() and file is None:  # a sticker, or nothing: ask again
+        return [ctx.reply("broadcasts.ask_text")]
+    row = broadcasts.create(
+        ctx.session, text, {"all": True}, roles.label(ctx.contact), ctx.now,
+        attachment=copies.reference(file) if file else None,
+        attachment_kind=file.kind if file else None,
+    )  # fmt: skip
     roles.record(ctx, "broadcast.create", "broadcast", row.id, text[:120])
     _set_step(ctx, "audience", row.id)
     everyone = Button(ctx.t("broadcasts.everyone"), f"{NS}:all:{row.id}")
     return [ctx.reply("broadcasts.ask_audience", id=row.id, buttons=[everyone])]
 
 
+FLAGS = ("all", "unfinished")  # audience keys that take no value
+
+
 def parse_filters(text: str) -> dict:
-    """`sector=thuy_san park="Trà Nóc" unfinished` -> a spec (quotes hold spaces); raises
-    AudienceError for anything else."""
+    """`sector=seafood ward=Phường Thới An Đông unfinished` -> a spec. Quotes may hold spaces,
+    and without them a word that is not a flag continues the value before it (officers type
+    ward names as they are written). Raises AudienceError for anything else."""
     try:
         words = shlex.split(text)
     except ValueError as exc:  # an unclosed quote
         raise broadcasts.AudienceError(text) from exc
     spec: dict = {}
+    last: str | None = None
     for word in words:
         key, eq, value = word.partition("=")
-        if not eq:
+        if not eq and last is not None and word.lower() not in FLAGS:
+            spec[last] += " " + word
+        elif not eq:
             spec[word.lower()] = True  # a flag: unfinished, all
+            last = None
         elif not key or not value or "=" in value:
             raise broadcasts.AudienceError(word)
         else:
-            spec[key.lower()] = value
+            last = key.lower()
+            spec[last] = value
     return broadcasts.parse_audience(spec)
 
 
@@ -142,7 +160,13 @@ def _preview(ctx: Context, row: Broadcast) -> list[Reply]:
     buttons = [Button(ctx.t("broadcasts.send_now"), f"{NS}:send:{row.id}"),
                Button(ctx.t("broadcasts.schedule"), f"{NS}:sched:{row.id}"),
                Button(ctx.t("broadcasts.cancel"), f"{NS}:cancel:{row.id}")]  # fmt: skip
-    return [ctx.reply("broadcasts.as_seen"), Reply(text=row.text),
+    seen = copies.copy_of(row, ctx.contact.channel) or Reply(text=row.text)
+    held = copies.chat_file(row)
+    if held is not None and held[0] != ctx.contact.channel:
+        lines.append(ctx.t("broadcasts.file_elsewhere", channel=held[0]))
+    elif held is not None and set(p.audience.per_channel()) - {held[0]}:
+        lines.append(ctx.t("broadcasts.file_one_channel", channel=held[0]))
+    return [ctx.reply("broadcasts.as_seen"), seen,
             Reply(text="\n".join(lines), buttons=buttons)]  # fmt: skip
 
 
@@ -155,6 +179,7 @@ def button(ctx: Context, arg: str) -> list[Reply]:
     """bc:all|send|night|twin|sched|cancel|status|pause|resume:N (officers only: the registry
     hides `bc` from everyone else)."""
     action, _, value = arg.partition(":")
+    value, _, epoch = value.partition(AT)  # schedtwin carries the time the officer typed
     number = row_id(value)
     if number is None:
         return [ctx.reply("stale_button")]
@@ -172,6 +197,11 @@ def button(ctx: Context, arg: str) -> list[Reply]:
     if action == "sched":
         _set_step(ctx, "schedule", row.id)
         return [ctx.reply("broadcasts.ask_time", id=row.id)]
+    if action == "schedtwin":
+        at = _moment(epoch)
+        if at is None:
+            return [ctx.reply("stale_button")]
+        return [_send(ctx, row, at, night_ok=True, twin_ok=True)]
     if action in ("send", "night", "twin", "nighttwin"):
         return [_send(ctx, row, None, night_ok="night" in action, twin_ok="twin" in action)]
     return [ctx.reply("stale_button")]
@@ -186,21 +216,34 @@ def _send(
             at=at, night_ok=night_ok, twin_ok=twin_ok,
         )  # fmt: skip
     except service.Refused as exc:
-        if exc.confirm is None or at is not None:  # a scheduled one: cancel the twin first
-            return ctx.reply(exc.key, **exc.fields)
-        flags = {
-            "night": night_ok or exc.confirm == "night",
-            "twin": twin_ok or exc.confirm == "twin",
-        }
-        again = "".join(name for name, on in flags.items() if on)
-        yes = Button(ctx.t("broadcasts.confirm_anyway"), f"{NS}:{again}:{row.id}")
+        fields = dict(exc.fields)
+        if "other_status" in fields:
+            fields["state"] = ctx.t(f"broadcasts.status.{fields.pop('other_status')}")
+        if exc.confirm is None:
+            return ctx.reply(exc.key, **fields)
+        if at is not None:  # scheduling: a time typed is already the night's confirmation
+            again = f"schedtwin:{row.id}{AT}{int(at.timestamp())}"
+        else:
+            flags = {
+                "night": night_ok or exc.confirm == "night",
+                "twin": twin_ok or exc.confirm == "twin",
+            }
+            again = "".join(name for name, on in flags.items() if on) + f":{row.id}"
+        yes = Button(ctx.t("broadcasts.confirm_anyway"), f"{NS}:{again}")
         no = Button(ctx.t("broadcasts.cancel"), f"{NS}:cancel:{row.id}")
-        return ctx.reply(exc.key, buttons=[yes, no], **exc.fields)
+        return ctx.reply(exc.key, buttons=[yes, no], **fields)
     if at is not None:
         when = ctx.locale.weekday_date_time(at)
         return ctx.reply("broadcasts.scheduled", id=row.id, when=when)
     return ctx.reply("broadcasts.started", id=row.id, total=queued or 0,
                      buttons=_follow_buttons(ctx, row.id))  # fmt: skip
+
+
+def _moment(epoch: str) -> datetime | None:
+    """The schedule time a schedtwin button carries (Unix seconds), or None when forged."""
+    if not epoch.isascii() or not epoch.isdigit() or len(epoch) > 11:
+        return None
+    return datetime.fromtimestamp(int(epoch), UTC)
 
 
 def _follow_buttons(ctx: Context, number: int) -> list[Button]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session
@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 BULK_SHARE = 0.9
 UNLIMITED = ("console",)
 REPORT = "broadcast_report"  # the outbox kind of the final report to the officer
+PROGRESS = "broadcast_progress"  # the outbox kind of the progress pushed to that officer
+# Progress is pushed at each quarter reached, once the broadcast has run this long: one that
+# is done sooner (a small audience) gets its final report only.
+PROGRESS_AFTER = timedelta(minutes=1)
 EXCLUDED = (
     "stopped",
     "blocked",
@@ -120,7 +124,7 @@ def confirm(
         raise Refused("broadcasts.in_past", id=row.id)
     twin = broadcasts.running_twin(session, row)
     if twin is not None and not twin_ok:
-        raise Refused("broadcasts.twin", "twin", id=row.id, other=twin.id)
+        raise Refused("broadcasts.twin", "twin", id=row.id, other=twin.id, other_status=twin.status)
     if at_night(when, settings) and not night_ok:
         raise Refused("broadcasts.night", "night", id=row.id)
     if not broadcasts.confirm(session, row.id, actor, now, when):
@@ -210,7 +214,9 @@ def run_job(session: Session, now: datetime, settings: HandlerSettings) -> int:
             audit.record(session, "system", "broadcast.start", now, "broadcast", row_id)
     for row_id in broadcasts.active(session):
         touched += 1
-        if broadcasts.sync(session, row_id, now):
+        if not broadcasts.sync(session, row_id, now):
+            _push_progress(session, broadcasts.get(session, row_id), now)
+        else:
             row = broadcasts.get(session, row_id)
             session.refresh(row)
             officer = roles.contact_of(session, row.confirmed_by or row.created_by)
@@ -222,6 +228,27 @@ def run_job(session: Session, now: datetime, settings: HandlerSettings) -> int:
                                officer.id, REPORT, now,
                                {"broadcast_id": row_id, "tz": str(settings.tz)})  # fmt: skip
     return touched
+
+
+def _push_progress(session: Session, row: Broadcast, now: datetime) -> None:
+    """Queue the progress for the officer who confirmed a sending broadcast when it reached a
+    quarter not told yet (the highest one: a quarter passed between two runs is not told
+    late). Each quarter has its own outbox key, so it is told once whatever runs the job."""
+    if row.status != BroadcastStatus.sending or row.started_at is None:
+        return
+    if now - row.started_at < PROGRESS_AFTER:
+        return
+    p = progress(session, row, now)
+    quarter = 4 * p.done // p.total if p.total else 0
+    if not 1 <= quarter <= 3:
+        return
+    prefix = f"{PROGRESS}:{row.id}:"
+    if any(outbox.count_keys(session, f"{prefix}{q}") for q in range(quarter, 4)):
+        return
+    officer = roles.contact_of(session, row.confirmed_by or row.created_by)
+    if officer is not None:
+        outbox.enqueue(session, f"{prefix}{quarter}", officer.id, PROGRESS, now,
+                       {"broadcast_id": row.id})  # fmt: skip
 
 
 def reason_label(texts: Texts, lang: str, reason: str) -> str:

@@ -91,9 +91,19 @@ def zalo_line(content: ContentStore, routes: dict[str, int], lang: str) -> str:
     )
 
 
+# Reasons with words of their own (texts events.officer.zalo_reason.*); others as Zalo said.
+_KNOWN = {
+    "outside_window": "outside_window",
+    "blocked": "blocked",
+    "contact blocked": "blocked",
+    "contact stopped": "stopped",
+    "contact gone": "gone",
+}
+
+
 def _reason(content: ContentStore, reason: str, lang: str) -> str:
-    known = reason == "outside_window"
-    return content.texts.get(lang, "events.officer.zalo_outside") if known else reason
+    known = _KNOWN.get(reason)
+    return content.texts.get(lang, f"events.officer.zalo_reason.{known}") if known else reason
 
 
 def _consented(session: Session, contact_id: int) -> dict[str, str]:

@@ -60,6 +60,21 @@ class EventRow:
 
 
 @dataclass(frozen=True)
+class BroadcastRow:
+    """One broadcast that started: its recipients sent, failed, skipped (stopped, blocked,
+    cancelled...) and unknown (a crash mid-send); `open` are still to go."""
+
+    id: int
+    started_at: datetime  # aware, UTC
+    status: str
+    sent: int
+    failed: int
+    skipped: int
+    unknown: int
+    open: int
+
+
+@dataclass(frozen=True)
 class Figures:
     """Everything `/stats` and `sxsh-bot report` show, as plain data (labels in `lang`)."""
 
@@ -76,6 +91,12 @@ class Figures:
     tickets: dict[str, int]  # open (waiting for an officer), pending, closed, unclaimed
     median_first_reply: float | None  # seconds, tickets opened since `since`; None: none yet
     baseline: dict[str, float]  # BASELINE_2019
+    broadcasts: list[BroadcastRow]  # started since `since`, oldest first
+
+    @property
+    def broadcasts_sent(self) -> int:
+        """Copies of broadcasts that reached people."""
+        return sum(b.sent for b in self.broadcasts)
 
     @property
     def total(self) -> SummaryRow:
@@ -130,6 +151,14 @@ def figures(
         )
         for c in queries.event_counts(session, start)
     ]
+    broadcasts = [
+        BroadcastRow(
+            c.broadcast.id, c.broadcast.started_at, c.broadcast.status,
+            *(c.states.get(state, 0) for state in ("sent", "failed", "skipped", "unknown")),
+            c.states.get("pending", 0) + c.states.get("sending", 0),
+        )
+        for c in queries.broadcast_counts(session, start)
+    ]  # fmt: skip
     delays = queries.first_reply_delays(session, start)
     ticket_counts = {state: 0 for state in TICKET_STATES} | tickets.counts(session)
     return Figures(
@@ -146,4 +175,5 @@ def figures(
         tickets=ticket_counts,
         median_first_reply=statistics.median(delays) if delays else None,
         baseline=dict(BASELINE_2019),
+        broadcasts=broadcasts,
     )

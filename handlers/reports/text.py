@@ -7,6 +7,8 @@ from content.locale import Locale
 from handlers.reports.figures import Figures
 from handlers.reports.summary import SummaryRow
 
+SHOWN_BROADCASTS = 5  # the latest ones in chat; the workbook lists them all
+
 
 def period(figures: Figures, locale: Locale) -> str:
     """ "Từ ngày 05/03/2026" or "Toàn bộ thời gian"."""
@@ -76,6 +78,24 @@ def figures_text(figures: Figures, locale: Locale) -> str:
         )
     if not figures.events:
         lines.append(t("no_events"))
+    lines += ["", t("broadcasts_title")]
+    status = "broadcasts.status."
+    for b in figures.broadcasts[-SHOWN_BROADCASTS:]:
+        lines.append(
+            t(
+                "broadcast_line",
+                id=b.id,
+                date=locale.date(b.started_at),
+                status=locale.texts.get(locale.lang, status + b.status),
+                **{k: locale.number(getattr(b, k)) for k in ("sent", "failed", "skipped")},
+                unknown=locale.number(b.unknown),
+            )
+        )
+    if figures.broadcasts:
+        total = locale.number(figures.broadcasts_sent)
+        lines.append(t("broadcasts_total", n=locale.number(len(figures.broadcasts)), sent=total))
+    else:
+        lines.append(t("no_broadcasts"))
     counts = {state: locale.number(n) for state, n in figures.tickets.items()}
     lines += ["", t("tickets", **counts)]
     if figures.median_first_reply is not None:

@@ -912,6 +912,27 @@ class FakeTelegram:
         self._messages[(msg["chat"]["id"], msg["message_id"])] = msg
         return self._prepare_update({"message": copy.deepcopy(msg)})
 
+    def user_sends_photo(
+        self,
+        data: bytes,
+        user_id: int = 1001,
+        caption: str | None = None,
+        *,
+        first_name: str = "Lan",
+        language_code: str = "vi",
+    ) -> int:
+        """Queue a message carrying a photo (one size, downloadable via getFile). Returns
+        update_id; the photo's file_id is in the queued update."""
+        msg = self._user_message(user_id, first_name, language_code, None, None)
+        stored = self._store_file(data, "photo.jpg", "image/jpeg", "photos")
+        size = _image_size(data) or (800, 600)
+        msg["photo"] = [{"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                         "file_size": len(data), "width": size[0], "height": size[1]}]  # fmt: skip
+        if caption:
+            msg["caption"] = caption
+        self._messages[(msg["chat"]["id"], msg["message_id"])] = msg
+        return self.queue_update({"message": msg})
+
     def user_sends_document(
         self,
         data: bytes,

@@ -77,6 +77,7 @@ class FakeZaloOA:
         self.proactive = 0
         self.free = 0
         self.token_delay = 0.0
+        self.upload_delay = 0.0  # seconds an upload takes (concurrent senders race meanwhile)
         self.webhook_url: str | None = None
         self.retry_delays: list[float] = [0.05, 0.1, 0.2, 0.4, 0.8]  # Zalo: 30 s ... 1 h
         self.deliveries: list[tuple[int, int]] = []  # (num_retry, HTTP status) per delivery
@@ -220,6 +221,8 @@ class FakeZaloOA:
             return web.Response(status=code, text="<html>Bad Gateway</html>")
         if code is not None:
             return self._error(call, code, "error on demand")
+        if path.startswith("/v2.0/oa/upload/") and self.upload_delay:
+            await asyncio.sleep(self.upload_delay)
         if path == "/v2.0/oa/upload/image":
             self.calls.append(call)
             return _ok({"attachment_id": f"img{next(self._uploads)}"})

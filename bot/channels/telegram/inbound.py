@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import ChatMember, Update
 
 from bot.channels.telegram.limits import CHANNEL
-from handlers.messages import Inbound
+from handlers.messages import Inbound, InboundFile
 
 PRIVATE = "private"
 
@@ -62,6 +62,17 @@ def to_inbound(update: Update) -> Inbound | None:
     quoted = msg.reply_to_message
     if quoted is not None and quoted.from_user is not None and quoted.from_user.is_bot:
         common["reply_to"] = quoted.text or quoted.caption
+    common["file"] = _file(msg)
     if text is not None:
         return Inbound(text=text, **common)
     return Inbound(kind="unsupported", **common)
+
+
+def _file(msg) -> InboundFile | None:  # noqa: ANN001 - a telegram.Message
+    """The photo (its largest size) or document of a message, by Telegram's file_id."""
+    if msg.photo:
+        return InboundFile(CHANNEL, "photo", msg.photo[-1].file_id, None, "image/jpeg")
+    doc = msg.document
+    if doc is not None:
+        return InboundFile(CHANNEL, "document", doc.file_id, doc.file_name, doc.mime_type)
+    return None

@@ -93,7 +93,9 @@ async def send_message(
     if att is None:
         await bot.send_message(chat_id, message.text, reply_markup=markup, **extra)
         return
-    file = InputFile(att.data, filename=att.filename)
+    # A file Telegram holds already (an officer's photo) goes by its file_id: no upload.
+    same = att.file_id is not None and att.file_channel == LIMITS.channel
+    file = att.file_id if same else InputFile(att.data, filename=att.filename)
     send = bot.send_photo if att.is_image else bot.send_document
     await send(chat_id, file, caption=message.text or None, reply_markup=markup, **extra)
 
