@@ -77,6 +77,7 @@ LABELS = {
     "assess.resume": "resume",
     "assess.restart": "restart",
     "assess.multi_done": "done",
+    "assess.keep": "done",
     "assess.skip": "skip",
     "assess.back": "back",
 }

@@ -13,6 +13,7 @@ from content.forms import (
     apply,
     back,
     current_question,
+    label_for,
     render_intro,
     render_question,
     skip,
@@ -164,9 +165,14 @@ def go_back(ctx: Context, response: Response, answers: dict | None = None) -> li
     question, _ = back(q, answers, personal=response.personal_consent)
     if question is None:
         return [ctx.reply("assess.back_at_start"), *ask(ctx, response, answers)]
-    # The earlier answer is removed so it is asked again; later answers stay and are pruned
-    # only if the new answer makes them irrelevant.
+    # The earlier answer is removed so it is asked again (later answers stay and are pruned
+    # only if the new answer makes them irrelevant); it is kept as the draft, so the question
+    # shows it (ticked boxes, or "Đã trả lời: ...") and "Xong"/"Giữ" keeps it.
     assessments.delete_answers(ctx.session, response, [question.id])
+    previous = answers.get(question.id)
+    if previous is not None:
+        kept = list(previous) if isinstance(previous, list) else previous
+        assessments.save_answer(ctx.session, response, DRAFT + question.id, kept, ctx.now)
     return ask(ctx, response)
 
 
@@ -188,7 +194,12 @@ def ask(ctx: Context, response: Response, answers: dict | None = None) -> list[R
         q, question, answers, ctx.lang, texts(ctx), personal=response.personal_consent
     )
     step = step_of(response, answers)
-    selected = set(answers.get(DRAFT + question.id) or [])
+    draft = answers.get(DRAFT + question.id)
+    selected = set(draft or []) if rendered.multi else set()
+    text = rendered.text
+    if draft is not None and not rendered.multi:  # back to an answered question
+        shown = label_for(question, draft, ctx.lang, texts(ctx))
+        text += "\n\n" + ctx.t("assess.previous_answer", answer=shown, keep=ctx.t("assess.keep"))
     buttons: list[Button] = []
     for label, value in rendered.buttons:
         key = keys.value_key(q.id, q.version, question.id, value)
@@ -197,14 +208,16 @@ def ask(ctx: Context, response: Response, answers: dict | None = None) -> list[R
             buttons.append(Button(mark + label, keys.payload("t", step, key)))
         else:
             buttons.append(Button(label, keys.payload("c", step, key)))
+    done_key = keys.value_key(q.id, q.version, question.id, "")
     if rendered.multi:
-        done_key = keys.value_key(q.id, q.version, question.id, "")
         buttons.append(Button(ctx.t("assess.multi_done"), keys.payload("d", step, done_key)))
+    elif draft is not None:
+        buttons.append(Button(ctx.t("assess.keep"), keys.payload("d", step, done_key)))
     buttons.append(Button(ctx.t("assess.back"), keys.payload("b", step)))
     if rendered.optional:
         buttons.append(Button(ctx.t("assess.skip"), keys.payload("s", step)))
     expects_number = question.type in NUMBER_TYPES
-    return [Reply(text=rendered.text, buttons=buttons, expects_number=expects_number)]
+    return [Reply(text=text, buttons=buttons, expects_number=expects_number)]
 
 
 def pressed_value(ctx: Context, response: Response, answers: dict, key: str) -> tuple[str, str]:
@@ -252,6 +265,11 @@ def multi_done(ctx: Context, response: Response, answers: dict, key: str) -> lis
     qid, value = pressed_value(ctx, response, answers, key)
     if not qid or value:
         return [stale(ctx), *ask(ctx, response, answers)]
+    question = ctx.content.questionnaire.question(qid)
+    if question.type != "multi_choice":  # "Giữ câu trả lời cũ" after going back
+        if DRAFT + qid not in answers:
+            return [stale(ctx), *ask(ctx, response, answers)]
+        return store(ctx, response, answers, Accepted(qid, answers[DRAFT + qid]))
     selected = answers.get(DRAFT + qid) or []
     if not selected:
         return [
@@ -267,7 +285,7 @@ def typed_done(ctx: Context, response: Response) -> list[Reply] | None:
     q = ctx.content.questionnaire
     answers = answers_of(ctx, response)
     question = current_question(q, answers, personal=response.personal_consent)
-    if question is None or question.type != "multi_choice":
+    if question is None or question.type != "multi_choice" and DRAFT + question.id not in answers:
         return None
     key = keys.value_key(q.id, q.version, question.id, "")
     return multi_done(ctx, response, answers, key)
