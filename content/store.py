@@ -8,7 +8,9 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from content import baseline as baseline_file
 from content import events, knowledge
+from content.baseline import Baseline
 from content.events import EventsConfig
 from content.files import UnreadableFile, read_text
 from content.forms import Questionnaire, check_texts, load_and_check, load_questionnaire
@@ -28,6 +30,7 @@ class ContentStore:
     questionnaire: Questionnaire | None = None  # the quick assessment
     lexicon: Lexicon = field(default_factory=Lexicon)  # words people type (lexicon/*.yaml)
     events: EventsConfig = field(default_factory=EventsConfig)  # kinds, topics, reminders
+    baseline: Baseline = field(default_factory=Baseline)  # the survey figures compare with
 
     @classmethod
     def load(cls, directory: Path) -> ContentStore:
@@ -50,6 +53,7 @@ class ContentStore:
                 questionnaire=load_questionnaire(questionnaire_path(directory)),
                 lexicon=Lexicon.load(directory / "lexicon"),
                 events=events.load(directory, []),
+                baseline=baseline_file.load(directory, []),
             )
         except ContentError:
             raise
@@ -108,6 +112,7 @@ def check(directory: Path) -> list[str]:
         kb = knowledge.load(directory, errors)
         errors += load_and_check(questionnaire_path(directory), known_topics=kb.entries.keys())
         events.load(directory, errors)
+        baseline_file.load(directory, errors)
     except Exception as exc:  # noqa: BLE001 - whatever a loader trips on is a content problem
         log.exception("content check failed unexpectedly")
         errors.append(f"{directory.name}: cannot be loaded: {type(exc).__name__}: {exc}")

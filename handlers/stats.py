@@ -39,7 +39,8 @@ def stats_command(ctx: Context, args: str = "") -> list[Reply]:
     if refused:
         return refused
     q = ctx.content.questionnaire
-    found = figures(ctx.session, q, ctx.content.texts, ctx.lang, tz=ctx.settings.tz, since=since)
+    found = figures(ctx.session, q, ctx.content.texts, ctx.lang, tz=ctx.settings.tz,
+                    baseline=ctx.content.baseline, since=since)  # fmt: skip
     replies = [Reply(text=figures_text(found, ctx.locale))]
     if ctx.files is None:
         replies.append(ctx.reply("stats.no_chart"))

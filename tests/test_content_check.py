@@ -124,3 +124,28 @@ def test_a_text_with_an_unfilled_placeholder_is_shown_not_raised():
     texts = Texts({"vi": {"welcome": "Xin chào {ten}!", "odd": "{0} và {a.b}"}, "en": {}})
     assert texts.get("vi", "welcome", name="An") == "Xin chào {ten}!"
     assert texts.get("vi", "odd", name="An") == "{0} và {a.b}"
+
+
+def test_the_baseline_is_content_officers_edit_and_a_bad_value_is_named(content):
+    """content/baseline.yaml: the 2019 survey's shares and source; a newer survey is an edit
+    of the file, and a share that is not a percentage or a missing source fails the check."""
+    from content.store import ContentStore
+
+    path = content / "baseline.yaml"
+    base = ContentStore.load(content).baseline
+    assert (base.year, base.short) == (2019, "Báo Cần Thơ") and "08/11/2019" in base.source
+    assert base.shares == {"know_sxsh": 70.0, "applied_sxsh": 45.0, "dedicated_unit": 30.0}
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original.replace("applied_sxsh: 45", "applied_sxsh: 47.5"), encoding="utf-8")
+    assert ContentStore.load(content).baseline.shares["applied_sxsh"] == 47.5
+    bad = original.replace("know_sxsh: 70", "know_sxsh: 170").replace(
+        'short: "Báo Cần Thơ"', 'short: ""'
+    )
+    path.write_text(bad.replace("dedicated_unit: 30", "dedicated_unit: ba mươi"), encoding="utf-8")
+    errors = check(content)
+    assert "baseline.yaml: baseline.shares.know_sxsh: 170 is not a percentage 0-100" in errors
+    assert (
+        "baseline.yaml: baseline.shares.dedicated_unit: 'ba mươi' is not a percentage 0-100"
+        in errors
+    )
+    assert "baseline.yaml: baseline.short: the survey's source is required" in errors

@@ -93,7 +93,7 @@ def filled(settings, clock):
 
 def test_one_function_returns_what_the_database_holds(filled):
     with Session(filled.engine) as s:
-        found = figures(s, Q, filled.content.texts, "vi", tz=VN)
+        found = figures(s, Q, filled.content.texts, "vi", tz=VN, baseline=filled.content.baseline)
     assert found.contacts == {
         "console": {"active": 0, "stopped": 0, "blocked": 1},
         "telegram": {"active": 4, "stopped": 1, "blocked": 0},
@@ -142,7 +142,7 @@ def test_an_officer_sees_the_figures_as_text_and_as_a_chart_photo(filled):
 
 def test_the_chart_draws_the_same_numbers(filled):
     with Session(filled.engine) as s:
-        found = figures(s, Q, filled.content.texts, "vi", tz=VN)
+        found = figures(s, Q, filled.content.texts, "vi", tz=VN, baseline=filled.content.baseline)
     shares, levels = Figure().subplots(), Figure().subplots()
     words = {"know": "Biết", "applied": "Áp dụng", "dedicated": "Bộ phận"}
     charts.shares_panel(shares, found, lambda key: words.get(key, key))
@@ -313,7 +313,7 @@ def missing_glyphs(draw) -> list[str]:  # noqa: ANN001
 
 def test_every_vietnamese_letter_of_the_chart_is_drawn(filled):
     with Session(filled.engine) as s:
-        found = figures(s, Q, filled.content.texts, "vi", tz=VN)
+        found = figures(s, Q, filled.content.texts, "vi", tz=VN, baseline=filled.content.baseline)
     assert "Xay xát lúa gạo, thực phẩm" in [r.label for r in found.by_sector]
     assert missing_glyphs(lambda: charts.figures_png(found, filled.content.texts)) == []
     # The check itself sees a letter the font lacks.
@@ -339,7 +339,7 @@ def test_broadcasts_sent_read_back_from_the_text_the_chart_and_the_workbook(
             s.add(BroadcastRecipient(broadcast_id=row.id, contact_id=contact_id, channel="telegram",
                                      state=state, reason=reason, updated_at=NOW))  # fmt: skip
     with Session(filled.engine) as s:
-        found = figures(s, Q, filled.content.texts, "vi", tz=VN)
+        found = figures(s, Q, filled.content.texts, "vi", tz=VN, baseline=filled.content.baseline)
     [b] = found.broadcasts
     assert (b.id, b.status, b.sent, b.failed, b.skipped, b.unknown, b.open) == (
         1, "completed", 3, 0, 1, 1, 0

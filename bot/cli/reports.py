@@ -147,6 +147,7 @@ def report(
         typer.echo(context.get_help())
         raise typer.Exit(2)
     from bot.exports import charts, figures_book, xlsx
+    from content.baseline import load_baseline
     from handlers.reports.figures import figures
 
     if output.exists() and not output.is_dir():
@@ -154,8 +155,11 @@ def report(
     s = read_settings()
     start = parse_day(since, s)
     questionnaire, texts = _report_content(s)
+    with friendly_errors():
+        baseline = load_baseline(s.content_dir)
     with open_session(s, commit=False) as session:
-        found = figures(session, questionnaire, texts, s.default_language, tz=s.tz, since=start)
+        found = figures(session, questionnaire, texts, s.default_language, tz=s.tz,
+                        baseline=baseline, since=start)  # fmt: skip
     try:
         output.mkdir(parents=True, exist_ok=True)
         book = output / "figures.xlsx"

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from content.baseline import Baseline
 from content.forms import Questionnaire
 from content.texts import Texts
 from handlers.reports.labels import SECTOR_QUESTION
@@ -27,10 +28,6 @@ from storage.assessments import COMPLETED
 from storage.models import ContactStatus
 from storage.tickets_models import TicketStatus
 
-# Cần Thơ's survey (Báo Cần Thơ, "Vì mục tiêu sản xuất sạch hơn", 08/11/2019; DOMAIN.md): about
-# 70 % of facilities knew SXSH, 45 % had applied it, 30 % had a dedicated unit. A fixed fact of
-# that year, the line today's shares are compared with.
-BASELINE_2019: dict[str, float] = {"know_sxsh": 70.0, "applied_sxsh": 45.0, "dedicated_unit": 30.0}
 CONTACT_STATES = tuple(s.value for s in ContactStatus)  # active, stopped, blocked
 TICKET_STATES = (*(s.value for s in TicketStatus), "unclaimed")
 
@@ -90,7 +87,9 @@ class Figures:
     events: list[EventRow]
     tickets: dict[str, int]  # open (waiting for an officer), pending, closed, unclaimed
     median_first_reply: float | None  # seconds, tickets opened since `since`; None: none yet
-    baseline: dict[str, float]  # BASELINE_2019
+    baseline: dict[str, float]  # the survey's shares (content/baseline.yaml), indicator -> %
+    baseline_year: int
+    baseline_source: str  # its short name, e.g. "Báo Cần Thơ"
     broadcasts: list[BroadcastRow]  # started since `since`, oldest first
 
     @property
@@ -110,9 +109,11 @@ def figures(
     lang: str,
     *,
     tz: ZoneInfo,
+    baseline: Baseline,
     since: datetime | None = None,
 ) -> Figures:
-    """The figures from the database now, labelled in `lang` from `texts`. `since` (a naive
+    """The figures from the database now, labelled in `lang` from `texts`, next to `baseline`
+    (the content's survey). `since` (a naive
     one is a day in `tz`, the settings' time zone) limits assessments (completed or started
     since), events (starting since) and the first-reply time (tickets opened since); contacts
     and tickets are counted as they are now."""
@@ -174,6 +175,8 @@ def figures(
         events=events,
         tickets=ticket_counts,
         median_first_reply=statistics.median(delays) if delays else None,
-        baseline=dict(BASELINE_2019),
+        baseline=dict(baseline.shares),
+        baseline_year=baseline.year,
+        baseline_source=baseline.short,
         broadcasts=broadcasts,
     )

@@ -49,6 +49,8 @@ def figures_text(figures: Figures, locale: Locale) -> str:
     lines.append(
         t(
             "baseline_line",
+            year=figures.baseline_year,
+            source=figures.baseline_source,
             know=base["know_sxsh"],
             applied=base["applied_sxsh"],
             dedicated=base["dedicated_unit"],
