@@ -36,12 +36,14 @@ class Inbound:
 
     @property
     def command(self) -> tuple[str, str] | None:
-        """("start", "args") for "/start args"; Telegram's "/start@BotName" counts too."""
-        if not self.text or not self.text.startswith("/"):
+        """("start", "args") for "/start args"; Telegram's "/start@BotName" counts too, and so
+        does a command after a space or before a new line (phone keyboards add them)."""
+        text = (self.text or "").lstrip()
+        if not text.startswith("/"):
             return None
-        head, _, rest = self.text[1:].partition(" ")
-        name = head.split("@", 1)[0].lower()
-        return (name, rest.strip()) if name else None
+        parts = text[1:].split(None, 1)
+        name = parts[0].split("@", 1)[0].lower() if parts else ""
+        return (name, parts[1].strip() if len(parts) > 1 else "") if name else None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ question is logged (storage.questions) so officers see what people ask and what 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date
 
 from content.lexicon import Lexicon
@@ -39,8 +40,8 @@ PROGRAMMES_ENTRY = "support.programmes"
 
 
 def small_talk(text: str, lexicon: Lexicon) -> str | None:
-    """ "greeting", "thanks" or None: a hello or a thank-you is not a question. The words are
-    officers' content (content/lexicon/words.yaml)."""
+    """ "greeting", "thanks", "ack" or None: a hello, a thank-you or an "ok" is not a
+    question. The words are officers' content (content/lexicon/words.yaml)."""
     words = fold_words(text).split()
     if not words or len(words) > 6:
         return None
@@ -50,8 +51,10 @@ def small_talk(text: str, lexicon: Lexicon) -> str | None:
         return "greeting"
     ack, thanks = lexicon.acknowledgements, lexicon.thanks_words
     said_thanks = any(f" {x} " in f" {joined} " for x in lexicon.thanks_phrases)
-    if (said_thanks or joined in ack) and all(w in thanks or w in ack for w in words):
+    if said_thanks and all(w in thanks or w in ack for w in words):
         return "thanks"
+    if joined in ack:
+        return "ack"  # "ok", "dạ": heard, not thanked (a "you're welcome" would be odd)
     return None
 
 
@@ -93,12 +96,16 @@ def on_text(ctx: Context, text: str) -> list[Reply]:
     talk = small_talk(text, ctx.content.lexicon)
     if talk == "greeting":
         return [Reply(text=ctx.t("qa.greeting"), buttons=start.main_menu(ctx))]
-    if talk == "thanks":
-        return [Reply(text=ctx.t("qa.thanks"), buttons=[start.menu_button(ctx)])]
+    if talk in ("thanks", "ack"):
+        return [Reply(text=ctx.t(f"qa.{talk}"), buttons=[start.menu_button(ctx)])]
     if ctx.content.lexicon.ambiguous_command(text) == "stop":
         # "dung" alone: dừng (stop), đúng (right) or dùng (use)? Opting out is not guessed.
         return [Reply(text=ctx.t("qa.stop_hint"), buttons=[start.menu_button(ctx)])]
     match = ctx.content.knowledge.index.search(text)
+    if match.lang not in (None, ctx.lang) and len(fold_words(text).split()) < 2:
+        # One English-looking word alone ("test", "stats") does not switch a Vietnamese
+        # conversation to English (tester's fault 8): the person's language stays.
+        match = replace(match, lang=None)
     lang = answer_language(match, ctx.lang)
     log_id = _log(ctx, text, lang, match)
     # A request for a person opens (or joins) a ticket for the officers at once.
