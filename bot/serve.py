@@ -69,6 +69,8 @@ def build(conversation: Conversation, settings: Settings) -> Starlette:
             delivery = Delivery.from_settings(
                 conversation.engine, conversation, conversation.clock, senders, settings.delivery
             )
+            if "telegram" in live:  # the answers take the budget before the lanes, as in `run`
+                live["telegram"].bot.rate_limiter.budget = delivery.throttle("telegram").overall
             scheduler = start_scheduler(
                 delivery,
                 interval_seconds=settings.delivery.interval_seconds,

@@ -127,14 +127,15 @@ async def test_a_crash_mid_send_resumes_after_the_last_delivered_part(conv, cloc
 
 
 async def test_a_row_that_kills_its_worker_every_time_is_given_up(conv, clock):
-    enqueue(conv, clock, "nudge", "Phần 1|Phần 2")
+    # A reply resumes after a crash (a reminder or bulk row would be unknown, never re-sent).
+    enqueue(conv, clock, "answer", "Phần 1|Phần 2")
     for _ in range(3):
         with pytest.raises(asyncio.CancelledError):
             await delivery(conv, clock, Recorder(die_after=0)).run_once()
         clock.advance(minutes=11)
     d = delivery(conv, clock, Recorder(), policy=RetryPolicy(max_attempts=3))
     assert await d.run_once() == {"failed": 1}
-    assert rows(conv)["nudge:lan"] == (
+    assert rows(conv)["answer:lan"] == (
         "failed",
         4,
         0,

@@ -1,6 +1,7 @@
 """Every Bot API call but getUpdates goes through `ReplyLimiter` (PTB's rate-limiter hook):
 
-* 30 calls a second in all that address a chat (Telegram's bot-wide limit, Bot API FAQ);
+* 30 calls a second in all that address a chat (Telegram's bot-wide limit, Bot API FAQ), and
+  one message a second to one chat, both evenly spaced (never a burst);
 * a 429 pauses only the chat it was about: other chats keep going (PTB's AIORateLimiter pauses
   every chat of the bot), and the call is tried again after `retry_after` unless that is longer
   than `max_wait`;
@@ -26,19 +27,20 @@ answer is worse.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from aiolimiter import AsyncLimiter
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot import metrics
+from bot.delivery.throttle import PriorityLimiter
 
 log = logging.getLogger(__name__)
 
+CHATS_KEPT = 4096  # chats whose last send time is kept (far more than one second touches)
 ONE_ATTEMPT = 1  # rate_limit_args of a send that took its slot already and retries itself
 MAX_BACKOFF = 8.0  # seconds between two tries of one call, at most
 STARTUP = frozenset({"getMe", "deleteWebhook", "setWebhook", "setMyCommands", "getWebhookInfo"})
@@ -66,7 +68,10 @@ class ReplyLimiter(BaseRateLimiter[int]):
         self.backoff = backoff
         self.max_wait = max_wait
         self.retry_seconds = retry_seconds
-        self._overall = AsyncLimiter(per_second, 1)
+        # Without `budget`: evenly spaced, no burst (a bucket of 30 lets 60 through within one
+        # second), a late timer does not lower the rate, and a reply goes before the outbox.
+        self._overall = PriorityLimiter(per_second)
+        self._last_sent: OrderedDict[object, float] = OrderedDict()  # chat -> loop time
         self.per_second, self.per_chat_per_second = per_second, per_chat_per_second
         self.shared = shared
         # The channel's overall PriorityLimiter (bot/delivery/throttle.py), or None.
@@ -102,19 +107,27 @@ class ReplyLimiter(BaseRateLimiter[int]):
         def last(attempt: int, delay: float) -> bool:
             return attempt >= attempts and loop.time() - started + delay > window
 
+        spaced = chat is not None and endpoint.startswith("send")  # a message, not an edit
         attempt = 0
         while True:
             attempt += 1
             await self._wait_for(chat)
+            if spaced:
+                # One chat's messages 1/s apart, counted from when the last one really went:
+                # its wait for the overall budget does not eat into the next one's spacing.
+                await self._chat_spacing(chat)
             if self.budget is not None and chat is not None and rate_limit_args is None:
                 await self.budget.acquire(0)  # before any broadcast waiting for a slot
             if self.shared is not None and chat is not None and rate_limit_args is None:
                 await self.shared.acquire(f"telegram:chat:{chat}", self.per_chat_per_second)
                 await self.shared.acquire("telegram", self.per_second)
             try:
-                limit = self._overall if chat is not None else contextlib.nullcontext()
-                async with limit:
-                    return await callback(*args, **kwargs)
+                if chat is not None and self.budget is None:
+                    await self._overall.acquire(0 if rate_limit_args is None else 1)
+                if spaced:
+                    await self._chat_spacing(chat)  # another send to this chat went meanwhile
+                    self._sent_now(chat)
+                return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 metrics.rate_limited("telegram")
                 wait = _seconds(exc.retry_after)
@@ -137,6 +150,19 @@ class ReplyLimiter(BaseRateLimiter[int]):
                     delay,
                 )
                 await asyncio.sleep(delay)
+
+    async def _chat_spacing(self, chat: object) -> None:
+        last = self._last_sent.get(chat)
+        if last is not None:
+            delay = last + 1 / self.per_chat_per_second - asyncio.get_running_loop().time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+
+    def _sent_now(self, chat: object) -> None:
+        self._last_sent[chat] = asyncio.get_running_loop().time()
+        self._last_sent.move_to_end(chat)
+        while len(self._last_sent) > CHATS_KEPT:
+            self._last_sent.popitem(last=False)
 
     async def _wait_for(self, chat: object) -> None:
         until = self._paused.get(chat)
