@@ -44,6 +44,7 @@ from bot.delivery.policy import RetryPolicy
 from bot.delivery.shared_budget import SharedBudget
 from bot.delivery.throttle import ChannelThrottle, Limits
 from content.store import ContentStore
+from handlers import quiet_hours
 from handlers.clock import Clock
 from handlers.messages import Reply
 from storage import contacts, outbox
@@ -81,6 +82,7 @@ class Claimed:
     parts_sent: int = 0
     verdict: OutboxStatus | None = None
     reason: str | None = None  # the verdict's reason, or why rendering failed
+    hold_until: datetime | None = None  # the renderer said "not now" (quiet hours)
 
 
 @dataclass
@@ -217,6 +219,9 @@ class Delivery:
         if item.verdict is not None:
             await self._final(item, item.parts_sent, item.verdict, item.reason)
             return item.verdict.value
+        if item.hold_until is not None:  # e.g. a nudge that came due late, now at night
+            await self._put_back(item, item.parts_sent, item.hold_until, "quiet hours")
+            return "held"
         if item.reason is not None:  # rendering failed: a bug or a passing database fault
             return await self._retry_or_give_up(item, item.parts_sent, item.reason)
         sent, route = item.parts_sent, None
@@ -385,6 +390,9 @@ class Delivery:
         item.contact_id, item.platform_id = contact.id, contact.platform_id
         try:
             replies = kind.render(session, self.content, contact, item.payload, now)
+        except quiet_hours.NotNow as later:
+            item.hold_until = later.until
+            return item
         except Exception as exc:  # noqa: BLE001 - one bad row must not stop the lane
             log.exception("outbox %s: rendering %s failed", row.id, row.kind)
             item.reason = f"render: {type(exc).__name__}"
