@@ -1,6 +1,8 @@
 """Quiet hours: no message the person did not just ask for between 21:00 and 07:00 local time
 (settings' time zone). Broadcasts ask for a second confirmation at night; reminder-lane
-messages that are not time-critical (the assessment nudge) are moved to the next 07:00."""
+messages that are not time-critical (the assessment nudge, a new event's announcement) are moved
+to the next 07:00 when queued, and checked again when sent: a row that comes due late (the bot
+or the terminal was closed at its time) is held too."""
 
 from __future__ import annotations
 
@@ -25,3 +27,19 @@ def next_allowed(moment: datetime, tz: ZoneInfo) -> datetime:
     day = local.date() if local.time() < NIGHT_TO else local.date() + timedelta(days=1)
     morning = datetime.combine(day, NIGHT_TO, tzinfo=tz)
     return morning.astimezone(moment.tzinfo)
+
+
+class NotNow(Exception):  # noqa: N818 - not an error: the row waits
+    """Raised by an outbox renderer whose message must wait: delivery puts the row back,
+    due at `until`, without counting an attempt."""
+
+    def __init__(self, until: datetime):
+        super().__init__(f"quiet hours until {until.isoformat()}")
+        self.until = until
+
+
+def hold_at_night(now: datetime, tz: ZoneInfo) -> None:
+    """For the renderers of messages held by quiet hours: raises NotNow(the next 07:00) from
+    21:00 to 07:00 local time in `tz`; returns otherwise."""
+    if at_night(now, tz):
+        raise NotNow(next_allowed(now, tz))

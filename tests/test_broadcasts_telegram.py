@@ -203,3 +203,28 @@ async def test_a_document_without_caption_is_a_broadcast_of_its_own(srv, conv, c
     with Session(conv.engine) as s:
         row = broadcasts.get(s, 1)
         assert (row.text, row.attachment_kind) == ("", "document")
+
+
+async def test_a_photo_given_on_the_command_line_is_uploaded_once_for_everyone(
+    srv, conv, clock, tmp_path
+):
+    """`sxsh-bot broadcast create --photo FILE`: the first copy uploads the bytes, every other
+    copy names the file_id Telegram gave it (the copies go to several chats at once)."""
+    photo = tmp_path / "hoi-thao.png"
+    photo.write_bytes(PHOTO)
+    everyone = people(conv, clock, 7200, 6)
+    with session_scope(conv.engine) as s:
+        row = broadcasts.create(s, CAPTION, {"all": True}, "cli:lan", clock.now(),
+                                attachment=str(photo), attachment_kind="photo")  # fmt: skip
+        service.confirm(s, row, "cli:lan", clock.now(), conv.settings)
+    async with srv.make_bot() as bot:
+        delivery = Delivery(conv.engine, conv, clock, {"telegram": telegram.TelegramSender(bot)})
+        assert await delivery.drain() == {"sent": 6}
+    for uid in everyone:
+        (got,) = srv.sent_messages(uid)
+        assert got["caption"] == CAPTION
+    calls = [c for c in srv.calls if c.method == "sendPhoto"]
+    uploads = [c for c in calls if c.files]
+    assert len(calls) == 6 and len(uploads) == 1
+    file_id = uploads[0].result["photo"][-1]["file_id"]
+    assert [c.params["photo"] for c in calls if not c.files] == [file_id] * 5

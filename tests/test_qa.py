@@ -192,6 +192,8 @@ PERSON_REQUESTS = [
     "Can I speak to a human please?",
     "alo, gọi lại cho tôi theo số này nhé",
     "máy trả lời không đúng, có người nào ở sở thì kêu ra giúp tôi",
+    "có ai đang trực không, tôi cần hỏi gấp",
+    "em muốn được tư vấn qua điện thoại",
 ]
 NOT_PERSON_REQUESTS = [
     "Có chuyên gia tư vấn cho doanh nghiệp không?",
@@ -199,6 +201,7 @@ NOT_PERSON_REQUESTS = [
     "sxsh la gi",
     "Does cleaner production need a dedicated team?",
     "người nào phụ trách chương trình hỗ trợ ở thành phố",
+    "có ai trực tiếp xuống xưởng hướng dẫn không",
 ]
 
 

@@ -30,20 +30,13 @@ from bot.channels.errors import (
     Throttled,
     Unreachable,
 )
-from bot.delivery.lanes import (
-    BULK,
-    LANES,
-    REMINDER,
-    REPLY,
-    Kind,
-    KindTable,
-    prefetch,
-    registered_kinds,
-)
+from bot.delivery import lanes
+from bot.delivery.lanes import BULK, LANES, REMINDER, REPLY, Kind, KindTable
 from bot.delivery.policy import RetryPolicy
 from bot.delivery.shared_budget import SharedBudget
 from bot.delivery.throttle import ChannelThrottle, Limits
 from content.store import ContentStore
+from handlers import quiet_hours
 from handlers.clock import Clock
 from handlers.messages import Reply
 from storage import contacts, outbox
@@ -81,6 +74,7 @@ class Claimed:
     parts_sent: int = 0
     verdict: OutboxStatus | None = None
     reason: str | None = None  # the verdict's reason, or why rendering failed
+    hold_until: datetime | None = None  # the renderer said "not now" (quiet hours)
 
 
 @dataclass
@@ -95,7 +89,7 @@ class Delivery:
     batch: int = 50
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     limits: Mapping[str, Limits] = field(default_factory=dict)
-    kinds: KindTable = field(default_factory=lambda: KindTable(registered_kinds))
+    kinds: KindTable = field(default_factory=lambda: KindTable(lanes.registered_kinds))
     stale_after: timedelta = outbox.STALE_AFTER
     throttles: dict[str, ChannelThrottle] = field(default_factory=dict)
     shared: SharedBudget | None = None  # the budget every process shares (Redis), or none
@@ -217,6 +211,9 @@ class Delivery:
         if item.verdict is not None:
             await self._final(item, item.parts_sent, item.verdict, item.reason)
             return item.verdict.value
+        if item.hold_until is not None:  # e.g. a nudge that came due late, now at night
+            await self._put_back(item, item.parts_sent, item.hold_until, "quiet hours")
+            return "held"
         if item.reason is not None:  # rendering failed: a bug or a passing database fault
             return await self._retry_or_give_up(item, item.parts_sent, item.reason)
         sent, route = item.parts_sent, None
@@ -225,10 +222,8 @@ class Delivery:
                 if throttle.paused(self.clock.now()):
                     return await self._put_back(item, sent, throttle.paused_until, "paused")
                 if item.lane in (BULK, REMINDER) and sent == item.parts_sent:
-                    # Committed before the send, and before its slot: a slow write between
-                    # the slot and the send would bunch sends into one of the platform's
-                    # windows. After a crash a started row is unknown (maybe delivered), at
-                    # most `in_flight` of them; a claimed row never started is pending again.
+                    # Committed before the slot (a slow write between slot and send would bunch
+                    # sends): after a crash at most `in_flight` started rows are unknown.
                     await self._write(outbox.mark_started, [item.row_id], self.clock.now())
                 await throttle.acquire(item.lane, item.platform_id)
                 taken = await sender.send(item.platform_id, [part])
@@ -349,7 +344,7 @@ class Delivery:
             people = {r.contact_id for r in rows}
             found = session.exec(select(Contact).where(col(Contact.id).in_(people))) if rows else []
             by_id = {c.id: c for c in found}
-            prefetch(session, rows, kinds)
+            lanes.prefetch(session, rows, kinds)
             return [
                 self._prepare(session, row, by_id.get(row.contact_id), lane, kinds, sender, now)
                 for row in rows
@@ -385,6 +380,9 @@ class Delivery:
         item.contact_id, item.platform_id = contact.id, contact.platform_id
         try:
             replies = kind.render(session, self.content, contact, item.payload, now)
+        except quiet_hours.NotNow as later:
+            item.hold_until = later.until
+            return item
         except Exception as exc:  # noqa: BLE001 - one bad row must not stop the lane
             log.exception("outbox %s: rendering %s failed", row.id, row.kind)
             item.reason = f"render: {type(exc).__name__}"

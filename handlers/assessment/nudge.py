@@ -4,6 +4,7 @@ housekeeping that closes runs nobody touched for weeks."""
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from content.forms import progress
 from handlers import quiet_hours
@@ -31,7 +32,7 @@ def schedule(ctx: Context, response: Response) -> None:
         ctx.contact.id,
         NUDGE,
         due,
-        {"response_id": response.id},
+        {"response_id": response.id, "tz": ctx.settings.tz.key},
         reschedule=True,
     )
 
@@ -41,6 +42,10 @@ def cancel(session, response: Response) -> None:  # noqa: ANN001
 
 
 def render_nudge(session, content, contact, payload: dict, now) -> list[Reply] | None:  # noqa: ANN001
+    """The nudge, or None when the run is no longer open. Raises quiet_hours.NotNow at night
+    (the row waits for 07:00); rows queued before the zone was stored are not re-checked."""
+    if payload.get("tz"):
+        quiet_hours.hold_at_night(now, ZoneInfo(payload["tz"]))
     response = session.get(Response, payload.get("response_id"))
     q = content.questionnaire
     if response is None or response.status != assessments.IN_PROGRESS or q is None:

@@ -13,6 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from content.store import ContentStore
+from handlers import quiet_hours
 from handlers.events import calendar, display
 from handlers.messages import Button, Reply
 from storage import events as store
@@ -106,6 +107,8 @@ def promoted(session, content, contact, payload, now) -> list[Reply] | None:  # 
 
 
 def announce(session, content, contact, payload, now) -> list[Reply] | None:  # noqa: ANN001
+    """News nobody asked for: held by quiet hours at send time too (quiet_hours.NotNow)."""
+    quiet_hours.hold_at_night(now, _tz(payload))
     event = store.get(session, payload.get("event_id"))
     if event is None or event.status not in store.VISIBLE or event.starts_at <= now:
         return None

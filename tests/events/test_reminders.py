@@ -388,3 +388,19 @@ def test_a_reminder_whose_send_failed_once_is_sent_on_the_retry(conversation, cl
     clock._now += timedelta(minutes=5)  # past the backoff
     assert asyncio.run(delivery.run_once()) == {"sent": 1}
     assert len(reminders_of(flaky.texts())) == 1
+
+
+def test_an_announcement_that_comes_due_late_at_night_waits_for_seven(conversation, deliver, inbox):
+    """Published at 20:50 but not delivered before 21:10 (the bot was closed): still held by
+    quiet hours at send time, sent at 07:00 (new-user tester, fault 4)."""
+    fan = Person(conversation, user_id="dn1")
+    fan.says("/subscribe")
+    fan.presses("⬜ Hội thảo, hội nghị")
+    evening = datetime(2026, 11, 28, 13, 50, tzinfo=UTC)  # 20:50 in Cần Thơ
+    save(conversation, now=evening)
+    late = datetime(2026, 11, 28, 14, 10, tzinfo=UTC)  # 21:10
+    assert deliver(late) == {"held": 1} and inbox.got == []
+    seven = datetime(2026, 11, 29, 0, 0, tzinfo=UTC)  # 07:00 in Cần Thơ
+    assert deliver(seven - timedelta(minutes=1)) == {}
+    assert deliver(seven) == {"sent": 1}
+    assert inbox.texts()[0].startswith("📢 Sự kiện mới")

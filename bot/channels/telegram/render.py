@@ -11,6 +11,7 @@ from telegram.error import Forbidden, TelegramError
 
 from bot.channels.base import split_text
 from bot.channels.telegram.limits import LIMITS
+from bot.channels.telegram.uploads import Uploads
 from handlers.messages import Button, Reply
 
 log = logging.getLogger(__name__)
@@ -108,21 +109,29 @@ async def send_message(
     chat_id: int | str,
     message: Reply,
     rate_limit_args: int | None = None,
+    uploads: Uploads | None = None,
 ) -> None:
     """One Bot API call for one message of messages(). `rate_limit_args` goes to the bot's
     rate limiter (requests.ReplyLimiter: the outbox asks for one attempt); only for a bot that
-    has one (PTB refuses it otherwise)."""
+    has one (PTB refuses it otherwise). With `uploads` a file's bytes go up once (uploads.py)."""
     markup = keyboard(message)
     att = message.attachment
     extra = {} if rate_limit_args is None else {"rate_limit_args": rate_limit_args}
     if att is None:
         await bot.send_message(chat_id, message.text, reply_markup=markup, **extra)
         return
-    # A file Telegram holds already (an officer's photo) goes by its file_id: no upload.
-    same = att.file_id is not None and att.file_channel == LIMITS.channel
-    file = att.file_id if same else InputFile(att.data, filename=att.filename)
-    send = bot.send_photo if att.is_image else bot.send_document
-    await send(chat_id, file, caption=message.text or None, reply_markup=markup, **extra)
+    method = bot.send_photo if att.is_image else bot.send_document
+
+    async def send(file):  # noqa: ANN001, ANN202 - an InputFile or a file_id
+        return await method(chat_id, file, caption=message.text or None, reply_markup=markup,
+                            **extra)  # fmt: skip
+
+    if att.file_id is not None and att.file_channel == LIMITS.channel:
+        await send(att.file_id)  # a file Telegram holds already (an officer's photo)
+    elif uploads is not None:
+        await uploads.send(att, send)
+    else:
+        await send(InputFile(att.data, filename=att.filename))
 
 
 async def send_replies(
@@ -130,10 +139,11 @@ async def send_replies(
     chat_id: int | str,
     replies: list[Reply],
     rate_limit_args: int | None = None,
+    uploads: Uploads | None = None,
 ) -> None:
     """Send neutral replies as Telegram messages, in order (see messages())."""
     for message in messages(replies):
-        await send_message(bot, chat_id, message, rate_limit_args)
+        await send_message(bot, chat_id, message, rate_limit_args, uploads)
 
 
 async def send_each(bot, chat_id: int | str, replies: list[Reply]) -> None:  # noqa: ANN001

@@ -8,6 +8,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.channels.errors import Blocked, Permanent, Retryable, SendError, Throttled, Unreachable
 from bot.channels.telegram.render import messages, send_replies
 from bot.channels.telegram.requests import ONE_ATTEMPT
+from bot.channels.telegram.uploads import Uploads
 from handlers.messages import Reply
 
 
@@ -19,6 +20,7 @@ class TelegramSender:
         # The delivery throttle gave each send its slot and retries it itself: with PTB's
         # rate limiter (the Telegram app's bot) ask it for one attempt and no slot of its own.
         self._one_attempt = ONE_ATTEMPT if getattr(bot, "rate_limiter", None) else None
+        self.uploads = Uploads()  # a broadcast's file goes up once, then by its file_id
 
     @staticmethod
     def parts(replies: list[Reply]) -> list[Reply]:
@@ -27,7 +29,7 @@ class TelegramSender:
 
     async def send(self, platform_id: str, replies: list[Reply]) -> None:
         try:
-            await send_replies(self.bot, int(platform_id), replies, self._one_attempt)
+            await send_replies(self.bot, int(platform_id), replies, self._one_attempt, self.uploads)
         except TelegramError as exc:
             raise classify(exc) from None
 
