@@ -20,7 +20,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DAY_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")  # what officers type after the command
 
 
-def _since(ctx: Context, args: str) -> tuple[datetime | None, list[Reply] | None]:
+def _since(ctx: Context, args: str, command: str) -> tuple[datetime | None, list[Reply] | None]:
     """The day typed after the command (local midnight), or an answer saying it is no date."""
     text = args.strip()
     if not text:
@@ -30,12 +30,12 @@ def _since(ctx: Context, args: str) -> tuple[datetime | None, list[Reply] | None
             return datetime.strptime(text, fmt).replace(tzinfo=ctx.settings.tz), None
         except ValueError:
             continue
-    return None, [ctx.reply("stats.since_invalid", input=text[:40])]
+    return None, [ctx.reply("stats.since_invalid", input=text[:40], command=command)]
 
 
 def stats_command(ctx: Context, args: str = "") -> list[Reply]:
     """/stats: the figures as text, then the chart as a photo (when this process makes files)."""
-    since, refused = _since(ctx, args)
+    since, refused = _since(ctx, args, "/stats")
     if refused:
         return refused
     q = ctx.content.questionnaire
@@ -56,7 +56,7 @@ def stats_command(ctx: Context, args: str = "") -> list[Reply]:
 def export_command(ctx: Context, args: str = "") -> list[Reply]:
     """/export: completed assessments as .xlsx (labels in the officer's language, no personal
     columns), with the summary sheet; the same table as `sxsh-bot export responses`."""
-    since, refused = _since(ctx, args)
+    since, refused = _since(ctx, args, "/export")
     if refused:
         return refused
     if ctx.files is None:

@@ -33,6 +33,8 @@ def test_officers_added_and_removed_on_the_command_line(cli, plain):  # noqa: F8
     added = cli("officers", "add", "console:mai", "Trần Thị Mai", "--as", "Lan")
     assert added.exit_code == 0, added.output
     assert "Added console:mai (Trần Thị Mai, officer)" in added.output
+    again = cli("officers", "add", "console:mai", "Trần Thị Mai", "--as", "Lan")
+    assert again.exit_code == 0 and "Unchanged: console:mai" in again.output  # not audited
     mai.says("/inbox")
     assert mai.text == "Không có phiếu nào đang mở."
     listed = cli("officers", "list")

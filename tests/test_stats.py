@@ -163,6 +163,10 @@ def test_stats_from_a_day_and_a_wrong_day(filled):
         "Ngày “32/13/2026” chưa đúng. Gõ ngày dạng 05/03/2026, ví dụ /stats 05/03/2026."
     ]
     assert officer.last[0].attachment is None
+    officer.says("/export abc")  # the example names the command typed (tester's fault 16)
+    assert (
+        officer.text == "Ngày “abc” chưa đúng. Gõ ngày dạng 05/03/2026, ví dụ /export 05/03/2026."
+    )
 
 
 def test_an_officer_receives_the_assessment_export_as_a_document(filled):

@@ -63,6 +63,10 @@ def add(
     s = settings()
     with open_session(s) as session:
         moment = now(s)
+        same = officers.get(session, channel, platform_id)
+        if same is not None and (same.display_name, same.role) == (name, OfficerRole(role)):
+            typer.echo(f"Unchanged: {channel}:{platform_id} is already {role} ({name}).")
+            return
         _, created = officers.add(
             session, channel, platform_id, name, OfficerRole(role), actor, moment
         )

@@ -86,13 +86,13 @@ def button(ctx: Context, arg: str) -> list[Reply] | Reply:
         return subscribe_command(ctx)
     if action == "t":
         return _toggle(ctx, rest)
-    if action in ("r", "u"):
+    if action in ("r", "u", "U"):
         event_id, _, version = rest.partition(":")
         if event_id.isdigit() and version.isdigit():
             event = store.get(ctx.session, int(event_id))
             if action == "r":
                 return _register(ctx, event, int(version))
-            return _unregister(ctx, event)
+            return _unregister(ctx, event, confirmed=action == "U")
     return [ctx.reply("stale_button"), Reply(text=ctx.t("menu.title"))]
 
 
@@ -123,16 +123,30 @@ def _register(ctx: Context, event: Event | None, version: int) -> list[Reply]:
     return [Reply(text=text, buttons=buttons, attachment=ics)]
 
 
-def _unregister(ctx: Context, event: Event | None) -> list[Reply]:
+def _unregister(ctx: Context, event: Event | None, confirmed: bool = False) -> list[Reply]:
+    """`ev:u` cancels at once while registration is open; after the deadline the seat cannot
+    be taken back, so it asks first (`ev:U` confirms) and promises no re-registration."""
     if event is None:
         return [ctx.reply("events.gone", buttons=[_list_button(ctx)])]
     title = display.title(event, ctx.lang)
+    closed = display.is_closed(event, ctx.now)
+    reg = store.registration(ctx.session, event.id, ctx.contact.id)
+    if reg is None or reg.status == RegistrationStatus.cancelled:
+        return [ctx.reply("events.not_registered", title=title)]
+    if closed and not confirmed:
+        ref = f"{event.id}:{event.version}"
+        buttons = [
+            Button(ctx.t("events.button.unregister_anyway"), f"{NS}:U:{ref}"),
+            Button(ctx.t("events.button.keep_seat"), f"{NS}:mine"),
+        ]
+        return [ctx.reply("events.unregister_closed_ask", title=title, buttons=buttons)]
     reg = service.unregistered(
         ctx.session, event, ctx.contact, ctx.content.events, _tz(ctx), ctx.now
     )
     if reg is None:
         return [ctx.reply("events.not_registered", title=title)]
-    return [ctx.reply("events.unregistered", title=title, buttons=[_list_button(ctx)])]
+    key = "events.unregistered_closed" if closed else "events.unregistered"
+    return [ctx.reply(key, title=title, buttons=[_list_button(ctx)])]
 
 
 def _position(ctx: Context, reg: Registration) -> int:

@@ -216,3 +216,32 @@ def test_a_registered_person_sees_their_place_not_the_waiting_list_offer(convers
     first.says("/lang en")
     first.says("/events")
     assert "✅ You are registered for this event." in first.text
+
+
+def test_cancelling_after_the_deadline_asks_first_and_promises_nothing(conversation, person, clock):
+    """New-user tester, fault 5: after the deadline a cancelled seat cannot be taken back."""
+    save(conversation, registration_deadline=clock.now() + timedelta(hours=1))
+    person.says("/events")
+    person.presses("✅ Đăng ký")
+    clock.advance(hours=2)
+    person.says("/events")
+    person.presses("❌ Hủy đăng ký")
+    assert "đã hết hạn đăng ký" in person.text and "không đăng ký lại được" in person.text
+    assert [r.status for r in rows(conversation, Registration)] == ["registered"]
+    person.presses("👍 Giữ chỗ")
+    assert [r.status for r in rows(conversation, Registration)] == ["registered"]
+    person.says("/events")
+    person.presses("❌ Hủy đăng ký")
+    person.presses("❌ Vẫn hủy đăng ký")
+    assert 'Đã hủy đăng ký "Hội thảo tiết kiệm năng lượng".' in person.text
+    assert "đăng ký lại" not in person.text
+    assert [r.status for r in rows(conversation, Registration)] == ["cancelled"]
+
+
+def test_cancelling_before_the_deadline_is_one_tap(conversation, person, clock):
+    save(conversation, registration_deadline=clock.now() + timedelta(hours=1))
+    person.says("/events")
+    person.presses("✅ Đăng ký")
+    person.presses("❌ Hủy đăng ký")
+    assert "Anh/chị có thể đăng ký lại nếu còn chỗ" in person.text
+    assert [r.status for r in rows(conversation, Registration)] == ["cancelled"]
