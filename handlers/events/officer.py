@@ -9,6 +9,7 @@ next message and a restart loses nothing."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from content.locale import parse_date_time
+from content.textnorm import fold_words
 from handlers import roles
 from handlers.context import Context
 from handlers.events import display, officer_view, service
@@ -111,6 +113,8 @@ def _ask(ctx: Context, step: str) -> Reply:
     return Reply(
         text=ctx.t(f"events.officer.ask.{step}"),
         buttons=[Button(ctx.t("events.officer.button.cancel"), f"{NS}:cancel")],
+        # "1" or "01" typed at "Số chỗ?" is the number, never the "❌ Bỏ" button
+        expects_number=step == "capacity",
     )
 
 
@@ -127,7 +131,7 @@ def on_text(ctx: Context, text: str) -> list[Reply] | None:
     step = draft["step"]
     if step in ("kind", "preview"):
         return [ctx.reply("events.officer.use_buttons"), _current(ctx, draft)]
-    value, error = _parse(ctx, step, text.strip())
+    value, error = _parse(ctx, step, text.strip(), draft)
     if error:
         return [Reply(text=error), _ask(ctx, step)]
     draft["fields"][step] = value
@@ -148,7 +152,7 @@ def _current(ctx: Context, draft: dict) -> Reply:
     return _preview(ctx, draft) if draft["step"] == "preview" else _ask(ctx, draft["step"])
 
 
-def _parse(ctx: Context, step: str, text: str) -> tuple[object, str | None]:
+def _parse(ctx: Context, step: str, text: str, draft: dict) -> tuple[object, str | None]:
     """(value, None) or (None, the message saying what is expected)."""
     if step == "title_en":
         return ("" if text in ("-", "") else text[:256]), None
@@ -157,9 +161,7 @@ def _parse(ctx: Context, step: str, text: str) -> tuple[object, str | None]:
             return None, ctx.t(f"events.officer.bad.{step}")
         return text, None
     if step == "capacity":
-        if text in ("-", "0"):
-            return None, None
-        return (int(text), None) if text.isdigit() else (None, ctx.t("events.officer.bad.capacity"))
+        return _capacity(ctx, text, draft)
     if step == "start":
         moment = parse_local(text, ctx.settings.tz)
         if moment is None:
@@ -168,6 +170,28 @@ def _parse(ctx: Context, step: str, text: str) -> tuple[object, str | None]:
             return None, ctx.t("events.officer.bad.past")
         return text, None
     return None, ctx.t("events.officer.use_buttons")
+
+
+# "40", "040", "40 chỗ", "40 người", "40 seats" (compared without diacritics)
+_SEATS = re.compile(r"(\d{1,6})\s*(?:cho|nguoi|seats?|people)?")
+
+
+def _capacity(ctx: Context, text: str, draft: dict) -> tuple[int | None, str | None]:
+    """Seats, or None for no limit ("-", "0"). Fewer seats than people already registered is
+    refused: they would stay registered beyond the limit ("4/2")."""
+    folded = fold_words(text)
+    if text.strip() == "-" or folded in ("0", "khong gioi han", "no limit"):
+        return None, None
+    match = _SEATS.fullmatch(folded)
+    if match is None:
+        return None, ctx.t("events.officer.bad.capacity")
+    seats = int(match.group(1))
+    if seats == 0:
+        return None, None
+    event = store.by_code(ctx.session, draft["code"]) if draft.get("code") else None
+    if event is not None and seats < event.seats_taken:
+        return None, ctx.t("events.officer.bad.capacity_below", n=event.seats_taken, seats=seats)
+    return seats, None
 
 
 def parse_local(text: str, tz: ZoneInfo) -> datetime | None:
