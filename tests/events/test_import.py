@@ -26,7 +26,7 @@ events:
     capacity: 40
     registration_deadline: 2027-03-03 17:00
     topics: workshops
-    sectors: seafood, rice
+    sectors: seafood, rice_food
   - code: deadline-khuyen-cong-2027
     kind: programme_deadline
     status: published
@@ -201,3 +201,35 @@ def test_wrong_files_and_values_are_one_clear_line_and_change_nothing(cli, tmp_p
     refused = cli("broadcast", "export", "1", "-o", str(pdf))
     assert refused.exit_code == 2 and "name the file .xlsx" in refused.output
     assert not pdf.exists()
+
+
+def test_audience_values_that_match_nothing_are_refused_naming_line_and_values(cli, tmp_path: Path):
+    """New-user tester, fault 7: sectors=fish, parks=tra_noc_9, levels=huge reached nobody and
+    were imported; now each names its line and the valid values, and nothing is imported."""
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "code,kind,title_vi,start,place,sectors,parks,levels\n"
+        "ok-1,workshop,Hội thảo A,2027-03-05 08:00,Hội trường,Seafood,,\n"
+        "bad-2,workshop,Hội thảo B,2027-03-06 08:00,Hội trường,fish,tra_noc_9,huge\n",
+        encoding="utf-8",
+    )
+    result = cli("events", "import", str(path))
+    assert result.exit_code == 1, result.output
+    err = result.output
+    assert "nothing imported" in err
+    assert "line 3: sectors: fish not in " in err and "seafood" in err
+    assert "line 3: parks: tra_noc_9 not in " in err
+    assert "line 3: levels: huge not in " in err and "high" in err
+    assert "line 2" not in err
+    assert count(cli.url, "events") == 0
+    path.write_text(
+        "code,kind,title_vi,start,place,sectors\n"
+        "ok-1,workshop,Hội thảo A,2027-03-05 08:00,Hội trường,Seafood\n",
+        encoding="utf-8",
+    )
+    assert cli("events", "import", str(path)).exit_code == 0
+    engine = create_engine(cli.url)
+    with engine.connect() as conn:
+        audience = conn.execute(text("SELECT audience FROM events")).scalar()
+    engine.dispose()
+    assert audience == '{"sectors": ["seafood"]}'  # spelled as the records spell it
