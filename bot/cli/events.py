@@ -134,6 +134,9 @@ def cancel(code: Annotated[str, typer.Argument(help="The event's code.")]) -> No
     with _session() as (s, _content, session):
         event = _event(session, code)
         moment = now(s)
+        if event.status == "cancelled":
+            typer.echo(f"{code}: already cancelled; nobody is told again")
+            return
         told = service.cancel(session, event, s.tz, moment)
         audit.record(session, cli_actor(), "event.cancel", moment, "event", code, f"{told} told")
     typer.echo(f"{code}: cancelled; {told} registrant(s) will be told")
@@ -147,7 +150,7 @@ def export(
     """The event's registrations to Excel: who, enterprise, sector, phone (only where the
     person consented), status, registered at (local time), attended."""
     xlsx_output(output)
-    from bot.exports.xlsx import write_xlsx
+    from bot.exports.xlsx import Sheet, save, workbook
     from handlers.events import officer_view
     from storage import audit
 
@@ -158,7 +161,8 @@ def export(
         headers = [
             content.texts.get(lang, f"events.export.{c}") for c in officer_view.EXPORT_COLUMNS
         ]
-    write_xlsx(output, headers, rows, lang=lang)
+        sheet = content.texts.get(lang, "events.export.sheet")
+    save(workbook([Sheet(sheet, headers, rows)]), output)
     with open_session(s) as session:
         audit.record(
             session, cli_actor(), "export.event", now(s), "event", code, f"{len(rows)} rows"

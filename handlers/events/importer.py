@@ -188,8 +188,11 @@ def _list(values: dict, key: str) -> list[str]:
 def _moment(value: object, tz: ZoneInfo) -> tuple[datetime, bool] | None:
     """(aware UTC datetime, date_only) from a local "YYYY-MM-DD HH:MM", a date, or a cell."""
     if isinstance(value, datetime):
-        local = value if value.tzinfo else value.replace(tzinfo=tz)
-        return local.astimezone(ZoneInfo("UTC")), False
+        if value.time() == time(0) and value.tzinfo is None:
+            value = value.date()  # an Excel date cell reads as midnight: it is a date alone
+        else:
+            local = value if value.tzinfo else value.replace(tzinfo=tz)
+            return local.astimezone(ZoneInfo("UTC")), False
     if isinstance(value, date):
         return datetime.combine(value, time(0), tz).astimezone(ZoneInfo("UTC")), True
     text = str(value or "").strip()

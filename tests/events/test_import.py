@@ -233,3 +233,60 @@ def test_audience_values_that_match_nothing_are_refused_naming_line_and_values(c
         audience = conn.execute(text("SELECT audience FROM events")).scalar()
     engine.dispose()
     assert audience == '{"sectors": ["seafood"]}'  # spelled as the records spell it
+
+
+def test_cancelling_twice_says_already_cancelled(cli, tmp_path: Path):
+    """New-user tester, fault 8: the second cancel printed "cancelled; 0 registrant(s)"."""
+    path = tmp_path / "events.yaml"
+    path.write_text(GOOD_YAML, encoding="utf-8")
+    cli("events", "import", str(path))
+    first = cli("events", "cancel", "ws-2027-energy")
+    assert "ws-2027-energy: cancelled; 0 registrant(s) will be told" in first.output
+    again = cli("events", "cancel", "ws-2027-energy")
+    assert again.exit_code == 0
+    assert again.output.strip() == "ws-2027-energy: already cancelled; nobody is told again"
+
+
+def test_the_export_sheet_is_named_for_registrations_and_unnamed_people_are_readable(
+    cli, tmp_path: Path
+):
+    from bot.app import build_conversation
+    from tests.chat import Person
+    from tests.conftest import make_settings
+
+    path = tmp_path / "events.yaml"
+    path.write_text(GOOD_YAML.replace("    sectors: seafood, rice_food\n", ""), encoding="utf-8")
+    cli("events", "import", str(path))
+    conversation = build_conversation(make_settings(cli.url))
+    p = Person(conversation, user_id="dn9")
+    p.says("/events")
+    p.presses("✅ Đăng ký")
+    conversation.engine.dispose()
+    out = tmp_path / "reg.xlsx"
+    assert cli("events", "export", "ws-2027-energy", "-o", str(out)).exit_code == 0
+    sheet = load_workbook(out).active
+    assert sheet.title == "Đăng ký"
+    who = sheet.cell(2, 1).value
+    assert who.startswith("Chưa cho biết tên (Terminal, mã liên hệ ") and "#" not in who
+
+
+def test_a_date_cell_deadline_shows_the_date_alone(cli, tmp_path: Path):
+    """An Excel date cell reads as midnight: a programme deadline shows its date, not
+    "lúc 00:00", and a registration deadline given as a date closes at the end of that day."""
+    from datetime import datetime
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["code", "kind", "title_vi", "start", "place", "registration_deadline", "status"])
+    ws.append(["kc-1", "programme_deadline", "Hạn khuyến công", datetime(2027, 4, 15), "", None,
+               "published"])  # fmt: skip
+    ws.append(["ws-1", "workshop", "Hội thảo", "2027-05-06 08:00", "Sở", datetime(2027, 5, 4),
+               "published"])  # fmt: skip
+    path = tmp_path / "events.xlsx"
+    wb.save(path)
+    result = cli("events", "import", str(path))
+    assert result.exit_code == 0, result.output
+    deadline = cli("events", "show", "kc-1").output
+    assert "Thứ Năm, 15/04/2027" in deadline and "00:00" not in deadline
+    workshop = cli("events", "show", "ws-1").output
+    assert "Hạn đăng ký: hết ngày Thứ Ba, 04/05/2027." in workshop and "00:00" not in workshop
