@@ -75,7 +75,7 @@ def edit_command(ctx: Context, args: str = "") -> list[Reply]:
         return _refuse(ctx)
     event = store.by_code(ctx.session, args.strip()) if args.strip() else None
     if event is None:
-        return [ctx.reply("events.officer.which", codes=_codes(ctx))]
+        return [_which(ctx, args)]
     fields = {
         "kind": event.kind,
         "title_vi": event.title_vi,
@@ -94,9 +94,17 @@ def info_command(ctx: Context, args: str = "") -> list[Reply]:
         return [ctx.reply("officer_only")]
     event = store.by_code(ctx.session, args.strip()) if args.strip() else None
     if event is None:
-        return [ctx.reply("events.officer.which", codes=_codes(ctx))]
+        return [_which(ctx, args)]
     text = officer_view.info_text(ctx.content, ctx.session, event, ctx.settings.tz, ctx.lang)
     return [Reply(text=text)]
+
+
+def _which(ctx: Context, args: str) -> Reply:
+    """No code: how to give one; a code that names no event: say so (not the usage alone)."""
+    code = args.strip()
+    if code:
+        return ctx.reply("events.officer.unknown_code", code=code[:64], codes=_codes(ctx))
+    return ctx.reply("events.officer.which", codes=_codes(ctx))
 
 
 def _codes(ctx: Context) -> str:
