@@ -38,7 +38,7 @@ import aiohttp
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from benchmarks.load_figures import Proc, histogram_quantiles, table
+from benchmarks.load_figures import Proc, counter_total, histogram_quantiles, table
 from tests.support.telegram_server import DEFAULT_TOKEN, BotApiError, FakeTelegram, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -293,6 +293,7 @@ async def one_setup(setup: str, args: argparse.Namespace, work: Path) -> dict:
                 "429s_one_chat": users.too_close,
                 "turns": users.turns,
                 "unanswered": users.unanswered,
+                "apologies": counter_total(metrics, "sxsh_turns_failed"),
                 "messages_per_turn": len(users.sends) / answered if answered else None,
                 "cpu_percent": {p.name: p.cpu_percent() for p in procs},
                 "peak_rss_mb": {p.name: p.peak_rss_mb() for p in procs},

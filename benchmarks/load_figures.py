@@ -97,6 +97,16 @@ def histogram_quantiles(
     return out
 
 
+def counter_total(pages: list[str], name: str) -> float:
+    """A counter summed over the scraped pages (every process and label)."""
+    total = 0.0
+    for page in pages:
+        for line in page.splitlines():
+            if line.startswith(f"{name}_total"):
+                total += float(line.rsplit(maxsplit=1)[1])
+    return total
+
+
 def _f(value: float | None, fmt: str) -> str:
     return "-" if value is None else format(value, fmt)
 
@@ -123,7 +133,7 @@ def table(results: list[dict], load: tuple[float, float, float]) -> str:
             f"{_f(proc.get('p50'), '.1f') + '/' + _f(proc.get('p99'), '.1f'):>16} "
             f"{_f(r['e2e_s']['p50'], '.2f') + '/' + _f(r['e2e_s']['p99'], '.2f'):>14} "
             f"{r['rate_fraction']:>10.3f} {r['429s']:>5} {_f(r['messages_per_turn'], '.2f'):>8} "
-            f"{r['turns']:>6} {r['unanswered']:>5} {cpu:>20} {rss:>18}"
+            f"{r['turns']:>6} {r['unanswered']:>5} {r['apologies']:>7.0f} {cpu:>20} {rss:>18}"
         )
     lines.append(
         "processes: " + "; ".join(f"{r['setup']}: {', '.join(r['processes'])}" for r in results)

@@ -113,3 +113,16 @@ def canonical(text: str) -> str:
     marks composed). Nothing else changes: case, spacing and tone-mark placement are kept."""
     text = unicodedata.normalize("NFC", text.translate(_INVISIBLE).translate(_FULL_WIDTH))
     return unicodedata.normalize("NFC", _latinise(text))
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` if it has at most `limit` characters, else cut at the last word boundary that
+    fits with "…" (a single word longer than that is cut inside it): "Hội thảo tiết kiệm
+    năng lượng", 24 -> "Hội thảo tiết kiệm năng…"."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    if not text[limit - 1].isspace():  # the cut falls inside a word: drop that word
+        word_start = head.rfind(" ")
+        head = head[:word_start] if word_start > 0 else head
+    return head.rstrip(" ,;:-–") + "…"

@@ -13,7 +13,7 @@ from collections import Counter
 from datetime import timedelta
 
 from content.store import ContentStore
-from content.textnorm import fold_words
+from content.textnorm import clip, fold_words
 from content.texts import ContentError
 from handlers import roles
 from handlers.capability import Capability, Command
@@ -36,7 +36,7 @@ def flatten(text: str, limit: int = LINE_CHARS) -> str:
         " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text
     )
     line = _BREAKS.sub(" ", visible).strip()
-    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+    return clip(line, limit)
 
 
 def reload_command(ctx: Context, args: str = "") -> Reply:

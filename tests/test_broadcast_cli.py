@@ -173,3 +173,14 @@ def test_watching_a_broadcast_nobody_delivers_says_so(conv, cli, monkeypatch):
     watcher.join()
     assert "nothing sent yet. Is `sxsh-bot run` or `sxsh-bot worker` running?" in sent.output
     assert "#1: cancelled" in sent.output
+
+
+def test_the_preview_of_a_photo_sent_in_chat_says_where_it_goes(conv, cli, clock):
+    with session_scope(conv.engine) as s:
+        broadcasts.create(
+            s, "Ảnh hội thảo", {"all": True}, "telegram:42", clock.now(),
+            attachment="telegram-file:AgACAgUAAxk", attachment_kind="photo",
+        )  # fmt: skip
+    shown = cli("broadcast", "preview", "1")
+    assert shown.exit_code == 0, shown.output
+    assert "[photo sent in the telegram chat; telegram only]" in shown.output

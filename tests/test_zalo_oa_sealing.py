@@ -51,10 +51,15 @@ async def setup(db_url):
             srv.event("user_send_text", "u1", text="Xin chào", msg_id="m1")
             store.record_inbound(session, contact.id, "m1", clock.now())
 
+        alerts: list[str] = []
+
         def sender(key: str | None) -> ZaloOASender:
-            keeper = TokenKeeper.from_settings(engine, clock, settings_for(srv, key))
+            keeper = TokenKeeper.from_settings(
+                engine, clock, settings_for(srv, key), alert=alerts.append
+            )
             return ZaloOASender(ZaloOAClient(srv.url, keeper, http), engine, clock)
 
+        sender.alerts = alerts  # what officers were told (bot/channels/zalo_oa/app.py: alerter)
         yield srv, clock, engine, sender
     engine.dispose()
 
@@ -83,6 +88,7 @@ async def test_with_a_key_the_database_holds_neither_token_and_everything_works(
         with pytest.raises(ChannelDown, match=why) as raised:
             await sender(key).send("u1", [Reply(text="Chào")])
         assert "at_" not in raised.value.reason and KEY not in raised.value.reason
+        assert sender.alerts[-1] == raised.value.reason  # officers told, not only the log
     assert len(srv.sent("u1")) == 2
 
 

@@ -37,11 +37,14 @@ def _row(session, number: int):  # noqa: ANN001, ANN202
 
 
 def _print_preview(session, row, s) -> None:  # noqa: ANN001
-    from handlers.broadcasts import service
+    from handlers.broadcasts import copies, service
 
     typer.echo("--- as people will see it ---")
     typer.echo(row.text)
-    if row.attachment:
+    held = copies.chat_file(row)
+    if held is not None:  # sent by an officer in chat: the platform holds it
+        typer.echo(f"[{row.attachment_kind} sent in the {held[0]} chat; {held[0]} only]")
+    elif row.attachment:
         typer.echo(f"[{row.attachment_kind}: {Path(row.attachment).name}]")
     typer.echo("---")
     p = service.preview(session, row, s, now(s))

@@ -51,7 +51,8 @@ def import_(
 
     with _session() as (s, content, session):
         try:
-            checked = check_rows(read_rows(file), content.events, s.tz)
+            audience = _audience_values(session, s)
+            checked = check_rows(read_rows(file), content.events, s.tz, audience)
         except ImportError_ as exc:
             if len(exc.errors) == 1 and exc.errors[0].startswith(f"{file.name}: "):
                 # The file itself (not a row) is wrong: one line says it.
@@ -72,6 +73,19 @@ def import_(
             audit.record(session, cli_actor(), "event.import", moment, "event", event.code, what)
     summary = ", ".join(f"{n} {what}" for what, n in sorted(tally.items()))
     typer.echo(f"{file.name}: {len(checked)} event(s): {summary}")
+
+
+def _audience_values(session, s) -> dict[str, list[str]]:  # noqa: ANN001
+    """What an event's sectors, parks, wards and levels may name: the questionnaire's choices,
+    the known wards (and those on record), the result levels — as broadcast filters check."""
+    from content.forms import load_questionnaire
+    from content.store import questionnaire_path
+    from handlers.broadcasts.audience_values import valid_values
+
+    with friendly_errors():
+        q = load_questionnaire(questionnaire_path(s.content_dir))
+    keys = {"sectors": "sector", "parks": "park", "wards": "ward", "levels": "level"}
+    return {k: valid_values(session, v, q, []) or [] for k, v in keys.items()}
 
 
 @events_app.command("list")
@@ -120,6 +134,9 @@ def cancel(code: Annotated[str, typer.Argument(help="The event's code.")]) -> No
     with _session() as (s, _content, session):
         event = _event(session, code)
         moment = now(s)
+        if event.status == "cancelled":
+            typer.echo(f"{code}: already cancelled; nobody is told again")
+            return
         told = service.cancel(session, event, s.tz, moment)
         audit.record(session, cli_actor(), "event.cancel", moment, "event", code, f"{told} told")
     typer.echo(f"{code}: cancelled; {told} registrant(s) will be told")
@@ -133,7 +150,7 @@ def export(
     """The event's registrations to Excel: who, enterprise, sector, phone (only where the
     person consented), status, registered at (local time), attended."""
     xlsx_output(output)
-    from bot.exports.xlsx import write_xlsx
+    from bot.exports.xlsx import Sheet, save, workbook
     from handlers.events import officer_view
     from storage import audit
 
@@ -144,7 +161,8 @@ def export(
         headers = [
             content.texts.get(lang, f"events.export.{c}") for c in officer_view.EXPORT_COLUMNS
         ]
-    write_xlsx(output, headers, rows, lang=lang)
+        sheet = content.texts.get(lang, "events.export.sheet")
+    save(workbook([Sheet(sheet, headers, rows)]), output)
     with open_session(s) as session:
         audit.record(
             session, cli_actor(), "export.event", now(s), "event", code, f"{len(rows)} rows"

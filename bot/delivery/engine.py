@@ -30,16 +30,8 @@ from bot.channels.errors import (
     Throttled,
     Unreachable,
 )
-from bot.delivery.lanes import (
-    BULK,
-    LANES,
-    REMINDER,
-    REPLY,
-    Kind,
-    KindTable,
-    prefetch,
-    registered_kinds,
-)
+from bot.delivery import lanes
+from bot.delivery.lanes import BULK, LANES, REMINDER, REPLY, Kind, KindTable
 from bot.delivery.policy import RetryPolicy
 from bot.delivery.shared_budget import SharedBudget
 from bot.delivery.throttle import ChannelThrottle, Limits
@@ -97,7 +89,7 @@ class Delivery:
     batch: int = 50
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     limits: Mapping[str, Limits] = field(default_factory=dict)
-    kinds: KindTable = field(default_factory=lambda: KindTable(registered_kinds))
+    kinds: KindTable = field(default_factory=lambda: KindTable(lanes.registered_kinds))
     stale_after: timedelta = outbox.STALE_AFTER
     throttles: dict[str, ChannelThrottle] = field(default_factory=dict)
     shared: SharedBudget | None = None  # the budget every process shares (Redis), or none
@@ -230,10 +222,8 @@ class Delivery:
                 if throttle.paused(self.clock.now()):
                     return await self._put_back(item, sent, throttle.paused_until, "paused")
                 if item.lane in (BULK, REMINDER) and sent == item.parts_sent:
-                    # Committed before the send, and before its slot: a slow write between
-                    # the slot and the send would bunch sends into one of the platform's
-                    # windows. After a crash a started row is unknown (maybe delivered), at
-                    # most `in_flight` of them; a claimed row never started is pending again.
+                    # Committed before the slot (a slow write between slot and send would bunch
+                    # sends): after a crash at most `in_flight` started rows are unknown.
                     await self._write(outbox.mark_started, [item.row_id], self.clock.now())
                 await throttle.acquire(item.lane, item.platform_id)
                 taken = await sender.send(item.platform_id, [part])
@@ -354,7 +344,7 @@ class Delivery:
             people = {r.contact_id for r in rows}
             found = session.exec(select(Contact).where(col(Contact.id).in_(people))) if rows else []
             by_id = {c.id: c for c in found}
-            prefetch(session, rows, kinds)
+            lanes.prefetch(session, rows, kinds)
             return [
                 self._prepare(session, row, by_id.get(row.contact_id), lane, kinds, sender, now)
                 for row in rows

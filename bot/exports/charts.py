@@ -18,6 +18,7 @@ from matplotlib.ticker import MaxNLocator
 
 from bot.exports.files import atomic
 from content.locale import number_text
+from content.textnorm import clip
 from content.texts import Texts
 from handlers.reports.figures import Figures
 from handlers.reports.summary import INDICATORS, SummaryRow
@@ -32,7 +33,7 @@ Panel = Callable[[Axes, Figures, Callable[[str], str]], None]
 
 
 def _label(text: str, width: int = 28) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return clip(text, width)
 
 
 def _empty(ax: Axes, t: Callable[[str], str]) -> None:

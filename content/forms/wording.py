@@ -7,6 +7,8 @@ import string
 from collections.abc import Mapping
 from typing import Any
 
+from content.textnorm import clip
+
 TEXT_PREFIX = "assessment."
 
 
@@ -25,4 +27,4 @@ def text(texts: Mapping[str, str], key: str, **fields: Any) -> str:
 def short(raw: str, limit: int = 40) -> str:
     """One line of at most `limit` characters, to quote a person's input back."""
     one_line = " ".join(raw.split())
-    return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
+    return clip(one_line, limit)

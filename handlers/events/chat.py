@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from content.textnorm import clip
 from handlers.context import Context
 from handlers.events import calendar, display, service
 from handlers.messages import Button, Reply
@@ -181,7 +182,7 @@ def mine(ctx: Context, args: str = "") -> list[Reply]:
         )
         buttons.append(
             Button(
-                f"{ctx.t('events.button.unregister')}: {display.title(event, ctx.lang)[:24]}",
+                f"{ctx.t('events.button.unregister')}: {clip(display.title(event, ctx.lang), 28)}",
                 f"{NS}:u:{event.id}:{event.version}",
             )
         )

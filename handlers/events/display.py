@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from content.locale import Locale
@@ -70,8 +70,16 @@ def seats_line(content: ContentStore, event: Event, tz: ZoneInfo, lang: str, now
     else:
         line = t.get(lang, "events.seats_left", n=left)
     if event.registration_deadline is not None:
-        when = Locale(lang, tz, t).weekday_date_time(event.registration_deadline)
-        line += "\n" + t.get(lang, "events.register_until", when=when)
+        deadline = event.registration_deadline
+        deadline = deadline if deadline.tzinfo else deadline.replace(tzinfo=UTC)
+        locale = Locale(lang, tz, t)
+        if deadline.astimezone(tz).time() == time(0):
+            # a date alone (e.g. an Excel date cell) closes at the end of that day, not "00:00"
+            day = locale.weekday_date(deadline - timedelta(minutes=1))
+            line += "\n" + t.get(lang, "events.register_until_day", date=day)
+        else:
+            when = locale.weekday_date_time(deadline)
+            line += "\n" + t.get(lang, "events.register_until", when=when)
     return line
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -137,14 +138,24 @@ def _xlsx_rows(path: Path) -> list[Row]:
     return rows
 
 
-def check_rows(rows: list[Row], config: EventsConfig, tz: ZoneInfo) -> list[Checked]:
-    """Check every row; raises ImportError_ listing all problems (line, field, what is wrong)."""
+def check_rows(
+    rows: list[Row],
+    config: EventsConfig,
+    tz: ZoneInfo,
+    audience: Mapping[str, list[str]] | None = None,
+) -> list[Checked]:
+    """Check every row; raises ImportError_ listing all problems (line, field, what is wrong).
+    `audience` gives the values each of sectors, parks, wards, levels may take (the
+    questionnaire's choices, the known wards, the result levels): a value matching none is a
+    problem, since the event would reach nobody; None skips that check."""
     errors: list[str] = []
     checked: list[Checked] = []
     seen: dict[str, int] = {}
     for row in rows:
         problems: list[str] = []
         result = _check(row.values, config, tz, problems)
+        if audience is not None:
+            result["audience"] = _check_audience(row.values, audience, problems)
         code = result.get("code")
         if code in seen:
             problems.append(f"code: {code!r} is already used on line {seen[code]}")
@@ -177,8 +188,11 @@ def _list(values: dict, key: str) -> list[str]:
 def _moment(value: object, tz: ZoneInfo) -> tuple[datetime, bool] | None:
     """(aware UTC datetime, date_only) from a local "YYYY-MM-DD HH:MM", a date, or a cell."""
     if isinstance(value, datetime):
-        local = value if value.tzinfo else value.replace(tzinfo=tz)
-        return local.astimezone(ZoneInfo("UTC")), False
+        if value.time() == time(0) and value.tzinfo is None:
+            value = value.date()  # an Excel date cell reads as midnight: it is a date alone
+        else:
+            local = value if value.tzinfo else value.replace(tzinfo=tz)
+            return local.astimezone(ZoneInfo("UTC")), False
     if isinstance(value, date):
         return datetime.combine(value, time(0), tz).astimezone(ZoneInfo("UTC")), True
     text = str(value or "").strip()
@@ -275,6 +289,23 @@ def _check_times(
         if at > out["starts_at"] + timedelta(days=1 if out["date_only"] else 0):
             problems.append("registration_deadline: must not be after the start")
         out["registration_deadline"] = at
+
+
+def _check_audience(values: dict, valid: Mapping[str, list[str]], problems: list[str]) -> str:
+    """The audience as JSON, each value spelled as the enterprises' records spell it (compared
+    without case); a value that names nothing is a problem listing the valid ones."""
+    audience: dict[str, list[str]] = {}
+    for key in AUDIENCE:
+        given = _list(values, key)
+        if not given:
+            continue
+        known = {v.casefold(): v for v in valid.get(key, [])}
+        bad = [v for v in given if v.casefold() not in known]
+        if bad:
+            shown = ", ".join(valid.get(key, [])[:40]) or "-"
+            problems.append(f"{key}: {', '.join(bad)} not in {shown}")
+        audience[key] = [known.get(v.casefold(), v) for v in given]
+    return _json(audience)
 
 
 def _json(value: object) -> str:

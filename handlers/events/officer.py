@@ -9,6 +9,7 @@ next message and a restart loses nothing."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from content.locale import parse_date_time
+from content.textnorm import fold_words
 from handlers import roles
 from handlers.context import Context
 from handlers.events import display, officer_view, service
@@ -73,7 +75,7 @@ def edit_command(ctx: Context, args: str = "") -> list[Reply]:
         return _refuse(ctx)
     event = store.by_code(ctx.session, args.strip()) if args.strip() else None
     if event is None:
-        return [ctx.reply("events.officer.which", codes=_codes(ctx))]
+        return [_which(ctx, args)]
     fields = {
         "kind": event.kind,
         "title_vi": event.title_vi,
@@ -92,9 +94,17 @@ def info_command(ctx: Context, args: str = "") -> list[Reply]:
         return [ctx.reply("officer_only")]
     event = store.by_code(ctx.session, args.strip()) if args.strip() else None
     if event is None:
-        return [ctx.reply("events.officer.which", codes=_codes(ctx))]
+        return [_which(ctx, args)]
     text = officer_view.info_text(ctx.content, ctx.session, event, ctx.settings.tz, ctx.lang)
     return [Reply(text=text)]
+
+
+def _which(ctx: Context, args: str) -> Reply:
+    """No code: how to give one; a code that names no event: say so (not the usage alone)."""
+    code = args.strip()
+    if code:
+        return ctx.reply("events.officer.unknown_code", code=code[:64], codes=_codes(ctx))
+    return ctx.reply("events.officer.which", codes=_codes(ctx))
 
 
 def _codes(ctx: Context) -> str:
@@ -111,6 +121,8 @@ def _ask(ctx: Context, step: str) -> Reply:
     return Reply(
         text=ctx.t(f"events.officer.ask.{step}"),
         buttons=[Button(ctx.t("events.officer.button.cancel"), f"{NS}:cancel")],
+        # "1" or "01" typed at "Số chỗ?" is the number, never the "❌ Bỏ" button
+        expects_number=step == "capacity",
     )
 
 
@@ -127,7 +139,7 @@ def on_text(ctx: Context, text: str) -> list[Reply] | None:
     step = draft["step"]
     if step in ("kind", "preview"):
         return [ctx.reply("events.officer.use_buttons"), _current(ctx, draft)]
-    value, error = _parse(ctx, step, text.strip())
+    value, error = _parse(ctx, step, text.strip(), draft)
     if error:
         return [Reply(text=error), _ask(ctx, step)]
     draft["fields"][step] = value
@@ -148,7 +160,7 @@ def _current(ctx: Context, draft: dict) -> Reply:
     return _preview(ctx, draft) if draft["step"] == "preview" else _ask(ctx, draft["step"])
 
 
-def _parse(ctx: Context, step: str, text: str) -> tuple[object, str | None]:
+def _parse(ctx: Context, step: str, text: str, draft: dict) -> tuple[object, str | None]:
     """(value, None) or (None, the message saying what is expected)."""
     if step == "title_en":
         return ("" if text in ("-", "") else text[:256]), None
@@ -157,9 +169,7 @@ def _parse(ctx: Context, step: str, text: str) -> tuple[object, str | None]:
             return None, ctx.t(f"events.officer.bad.{step}")
         return text, None
     if step == "capacity":
-        if text in ("-", "0"):
-            return None, None
-        return (int(text), None) if text.isdigit() else (None, ctx.t("events.officer.bad.capacity"))
+        return _capacity(ctx, text, draft)
     if step == "start":
         moment = parse_local(text, ctx.settings.tz)
         if moment is None:
@@ -168,6 +178,28 @@ def _parse(ctx: Context, step: str, text: str) -> tuple[object, str | None]:
             return None, ctx.t("events.officer.bad.past")
         return text, None
     return None, ctx.t("events.officer.use_buttons")
+
+
+# "40", "040", "40 chỗ", "40 người", "40 seats" (compared without diacritics)
+_SEATS = re.compile(r"(\d{1,6})\s*(?:cho|nguoi|seats?|people)?")
+
+
+def _capacity(ctx: Context, text: str, draft: dict) -> tuple[int | None, str | None]:
+    """Seats, or None for no limit ("-", "0"). Fewer seats than people already registered is
+    refused: they would stay registered beyond the limit ("4/2")."""
+    folded = fold_words(text)
+    if text.strip() == "-" or folded in ("0", "khong gioi han", "no limit"):
+        return None, None
+    match = _SEATS.fullmatch(folded)
+    if match is None:
+        return None, ctx.t("events.officer.bad.capacity")
+    seats = int(match.group(1))
+    if seats == 0:
+        return None, None
+    event = store.by_code(ctx.session, draft["code"]) if draft.get("code") else None
+    if event is not None and seats < event.seats_taken:
+        return None, ctx.t("events.officer.bad.capacity_below", n=event.seats_taken, seats=seats)
+    return seats, None
 
 
 def parse_local(text: str, tz: ZoneInfo) -> datetime | None:

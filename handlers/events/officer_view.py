@@ -138,7 +138,7 @@ def export_rows(
             else None
         )
         personal = _consented(session, reg.contact_id)
-        who = personal.get(NAME_QUESTION) or f"{contact.channel} #{contact.id}" if contact else ""
+        who = personal.get(NAME_QUESTION) or (_unnamed(content, contact, lang) if contact else "")
         out.append(
             [
                 who,
@@ -151,6 +151,21 @@ def export_rows(
             ]
         )
     return out
+
+
+CHANNEL_NAMES = {
+    "telegram": "Telegram",
+    "zalo_oa": "Zalo OA",
+    "zalo_bot": "Zalo",
+    "console": "Terminal",
+}
+
+
+def _unnamed(content: ContentStore, contact: Contact, lang: str) -> str:
+    """Someone who gave no name (or did not consent to keeping it): their channel and contact
+    number, so officers can tell rows apart and find the person in the inbox."""
+    channel = CHANNEL_NAMES.get(contact.channel, contact.channel)
+    return content.texts.get(lang, "events.export.unnamed", channel=channel, id=contact.id)
 
 
 def _local(moment: datetime, tz: ZoneInfo) -> datetime:

@@ -161,6 +161,7 @@ MENU_KEYBOARD = keyboard(
     [("Làm phiếu, không cung cấp thông tin cá nhân", "as:consent:no")],
     [("☰ Menu chính", "m:main")],
 )
+QA_KEYBOARD = keyboard([("❓ Hỏi đáp SXSH", "m:qa")])
 PARAGRAPHS = [f"Đoạn {i}. " + "x" * 1500 for i in range(6)]
 LONG = "\n\n".join(PARAGRAPHS)
 EMOJI = "🌿" * 3000  # 6000 UTF-16 units: Telegram counts an emoji as two
@@ -208,9 +209,16 @@ OUT = [
                                             Button("⬅️ Quay lại", "as:back")])],
            [send("sendMessage", text="Câu 1/20",
                  reply_markup=keyboard([("⬅️ Quay lại", "as:back")]))]),
-    OutRow("several replies in order",
-           [Reply(text="Một"), Reply(text="Hai")],
-           [send("sendMessage", text="Một"), send("sendMessage", text="Hai")]),
+    OutRow("plain replies go in front of the next one: one message, in order",
+           [Reply(text="Một"), Reply(text="Hai"), Reply(text="Ba", buttons=MENU[:1])],
+           [send("sendMessage", text="Một\n\nHai\n\nBa", reply_markup=QA_KEYBOARD)]),
+    OutRow("a reply with buttons keeps them under its own message",
+           [Reply(text="Câu 1/20", buttons=MENU[:1]), Reply(text="Hai")],
+           [send("sendMessage", text="Câu 1/20", reply_markup=QA_KEYBOARD),
+            send("sendMessage", text="Hai")]),
+    OutRow("a plain reply too long to share a message goes alone (4094 + 2 + 3 > 4096)",
+           [Reply(text="🌿" * 2047), Reply(text="Hai")],
+           [send("sendMessage", text="🌿" * 2047), send("sendMessage", text="Hai")]),
 ]  # fmt: skip
 
 ERRORS = [

@@ -245,3 +245,20 @@ def test_cancelling_before_the_deadline_is_one_tap(conversation, person, clock):
     person.presses("❌ Hủy đăng ký")
     assert "Anh/chị có thể đăng ký lại nếu còn chỗ" in person.text
     assert [r.status for r in rows(conversation, Registration)] == ["cancelled"]
+
+
+def test_eventinfo_with_an_unknown_code_says_it_is_unknown(conversation):
+    save(conversation)
+    officer = Person(conversation, user_id="officer")
+    officer.says("/eventinfo nope")
+    assert 'Không có sự kiện nào mã "nope"' in officer.text
+    officer.says("/eventinfo")
+    assert "Gõ kèm mã sự kiện" in officer.text
+
+
+def test_my_events_buttons_cut_titles_on_a_word_boundary(conversation, person):
+    save(conversation)
+    person.says("/events")
+    person.presses("✅ Đăng ký")
+    person.presses("🗂 Sự kiện của tôi")
+    assert "❌ Hủy đăng ký: Hội thảo tiết kiệm năng…" in person.buttons

@@ -26,7 +26,7 @@ events:
     capacity: 40
     registration_deadline: 2027-03-03 17:00
     topics: workshops
-    sectors: seafood, rice
+    sectors: seafood, rice_food
   - code: deadline-khuyen-cong-2027
     kind: programme_deadline
     status: published
@@ -201,3 +201,92 @@ def test_wrong_files_and_values_are_one_clear_line_and_change_nothing(cli, tmp_p
     refused = cli("broadcast", "export", "1", "-o", str(pdf))
     assert refused.exit_code == 2 and "name the file .xlsx" in refused.output
     assert not pdf.exists()
+
+
+def test_audience_values_that_match_nothing_are_refused_naming_line_and_values(cli, tmp_path: Path):
+    """New-user tester, fault 7: sectors=fish, parks=tra_noc_9, levels=huge reached nobody and
+    were imported; now each names its line and the valid values, and nothing is imported."""
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "code,kind,title_vi,start,place,sectors,parks,levels\n"
+        "ok-1,workshop,Hội thảo A,2027-03-05 08:00,Hội trường,Seafood,,\n"
+        "bad-2,workshop,Hội thảo B,2027-03-06 08:00,Hội trường,fish,tra_noc_9,huge\n",
+        encoding="utf-8",
+    )
+    result = cli("events", "import", str(path))
+    assert result.exit_code == 1, result.output
+    err = result.output
+    assert "nothing imported" in err
+    assert "line 3: sectors: fish not in " in err and "seafood" in err
+    assert "line 3: parks: tra_noc_9 not in " in err
+    assert "line 3: levels: huge not in " in err and "high" in err
+    assert "line 2" not in err
+    assert count(cli.url, "events") == 0
+    path.write_text(
+        "code,kind,title_vi,start,place,sectors\n"
+        "ok-1,workshop,Hội thảo A,2027-03-05 08:00,Hội trường,Seafood\n",
+        encoding="utf-8",
+    )
+    assert cli("events", "import", str(path)).exit_code == 0
+    engine = create_engine(cli.url)
+    with engine.connect() as conn:
+        audience = conn.execute(text("SELECT audience FROM events")).scalar()
+    engine.dispose()
+    assert audience == '{"sectors": ["seafood"]}'  # spelled as the records spell it
+
+
+def test_cancelling_twice_says_already_cancelled(cli, tmp_path: Path):
+    """New-user tester, fault 8: the second cancel printed "cancelled; 0 registrant(s)"."""
+    path = tmp_path / "events.yaml"
+    path.write_text(GOOD_YAML, encoding="utf-8")
+    cli("events", "import", str(path))
+    first = cli("events", "cancel", "ws-2027-energy")
+    assert "ws-2027-energy: cancelled; 0 registrant(s) will be told" in first.output
+    again = cli("events", "cancel", "ws-2027-energy")
+    assert again.exit_code == 0
+    assert again.output.strip() == "ws-2027-energy: already cancelled; nobody is told again"
+
+
+def test_the_export_sheet_is_named_for_registrations_and_unnamed_people_are_readable(
+    cli, tmp_path: Path
+):
+    from bot.app import build_conversation
+    from tests.chat import Person
+    from tests.conftest import make_settings
+
+    path = tmp_path / "events.yaml"
+    path.write_text(GOOD_YAML.replace("    sectors: seafood, rice_food\n", ""), encoding="utf-8")
+    cli("events", "import", str(path))
+    conversation = build_conversation(make_settings(cli.url))
+    p = Person(conversation, user_id="dn9")
+    p.says("/events")
+    p.presses("✅ Đăng ký")
+    conversation.engine.dispose()
+    out = tmp_path / "reg.xlsx"
+    assert cli("events", "export", "ws-2027-energy", "-o", str(out)).exit_code == 0
+    sheet = load_workbook(out).active
+    assert sheet.title == "Đăng ký"
+    who = sheet.cell(2, 1).value
+    assert who.startswith("Chưa cho biết tên (Terminal, mã liên hệ ") and "#" not in who
+
+
+def test_a_date_cell_deadline_shows_the_date_alone(cli, tmp_path: Path):
+    """An Excel date cell reads as midnight: a programme deadline shows its date, not
+    "lúc 00:00", and a registration deadline given as a date closes at the end of that day."""
+    from datetime import datetime
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["code", "kind", "title_vi", "start", "place", "registration_deadline", "status"])
+    ws.append(["kc-1", "programme_deadline", "Hạn khuyến công", datetime(2027, 4, 15), "", None,
+               "published"])  # fmt: skip
+    ws.append(["ws-1", "workshop", "Hội thảo", "2027-05-06 08:00", "Sở", datetime(2027, 5, 4),
+               "published"])  # fmt: skip
+    path = tmp_path / "events.xlsx"
+    wb.save(path)
+    result = cli("events", "import", str(path))
+    assert result.exit_code == 0, result.output
+    deadline = cli("events", "show", "kc-1").output
+    assert "Thứ Năm, 15/04/2027" in deadline and "00:00" not in deadline
+    workshop = cli("events", "show", "ws-1").output
+    assert "Hạn đăng ký: hết ngày Thứ Ba, 04/05/2027." in workshop and "00:00" not in workshop

@@ -106,3 +106,24 @@ def test_officer_creates_enterprise_registers_officer_moves_one_notice_one_remin
     info = chat("officer", datetime(2026, 12, 5, 12, 5), "/eventinfo workshop-20261204")
     assert "Đăng ký: 1 đã đăng ký, 0 chờ, 0 đã hủy." in info
     assert "Lời nhắc: 0 chờ gửi, 2 đã gửi" in info
+
+
+def test_a_typed_number_at_seats_is_the_number_and_seats_never_drop_below_registrations(chat):
+    """New-user tester, fault 6: at "Số chỗ?" a typed "1" or "01" is the value (it pressed
+    "❌ Bỏ"), "2 cho" is read, and fewer seats than people registered is refused."""
+    t0 = datetime(2026, 11, 28, 9, 0)
+    chat("officer", t0, "/newevent", "1", "Hội thảo", "-", "04/12/2026 08:00", "Sở", "30", "1")
+    code = "workshop-20261204"
+    for person in ("dn1", "dn2"):
+        assert "✅ Đã đăng ký" in chat(person, t0, "/events", "1")
+    lowered = chat("officer", t0, f"/editevent {code}", "5", "1", "01", "2 cho", "1")
+    assert "Đã bỏ bản nháp" not in lowered
+    assert lowered.count("Sự kiện đã có 2 người đăng ký nên không giảm xuống 1 chỗ được") == 2
+    assert "Đã đủ chỗ – anh/chị có thể vào danh sách chờ." in lowered  # the preview: 2 of 2
+    assert f'✅ Đã lưu thay đổi của "Hội thảo" (mã {code})' in lowered
+
+
+def test_one_seat_typed_as_1_at_a_new_event(chat):
+    t0 = datetime(2026, 11, 28, 9, 0)
+    made = chat("officer", t0, "/newevent", "1", "Hội thảo", "-", "04/12/2026 08:00", "Sở", "1")
+    assert "Đã bỏ bản nháp" not in made and "Còn 1 chỗ" in made

@@ -114,11 +114,20 @@ class TokenKeeper:
             **kw,
         )
 
+    def _open(self, stored: str) -> str:
+        """A stored token, decrypted; a missing or wrong key stops the lane (ChannelDown) and
+        tells officers too, as a refused refresh does (the log alone reached no one)."""
+        try:
+            return self.sealer.open(stored)
+        except ChannelDown as exc:
+            self.alert(exc.reason)
+            raise
+
     async def access_token(self) -> str:
         """A token good for at least the margin; refreshes first when it is not."""
         row = await asyncio.to_thread(self._read)
         if self._fresh(row):
-            return self.sealer.open(row.access_token)
+            return self._open(row.access_token)
         return await self.refresh(bad=None)
 
     async def refresh(self, bad: str | None) -> str:
@@ -153,14 +162,14 @@ class TokenKeeper:
                 raise ChannelDown("zalo_oa not authorised: run `sxsh-bot zalo authorize`")
             if row.state == store.NEEDS_REAUTHORISATION:
                 raise ChannelDown(f"zalo_oa needs re-authorisation ({row.reason})")
-            current = self.sealer.open(row.access_token)
+            current = self._open(row.access_token)
             if current != bad and self._fresh(row):
                 return current  # another sender or process refreshed meanwhile
             try:
                 pair = self._exchange(
                     {
                         "grant_type": "refresh_token",
-                        "refresh_token": self.sealer.open(row.refresh_token),
+                        "refresh_token": self._open(row.refresh_token),
                     }
                 )
             except RefreshRefused as exc:
