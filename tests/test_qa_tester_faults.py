@@ -76,7 +76,7 @@ def test_the_same_in_english(conversation, question, where):
 
 @pytest.mark.parametrize("word", ["stats", "status", "report"])
 def test_one_english_word_that_names_no_topic_gets_no_confident_answer(conversation, word):
-    """"stats" was repaired to "state" and answered with the incentives at 0.92."""
+    """ "stats" was repaired to "state" and answered with the incentives at 0.92."""
     kb = conversation.content.knowledge
     p = Person(conversation)
     p.says(word)

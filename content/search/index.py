@@ -105,7 +105,8 @@ class SearchIndex(Analyser, Decider):
             for lang in ("vi", "en"):
                 text = entry.text(lang)
                 words = {fold(t) for t in tokens(text.title)}
-                self.title_words.setdefault(entry.id, set()).update(words | {stem(w) for w in words})
+                titled = self.title_words.setdefault(entry.id, set())
+                titled.update(words | {stem(w) for w in words})
                 for q in [text.title, *text.questions]:
                     raw_docs.append((entry.id, lang, q, qdocs))
                 answer = "\n".join([text.title, text.short, text.details or ""])
