@@ -166,7 +166,9 @@ class Users:
         return self.srv._prepare_update({"callback_query": query})
 
 
-def bot_env(srv: FakeTelegram, db_url: str, redis: str | None, rate: float | None) -> dict:
+def bot_env(
+    srv: FakeTelegram, db_url: str, redis: str | None, rate: float | None, extra: dict
+) -> dict:
     """The bot's environment: its defaults, but for the database, the server and `rate`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SXSH_")}
     env.update(
@@ -183,6 +185,7 @@ def bot_env(srv: FakeTelegram, db_url: str, redis: str | None, rate: float | Non
         env["SXSH_DELIVERY_REDIS_URL"] = redis
     if rate:
         env["SXSH_DELIVERY_RATE_PER_SECOND"] = str(rate)
+    env.update(extra)
     return env
 
 
@@ -244,7 +247,8 @@ async def one_setup(setup: str, args: argparse.Namespace, work: Path) -> dict:
     try:
         async with FakeTelegram() as srv, aiohttp.ClientSession() as session:
             srv.enforce_limits(per_second=LIMIT, per_chat_per_second=1)
-            env = bot_env(srv, db_url, redis, args.rate)
+            extra = dict(item.split("=", 1) for item in args.env)
+            env = bot_env(srv, db_url, redis, args.rate, extra)
             from storage import migrate
 
             migrate.upgrade(db_url)  # once, before the processes start together
@@ -320,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
         "SXSH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))  # fmt: skip
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
     parser.add_argument("--rate", type=float, help="the bot's sends/s (default: its setting)")
+    parser.add_argument("--env", action="append", default=[], metavar="SXSH_X=VALUE",
+                        help="a setting for the bot processes (repeatable)")  # fmt: skip
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "load.json")
     args = parser.parse_args(argv)
     setups = ("sqlite", "postgres") if args.setup == "both" else (args.setup,)
