@@ -9,11 +9,12 @@ from __future__ import annotations
 from sqlalchemy import delete
 from sqlmodel import select
 
-from handlers.capability import Capability, Command, PersonalData
+from handlers.capability import Capability, Command, Flow, PersonalData
 from handlers.context import Context
 from handlers.messages import Button, Reply
 from handlers.start import menu_button
-from storage import erasure
+from handlers.typed_choice import yes_or_no
+from storage import contacts, erasure
 from storage.models import ConsentRecord, Contact, Outbox
 from storage.zalo_oa_models import ZaloOAContact
 
@@ -66,7 +67,11 @@ def describe_consents(ctx: Context) -> list[str]:
     return lines
 
 
+FLOW = "privacy_delete"  # the erase question is open: a typed "có, xóa hết" / "không" answers it
+
+
 def ask_delete(ctx: Context, args: str = "") -> list[Reply]:
+    contacts.set_flow(ctx.session, ctx.contact, FLOW)
     buttons = [
         Button(ctx.t("privacy.confirm"), "pv:delete"),
         Button(ctx.t("privacy.keep"), "pv:keep"),
@@ -74,7 +79,21 @@ def ask_delete(ctx: Context, args: str = "") -> list[Reply]:
     return [Reply(text=ctx.t("privacy.delete_question"), buttons=buttons)]
 
 
+def on_text(ctx: Context, text: str) -> list[Reply] | None:
+    """Typed text at the erase question: its buttons' labels or a yes/no word answer it;
+    anything else closes the question (nothing is erased) and is read as usual (None)."""
+    if ctx.contact.active_flow != FLOW:
+        return None
+    contacts.set_flow(ctx.session, ctx.contact, None)
+    choice = yes_or_no(ctx, text, "privacy.confirm", "privacy.keep")
+    if choice is None:
+        return None
+    return button(ctx, "delete" if choice == "yes" else "keep")
+
+
 def button(ctx: Context, arg: str) -> list[Reply]:
+    if ctx.contact.active_flow == FLOW:
+        contacts.set_flow(ctx.session, ctx.contact, None)
     if arg == "ask":
         return ask_delete(ctx)
     if arg == "delete":
@@ -105,6 +124,7 @@ CAPABILITY = Capability(
     name="privacy",
     commands=(Command("mydata", show), Command("deletedata", ask_delete)),
     buttons={"pv": button},
+    flow=Flow(FLOW, on_text, namespace="pv"),
     personal=PersonalData(
         tables=("consent_records", "outbox", "contacts", "zalo_oa_contacts"),
         erase=erase_own,

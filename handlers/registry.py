@@ -43,6 +43,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     assessment.CONSENT,
     handoff.CAPABILITY,
     events.CAPABILITY,
+    events.CONFIRM,
     privacy.CAPABILITY,
     officer.CAPABILITY,
     tickets.CAPABILITY,

@@ -46,13 +46,15 @@ def import_(
     any row is wrong (each problem names its line). Importing the same file again changes
     nothing; a changed time or place tells the registrants and moves their reminders."""
     from handlers.events import service
-    from handlers.events.importer import ImportError_, check_rows, read_rows
+    from handlers.events.importer import ImportError_, check_rows, read_rows, seat_problems
     from storage import audit
 
     with _session() as (s, content, session):
         try:
             audience = _audience_values(session, s)
             checked = check_rows(read_rows(file), content.events, s.tz, audience)
+            if seats := seat_problems(session, checked):
+                raise ImportError_(seats)
         except ImportError_ as exc:
             if len(exc.errors) == 1 and exc.errors[0].startswith(f"{file.name}: "):
                 # The file itself (not a row) is wrong: one line says it.

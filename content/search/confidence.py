@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from content.search import params
-from content.search.tokens import stem
+from content.search.tokens import is_vi_syllable, stem
 
 if TYPE_CHECKING:
     from content.search.analysis import Analysis
@@ -62,6 +62,7 @@ class Decider:
     entry_vocab: set[str]
     ways: dict[str, list[tuple[dict[str, float], float]]]
     offtopic_pairs: list[set[str]]
+    title_words: dict[str, set[str]]
 
     def decide(self, c: Candidates) -> Match:
         """A cascade: BM25 decides alone when its own confidence reaches params.CASCADE
@@ -119,8 +120,11 @@ class Decider:
         confident = conf >= threshold
         if self._outside(c, top):
             confident, group = False, c.offtopic_group
+        lone = self._lone_word(a, top)
+        if lone:
+            confident = False
         alts = [e for e, _ in ranked[1:4]] if confident else [e for e, _ in ranked[:3]]
-        middle = not confident and conf >= middle_from and group is None
+        middle = not confident and conf >= middle_from and group is None and not lone
         return Match(
             topic=top if confident else None,
             best=top,
@@ -147,6 +151,19 @@ class Decider:
             return False  # the model reads it as the entry's matter: "giá điện tăng, giảm sao"
         own = self.offtopic_pairs[n]
         return sum(b in own for b in set(c.analysis.bigrams)) >= params.OFFTOPIC_PAIRS
+
+    def _lone_word(self, a: Analysis, top: str) -> bool:
+        """The message is one English (non-Vietnamese) word that does not name the entry: one
+        word gives the model and BM25 too little to be sure of ("stats", repaired to "state",
+        was answered with the incentives at 0.92; "status" with the eco-park project). The
+        word names the entry when it (or what it was repaired to) is in one of its titles."""
+        if len(a.content) != 1:
+            return False
+        [word] = a.content
+        if is_vi_syllable(word):
+            return False
+        title = self.title_words.get(top, set())
+        return word not in title and stem(word) not in title
 
     def _coverage(self, a: Analysis, known: set[str]) -> float:
         """Share of the question's informative words (by idf) that the entry knows."""

@@ -77,6 +77,7 @@ class SearchIndex(Analyser, Decider):
         self.emb_offtopic_group: list[int] = []  # (m,): each example's group
         self.cues = Cues()
         self.offtopic_pairs: list[set[str]] = []  # per off-topic group: pairs no entry writes
+        self.title_words: dict[str, set[str]] = {}  # entry -> folded words of its titles
 
     # -- building ---------------------------------------------------------------------------
     @classmethod
@@ -103,6 +104,9 @@ class SearchIndex(Analyser, Decider):
             self.entries.append(entry.id)
             for lang in ("vi", "en"):
                 text = entry.text(lang)
+                words = {fold(t) for t in tokens(text.title)}
+                titled = self.title_words.setdefault(entry.id, set())
+                titled.update(words | {stem(w) for w in words})
                 for q in [text.title, *text.questions]:
                     raw_docs.append((entry.id, lang, q, qdocs))
                 answer = "\n".join([text.title, text.short, text.details or ""])

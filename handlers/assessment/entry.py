@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from content.forms import detect_command, progress
-from content.forms.answers import parse_yes_no
 from content.textnorm import fold_words
 from handlers.assessment import flow, keys, nudge
 from handlers.assessment.flow import CONSENT_FLOW, DRAFT, FLOW
@@ -12,6 +11,7 @@ from handlers.context import Context
 from handlers.messages import Button, Reply
 from handlers.qa import small_talk
 from handlers.start import menu_button
+from handlers.typed_choice import without_polite_ending, yes_or_no
 from storage import assessments, contacts
 from storage.models import Response
 
@@ -88,22 +88,12 @@ def typed_word(ctx: Context, text: str) -> str | None:
     ("làm tiếp ạ") aside; None for anything else."""
     q = ctx.content.questionnaire
     words = q.answer_words if q else None
-    typed = _without_polite_ending(ctx, text)
+    typed = without_polite_ending(ctx, text)
     if not typed:
         return None
     return detect_command(typed, words) or next(
         (word for key, word in LABELS.items() if fold_words(ctx.t(key)) == typed), None
     )
-
-
-def _without_polite_ending(ctx: Context, text: str) -> str:
-    q = ctx.content.questionnaire
-    typed = fold_words(text)
-    endings = {
-        fold_words(w) for w in (q.answer_words.polite_endings if q and q.answer_words else [])
-    }
-    head, _, last = typed.rpartition(" ")
-    return head if head and last in endings else typed
 
 
 def on_free_text(ctx: Context, text: str) -> list[Reply] | None:
@@ -129,12 +119,7 @@ def on_consent_text(ctx: Context, text: str) -> list[Reply] | None:
     q = ctx.content.questionnaire
     if q is None:
         return None
-    typed = _without_polite_ending(ctx, text)
-    choice = parse_yes_no(typed, q.answer_words)
-    if typed == fold_words(ctx.t("assess.consent_yes")):
-        choice = "yes"
-    elif typed == fold_words(ctx.t("assess.consent_no")):
-        choice = "no"
+    choice = yes_or_no(ctx, text, "assess.consent_yes", "assess.consent_no")
     if choice is None:
         return None
     return flow.start(ctx, consented=choice == "yes")

@@ -47,6 +47,7 @@ def erase(
             session, event, contact, content.events, settings.tz, contact.last_seen
         )
     app_state.set_value(session, f"event_draft:{contact.id}", "")
+    app_state.set_value(session, f"{chat.CONFIRM_FLOW}:{contact.id}", "")
 
 
 def mark_past(session: Session, now: datetime, settings: object) -> int:
@@ -91,3 +92,7 @@ CAPABILITY = Capability(
         describe=describe,
     ),
 )
+
+# The question before cancelling after the deadline: typed answers press its buttons; any
+# button or command closes it.
+CONFIRM = Capability(name="events_confirm", flow=Flow(chat.CONFIRM_FLOW, chat.on_confirm_text))

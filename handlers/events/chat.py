@@ -13,12 +13,17 @@ from handlers.context import Context
 from handlers.events import calendar, display, service
 from handlers.messages import Button, Reply
 from handlers.start import menu_button
+from handlers.typed_choice import yes_or_no
+from storage import app_state, contacts
 from storage import events as store
 from storage import events_reminders as subs
 from storage.events_models import Event, Registration, RegistrationStatus
 from storage.models import ContactStatus
 
 NS = "ev"
+# The "cancel after the deadline?" question is open: a typed "có"/"không" answers it; the
+# event it is about is kept in app_state under CONFIRM_FLOW:<contact id>.
+CONFIRM_FLOW = "event_unregister"
 MAX_LISTED = 8  # cards in one answer; more would bury the chat (the nearest come first)
 
 
@@ -140,6 +145,8 @@ def _unregister(ctx: Context, event: Event | None, confirmed: bool = False) -> l
             Button(ctx.t("events.button.unregister_anyway"), f"{NS}:U:{ref}"),
             Button(ctx.t("events.button.keep_seat"), f"{NS}:mine"),
         ]
+        app_state.set_value(ctx.session, f"{CONFIRM_FLOW}:{ctx.contact.id}", ref)
+        contacts.set_flow(ctx.session, ctx.contact, CONFIRM_FLOW)
         return [ctx.reply("events.unregister_closed_ask", title=title, buttons=buttons)]
     reg = service.unregistered(
         ctx.session, event, ctx.contact, ctx.content.events, _tz(ctx), ctx.now
@@ -148,6 +155,21 @@ def _unregister(ctx: Context, event: Event | None, confirmed: bool = False) -> l
         return [ctx.reply("events.not_registered", title=title)]
     key = "events.unregistered_closed" if closed else "events.unregistered"
     return [ctx.reply(key, title=title, buttons=[_list_button(ctx)])]
+
+
+def on_confirm_text(ctx: Context, text: str) -> list[Reply] | None:
+    """Typed text at the "cancel after the deadline?" question: a button's label or a yes/no
+    word answers it; anything else closes the question (nothing cancelled) and goes on (None)."""
+    if ctx.contact.active_flow != CONFIRM_FLOW:
+        return None
+    contacts.set_flow(ctx.session, ctx.contact, None)
+    key = f"{CONFIRM_FLOW}:{ctx.contact.id}"
+    ref = app_state.get_value(ctx.session, key) or ""
+    app_state.set_value(ctx.session, key, "")
+    choice = yes_or_no(ctx, text, "events.button.unregister_anyway", "events.button.keep_seat")
+    if choice is None or not ref:
+        return None
+    return button(ctx, f"U:{ref}") if choice == "yes" else mine(ctx)
 
 
 def _position(ctx: Context, reg: Registration) -> int:

@@ -173,6 +173,23 @@ def check_rows(
     return checked
 
 
+def seat_problems(session, checked: list[Checked]) -> list[str]:  # noqa: ANN001
+    """Rows that would give an event fewer seats than people already registered ("4/2"):
+    one line each, naming the line, the seats and the registrations."""
+    from storage import events as store
+
+    problems = []
+    for row in checked:
+        seats = row.fields.get("capacity")
+        event = store.by_code(session, row.fields["code"])
+        if event is not None and seats is not None and seats < event.seats_taken:
+            problems.append(
+                f"line {row.line}: capacity: {seats} is fewer than the {event.seats_taken} "
+                f"people registered for {event.code} (cancel registrations first)"
+            )
+    return problems
+
+
 def _text(values: dict, key: str) -> str:
     value = values.get(key)
     return "" if value is None else str(value).strip()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from storage.events_models import Registration, Subscription
 from storage.models import Contact, Enterprise, Outbox
 from tests.chat import Person, rows
@@ -262,3 +264,23 @@ def test_my_events_buttons_cut_titles_on_a_word_boundary(conversation, person):
     person.presses("✅ Đăng ký")
     person.presses("🗂 Sự kiện của tôi")
     assert "❌ Hủy đăng ký: Hội thảo tiết kiệm năng…" in person.buttons
+
+
+@pytest.mark.parametrize(
+    ("typed", "cancelled"),
+    [("có", True), ("Vẫn hủy đăng ký", True), ("không", False), ("giu cho", False)],
+)
+def test_the_after_deadline_question_takes_a_typed_answer(
+    conversation, person, clock, typed, cancelled
+):
+    save(conversation, registration_deadline=clock.now() + timedelta(hours=1))
+    person.says("/events")
+    person.presses("✅ Đăng ký")
+    clock.advance(hours=2)
+    person.says("/events")
+    person.presses("❌ Hủy đăng ký")
+    person.says(typed)
+    status = "cancelled" if cancelled else "registered"
+    assert [r.status for r in rows(conversation, Registration)] == [status]
+    person.says("có")  # the question is closed: nothing more happens
+    assert [r.status for r in rows(conversation, Registration)] == [status]

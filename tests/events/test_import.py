@@ -290,3 +290,32 @@ def test_a_date_cell_deadline_shows_the_date_alone(cli, tmp_path: Path):
     assert "Thứ Năm, 15/04/2027" in deadline and "00:00" not in deadline
     workshop = cli("events", "show", "ws-1").output
     assert "Hạn đăng ký: hết ngày Thứ Ba, 04/05/2027." in workshop and "00:00" not in workshop
+
+
+def test_a_reimport_with_fewer_seats_than_registrations_is_refused(cli, tmp_path: Path):
+    """New-user tester, fault 6 (import side): `events list` showed "4/2"."""
+    from bot.app import build_conversation
+    from tests.chat import Person
+    from tests.conftest import make_settings
+
+    path = tmp_path / "events.yaml"
+    path.write_text(GOOD_YAML.replace("    sectors: seafood, rice_food\n", ""), encoding="utf-8")
+    cli("events", "import", str(path))
+    conversation = build_conversation(make_settings(cli.url))
+    for who in ("dn1", "dn2"):
+        p = Person(conversation, user_id=who)
+        p.says("/events")
+        p.presses("✅ Đăng ký")
+    conversation.engine.dispose()
+    path.write_text(
+        GOOD_YAML.replace("    sectors: seafood, rice_food\n", "").replace(
+            "capacity: 40", "capacity: 1"
+        ),
+        encoding="utf-8",
+    )
+    result = cli("events", "import", str(path))
+    assert result.exit_code == 1
+    assert "line 2: capacity: 1 is fewer than the 2 people registered for ws-2027-energy" in (
+        result.output
+    )
+    assert "\t2/40\t" in cli("events", "list").output
