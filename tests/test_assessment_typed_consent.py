@@ -65,8 +65,12 @@ def test_typing_resume_after_menu_paused_it_resumes(conversation, typed):
     assert rows(conversation, Ticket) == []
 
 
-def test_resume_words_without_an_open_assessment_say_how_to_start(conversation):
+def test_resume_words_without_an_open_assessment(conversation):
     p = Person(conversation)
-    p.says("làm tiếp")
-    assert "Câu 1/" not in p.text
+    p.says("làm tiếp")  # never started one: not about the assessment
+    assert "Câu 1/" not in p.text and "phiếu đánh giá" not in p.text
     assert rows(conversation, Response) == []
+    begin(p)
+    p.says("/cancel")
+    p.says("lam tiep")  # the last one was cancelled: say so, and how to start
+    assert "không có phiếu đánh giá nào đang làm" in p.text and "Câu 1/" not in p.text

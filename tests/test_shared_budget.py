@@ -165,3 +165,15 @@ async def test_replies_of_two_processes_share_the_budget_too(redis_url):
     for limiter in limiters:
         await limiter.shared.close()
     assert elapsed >= 19 / 10 - 0.05  # 20 replies at 10 a second between both processes
+
+
+async def test_the_window_counts_sends_of_every_process_when_they_really_leave(redis_url):
+    """However the slots were spaced, no more than `most` sends in any second in all: the
+    next one is told to wait until the oldest leaves the window."""
+    prefix = f"test:{uuid.uuid4().hex}"
+    a, b = SharedBudget(redis_url, prefix=prefix), SharedBudget(redis_url, prefix=prefix)
+    waits = [await (a if i % 2 else b).window_wait("telegram", 5) for i in range(7)]
+    await a.close()
+    await b.close()
+    assert waits[:5] == [0, 0, 0, 0, 0]
+    assert all(0 < w <= 1.0 for w in waits[5:])  # the 6th and 7th are not recorded: they wait

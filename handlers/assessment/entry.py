@@ -101,9 +101,11 @@ def on_free_text(ctx: Context, text: str) -> list[Reply] | None:
     another command paused; None for anything else (then it is a question)."""
     if ctx.content.questionnaire is None or typed_word(ctx, text) != "resume":
         return None
+    if not assessments.latest_id(ctx.session, ctx.contact.id):
+        return None  # never started one: "tiếp" means something else (a question)
     replies: list[Reply] = []
     response = flow.open_response(ctx, replies)
-    if response is None:
+    if response is None:  # finished, cancelled or expired: say so, and how to start
         return [*replies, ctx.reply("assess.nothing_open", buttons=[start_button(ctx)])]
     contacts.set_flow(ctx.session, ctx.contact, FLOW)
     return [*replies, ctx.reply("assess.resumed"), *flow.ask(ctx, response)]

@@ -138,7 +138,13 @@ def on_text(ctx: Context, text: str) -> list[Reply] | None:
         return None
     step = draft["step"]
     if step in ("kind", "preview"):
-        return [ctx.reply("events.officer.use_buttons"), _current(ctx, draft)]
+        shown = _current(ctx, draft)
+        typed = fold_words(text)
+        # a button's label typed (with or without diacritics or emoji) presses it
+        for b in shown.buttons:
+            if typed and fold_words(b.label) == typed:
+                return button(ctx, b.payload.partition(":")[2])
+        return [ctx.reply("events.officer.use_buttons"), shown]
     value, error = _parse(ctx, step, text.strip(), draft)
     if error:
         return [Reply(text=error), _ask(ctx, step)]

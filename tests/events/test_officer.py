@@ -147,3 +147,23 @@ def test_a_start_time_is_read_as_officers_write_it(conversation):
         officer.says(wrong)
         assert f'Chưa đọc được thời gian "{wrong}"' in officer.text, wrong
     assert rows(conversation, Event) == []
+
+
+def test_typing_a_button_label_at_the_kind_and_the_preview_presses_it(conversation):
+    officer = Person(conversation, user_id="officer")
+    officer.says("/newevent")
+    officer.says("hoi thao")  # the kind's label without diacritics
+    assert "Tên sự kiện (tiếng Việt)?" in officer.text
+    officer.says("Hội thảo A")
+    officer.says("-")
+    officer.says("04/12/2026 08:00")
+    officer.says("Hội trường")
+    officer.says("30")
+    officer.says("đăng")  # "✅ Đăng" typed
+    assert "Đã đăng" in officer.text
+    [event] = rows(conversation, Event)
+    assert event.status == "published"
+    officer.says("/newevent")
+    officer.says("tiệc")  # no such button: what to do, nothing changes
+    assert "Vui lòng bấm một nút bên dưới." in officer.text
+    assert len(rows(conversation, Event)) == 1

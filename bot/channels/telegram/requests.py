@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
+import math
+from collections import OrderedDict, deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -72,6 +73,7 @@ class ReplyLimiter(BaseRateLimiter[int]):
         # second), a late timer does not lower the rate, and a reply goes before the outbox.
         self._overall = PriorityLimiter(per_second)
         self._last_sent: OrderedDict[object, float] = OrderedDict()  # chat -> loop time
+        self._window: deque[float] = deque()  # loop times of this process's last second's sends
         self.per_second, self.per_chat_per_second = per_second, per_chat_per_second
         self.shared = shared
         # The channel's overall PriorityLimiter (bot/delivery/throttle.py), or None.
@@ -126,6 +128,7 @@ class ReplyLimiter(BaseRateLimiter[int]):
                     await self._overall.acquire(0 if rate_limit_args is None else 1)
                 if spaced:
                     await self._chat_spacing(chat)  # another send to this chat went meanwhile
+                    await self._within_window()
                     self._sent_now(chat)
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -150,6 +153,23 @@ class ReplyLimiter(BaseRateLimiter[int]):
                     delay,
                 )
                 await asyncio.sleep(delay)
+
+    async def _within_window(self) -> None:
+        """At most `per_second` messages in any one second, counted when they really leave
+        (slots granted late by a busy event loop would otherwise go together), in this process
+        and, with a shared budget, in all of them."""
+        # One under the rate: a message that arrives a little late must not make it one over.
+        most = max(1, math.ceil(self.per_second) - 1)
+        loop = asyncio.get_running_loop()
+        while True:
+            while self._window and loop.time() - self._window[0] >= 1.0:
+                self._window.popleft()
+            if len(self._window) < most:
+                break
+            await asyncio.sleep(self._window[0] + 1.0 - loop.time())
+        if self.shared is not None:
+            await self.shared.within_window("telegram", most)
+        self._window.append(loop.time())
 
     async def _chat_spacing(self, chat: object) -> None:
         last = self._last_sent.get(chat)
