@@ -41,6 +41,10 @@ def logged(conversation) -> list[QuestionLog]:
         ("thoi tiet can tho ngay mai", "khí tượng thủy văn"),
         ("kết quả xổ số hôm nay", "xổ số kiến thiết"),
         ("ket qua bong da dem qua", "báo chí"),
+        # The other groups of content/offtopic.yaml say where to ask too.
+        ("làm giấy khai sinh cho con", "UBND phường/xã"),
+        ("nhà tôi bị cúp điện từ sáng", "công ty điện lực"),
+        ("heo bị tiêu chảy chữa sao", "thú y"),
     ],
 )
 def test_prices_and_the_like_are_refused_with_where_to_ask_and_no_ticket(
@@ -151,3 +155,17 @@ def test_the_parks_list_says_what_is_not_confirmed(conversation):
     p.presses("📖 Xem thêm")
     assert "KCN Trà Nóc II" in p.text and "chưa được cán bộ xác nhận" in p.text
     assert "KCN Hưng Phú" in p.text and "466 ha" in p.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "máy lạnh văn phòng để bao nhiêu độ cho tiết kiệm",
+        "xe nâng điện có tiết kiệm hơn xe nâng dầu không",
+    ],
+)
+def test_saving_energy_next_to_an_off_topic_example_is_answered(conversation, question):
+    """Household shopping and lift inspection are off-topic; saving energy with them is not."""
+    p = Person(conversation)
+    p.says(question)
+    assert p.text.startswith(conversation.content.knowledge.entries["sxsh.energy"].vi.short[:40])
