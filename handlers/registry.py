@@ -19,6 +19,7 @@ from handlers import (
     channel_alerts,
     events,
     handoff,
+    held_replies,
     officer,
     privacy,
     qa,
@@ -50,6 +51,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     stats.CAPABILITY,
     broadcasts.CAPABILITY,
     channel_alerts.CAPABILITY,
+    held_replies.CAPABILITY,
 )
 
 

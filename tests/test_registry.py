@@ -98,7 +98,7 @@ def test_renderers_are_found_without_importing_the_capabilities():
     assert out.stdout.split("\n")[:2] == [
         "['assessment_nudge', 'broadcast', 'broadcast_progress', 'broadcast_report', "
         "'channel_alert', 'event_announce', 'event_cancelled', 'event_changed', 'event_promoted', "
-        "'event_reminder', 'officer_reply', 'officer_reply_outcome', 'ticket_card', "
+        "'event_reminder', 'held_reply', 'officer_reply', 'officer_reply_outcome', 'ticket_card', "
         "'ticket_digest', 'ticket_reminder']",
         "True",
     ]

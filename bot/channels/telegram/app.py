@@ -37,7 +37,10 @@ from bot.delivery import Delivery
 from bot.delivery.shared_budget import SharedBudget
 from bot.scheduler import start_scheduler
 from bot.settings import Settings
+from handlers import held_replies
+from handlers.messages import Inbound, Reply
 from handlers.router import Conversation
+from storage.db import session_scope
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +101,17 @@ async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     replies = await asyncio.to_thread(flood.handle, conversation, guard, inbound)
     if replies:
         chat_id = update.effective_chat.id if update.effective_chat else int(inbound.user_id)
-        await send_each(context.bot, chat_id, replies)
+        unsent = await send_each(context.bot, chat_id, replies)
+        if unsent:  # the platform is down for longer than a reply's retries: held, not lost
+            await asyncio.to_thread(_hold, conversation, inbound, unsent)
+
+
+def _hold(conversation: Conversation, inbound: Inbound, unsent: list[Reply]) -> None:
+    with session_scope(conversation.engine) as session:
+        held_replies.hold(
+            session, inbound.channel, inbound.user_id, unsent, conversation.clock.now()
+        )
+    log.warning("%d reply message(s) held in the outbox until the platform is back", len(unsent))
 
 
 async def _on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

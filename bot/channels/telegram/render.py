@@ -7,7 +7,7 @@ import logging
 from dataclasses import replace
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.channels.base import split_text
 from bot.channels.telegram.limits import LIMITS
@@ -146,14 +146,23 @@ async def send_replies(
         await send_message(bot, chat_id, message, rate_limit_args, uploads)
 
 
-async def send_each(bot, chat_id: int | str, replies: list[Reply]) -> None:  # noqa: ANN001
+async def send_each(bot, chat_id: int | str, replies: list[Reply]) -> list[Reply]:  # noqa: ANN001
     """Answer a person: a reply that cannot be sent (after the limiter's retries) does not stop
     the next one (a lost confirmation must not hide the next assessment question). A blocked
-    chat stops them all."""
+    chat stops them all. Returns the replies the platform did not take for a transient reason
+    (5xx, timeouts, 429s past their wait): the caller holds them for later (a 400 is final)."""
+    held: list[Reply] = []
     for reply in packed(replies):
         try:
             await send_replies(bot, chat_id, [reply])
         except Forbidden:
             raise
         except TelegramError as exc:
-            log.warning("a reply could not be sent, going on with the next: %s", type(exc).__name__)
+            transient = isinstance(exc, NetworkError | RetryAfter) and not isinstance(
+                exc, BadRequest
+            )
+            if transient:
+                held.append(reply)
+            log.warning("a reply could not be sent (%s), %s; going on with the next",
+                        type(exc).__name__, "held" if transient else "dropped")  # fmt: skip
+    return held
