@@ -30,6 +30,7 @@ from bot.app import build_conversation
 from bot.delivery import Delivery, Kind, KindTable, Limits
 from bot.delivery.lanes import REPLY, registered_kinds
 from content.forms.schema import CHOICE_TYPES, NUMBER_TYPES
+from handlers.assessment.flow import DRAFT
 from handlers.clock import FrozenClock
 from handlers.messages import Inbound, Reply
 from storage import app_state, outbox
@@ -265,6 +266,9 @@ class Conversations(RuleBasedStateMachine):
                 .where(Response.contact_id == contact.id)
             ).all()
             for a in answers:
+                if a.question_id.startswith(DRAFT):  # a selection or earlier answer on show
+                    assert a.question_id.removeprefix(DRAFT) in questions, a.question_id
+                    continue
                 assert a.question_id in questions, a.question_id
                 _assert_valid(questions[a.question_id], json.loads(a.value))
 

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, timedelta
 from pathlib import Path
 
 from sqlmodel import select
@@ -68,8 +69,11 @@ async def test_a_worker_process_delivers_a_due_nudge_and_an_officer_answer(tmp_p
             ticket = s.exec(select(Ticket).order_by(Ticket.id.desc())).first()
             inbox.answer_ticket(s, ticket.id, ANSWER, "telegram:42", clock.now())
         conv.engine.dispose()
-        # The frozen clock is days behind the real one: both rows are due for the worker.
+        # The worker runs two days later at 10:00 in Cần Thơ: both rows are due, and the
+        # nudge is outside quiet hours whatever the real time of day (it is held 21:00–07:00).
+        later = (clock.now() + timedelta(days=2)).astimezone(UTC).replace(hour=3, minute=0)
         env = worker_env(
+            SXSH_CLOCK_START=later.isoformat(),
             SXSH_DATABASE_URL=db_url,
             SXSH_TELEGRAM_TOKEN=DEFAULT_TOKEN,
             SXSH_TELEGRAM_API_URL=srv.root_url,

@@ -108,10 +108,10 @@ def promoted(session, content, contact, payload, now) -> list[Reply] | None:  # 
 
 def announce(session, content, contact, payload, now) -> list[Reply] | None:  # noqa: ANN001
     """News nobody asked for: held by quiet hours at send time too (quiet_hours.NotNow)."""
-    quiet_hours.hold_at_night(now, _tz(payload))
     event = store.get(session, payload.get("event_id"))
     if event is None or event.status not in store.VISIBLE or event.starts_at <= now:
-        return None
+        return None  # (before the zone is read: a row naming no event is simply dropped)
+    quiet_hours.hold_at_night(now, _tz(payload))
     if not store.concerns(session, event, contact):
         return None
     lang, tz = _lang(contact), _tz(payload)

@@ -12,7 +12,7 @@ from telegram import Bot, Update
 
 from bot.channels import telegram
 from bot.channels.errors import Blocked, Permanent, Retryable, Throttled, Unreachable
-from handlers.messages import Attachment, Button, Inbound, Reply
+from handlers.messages import Attachment, Button, Inbound, InboundFile, Reply
 from tests.channels.runner import (
     ErrorRow,
     InRow,
@@ -34,6 +34,8 @@ PHOTO = [
     {"file_id": "AgACAgUAAx1", "file_unique_id": "AQADs2", "file_size": 48213, "width": 800,
      "height": 600},
 ]  # fmt: skip
+# The largest size is the one kept (Telegram lists a photo's sizes smallest first).
+BIGGEST = InboundFile("telegram", "photo", "AgACAgUAAx1", None, "image/jpeg")
 STICKER = {
     "file_id": "CAACAgIAAxk", "file_unique_id": "AgADxx", "type": "regular", "width": 512,
     "height": 512, "is_animated": False, "is_video": False, "emoji": "👍",
@@ -102,14 +104,16 @@ IN = [
     InRow("photo with caption: the caption is the text",
           {"update_id": 4, "message": message(10, photo=PHOTO,
                                               caption="Lò hơi này có tiết kiệm không?")},
-          said("Lò hơi này có tiết kiệm không?")),
-    InRow("photo without caption",
-          {"update_id": 5, "message": message(10, photo=PHOTO)}, said(kind="unsupported")),
+          said("Lò hơi này có tiết kiệm không?", file=BIGGEST)),
+    InRow("photo without caption: kept by reference (an officer's broadcast may be one)",
+          {"update_id": 5, "message": message(10, photo=PHOTO)},
+          said(kind="unsupported", file=BIGGEST)),
     InRow("document with caption",
           {"update_id": 6, "message": message(10, caption="Báo cáo năng lượng", document={
               "file_id": "BQACAgUAAx", "file_unique_id": "AgADd1", "file_name": "bao-cao.pdf",
               "mime_type": "application/pdf", "file_size": 52311})},
-          said("Báo cáo năng lượng")),
+          said("Báo cáo năng lượng", file=InboundFile("telegram", "document", "BQACAgUAAx",
+                                                      "bao-cao.pdf", "application/pdf"))),
     InRow("sticker", {"update_id": 7, "message": message(10, sticker=STICKER)},
           said(kind="unsupported")),
     InRow("edited message",
