@@ -11,12 +11,14 @@ import logging
 import uuid
 from datetime import datetime
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from content.store import ContentStore
 from handlers.capability import Capability, OutboxKind
 from handlers.messages import Attachment, Button, Reply
 from storage import contacts, outbox
+from storage.db import session_scope
 from storage.models import Contact
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,18 @@ def hold(
     key = f"{KIND}:{contact.id}:{uuid.uuid4().hex[:12]}"
     payload = {"replies": [_dump(r) for r in replies]}
     outbox.enqueue(session, key, contact.id, KIND, now, payload)
+    return key
+
+
+def hold_for(
+    engine: Engine, channel: str, platform_id: str, replies: list[Reply], now: datetime
+) -> str | None:
+    """`hold` in its own transaction, for a channel that failed to send (logged, no content)."""
+    with session_scope(engine) as session:
+        key = hold(session, channel, platform_id, replies, now)
+    if key is not None:
+        log.warning("%d %s reply message(s) held in the outbox until they can be sent",
+                    len(replies), channel)  # fmt: skip
     return key
 
 

@@ -15,8 +15,10 @@ from starlette.routing import Route
 
 from bot.app import build_conversation
 from bot.channels.zalo_bot.app import ZaloBot
+from bot.delivery import Delivery
 from handlers.clock import FrozenClock
 from storage.db import session_scope
+from storage.models import Outbox
 from storage.zalo_oa_models import ZaloBotUpdate
 from tests.conftest import make_settings
 from tests.support.zalo_bot_server import TOKEN, FakeZaloBot
@@ -100,4 +102,26 @@ async def test_an_update_is_not_lost_when_the_process_dies_right_after_the_poll(
         restarted = await ZaloBot.open(conversation, settings, stack)
         assert await restarted.pump.sweep() == 1
     assert "nước" in srv.texts("c3")[0]
+    conversation.engine.dispose()
+
+
+async def test_an_answer_zalo_would_not_take_is_held_and_sent_once_later(tmp_path, srv):
+    """The Bot API failing for longer than an answer's tries (issue 13, "Outages survived"):
+    the answer waits in the outbox (held_reply) and goes once when Zalo takes it again."""
+    settings, conversation = conversation_for(tmp_path, srv)
+    async with AsyncExitStack() as stack:
+        bot = await ZaloBot.open(conversation, settings, stack)
+        for _ in range(50):
+            srv.fail("sendMessage", 502)
+        await bot.pump.handler.handle(srv.update(QUESTION, chat="c9"))
+        assert srv.texts("c9") == []  # nothing reached the person
+        with session_scope(conversation.engine) as session:
+            [row] = session.exec(select(Outbox).where(Outbox.kind == "held_reply")).all()
+        srv._failures.clear()  # Zalo is back
+        sender = {"zalo_bot": bot.pump.handler.sender}
+        delivery = Delivery(conversation.engine, conversation, conversation.clock, sender)
+        assert await delivery.run_once() == {"sent": 1}
+        assert await delivery.run_once() == {}  # once
+    [answer, *_] = srv.texts("c9")
+    assert "nước" in answer
     conversation.engine.dispose()

@@ -235,6 +235,22 @@ async def test_a_passing_fault_does_not_lose_the_answer(bot):
     assert "nước" in answer
 
 
+async def test_an_answer_zalo_would_not_take_is_held_and_sent_once_later(bot):
+    """Zalo failing for longer than an answer's tries (issue 13, "Outages survived"): the
+    answer waits in the outbox (held_reply) and is sent once when Zalo takes it again."""
+    srv, handler, conversation = bot
+    calm = await says(srv, handler, "tiết kiệm nước trong nhà máy thế nào", user="u-calm")
+    srv.fail(502, times=1000)  # every try of every part, until cleared
+    assert await says(srv, handler, "tiết kiệm nước trong nhà máy thế nào") == []
+    [row] = rows(conversation, Outbox, Outbox.kind == "held_reply")
+    srv._failures.clear()  # Zalo is back
+    delivery = Delivery(conversation.engine, conversation, conversation.clock,
+                        {"zalo_oa": handler.sender})  # fmt: skip
+    assert await delivery.run_once() == {"sent": 1}
+    assert await delivery.run_once() == {}  # once
+    assert srv.texts(U) == calm  # the same answer a person got without the outage
+
+
 async def test_a_rate_limit_longer_than_an_answer_may_wait_is_not_waited_out(bot, caplog):
     srv, handler, _ = bot
     handler.max_wait = 30  # Zalo's -32 asks for a minute

@@ -95,8 +95,9 @@ class FakeZaloBot:
         return update
 
     def texts(self, chat: str) -> list[str]:
-        return [c.params["text"] for c in self.calls
-                if c.method == "sendMessage" and str(c.params.get("chat_id")) == chat]  # fmt: skip
+        return [c.params["text"] for c in self.calls  # accepted ones: not the failures on demand
+                if c.method == "sendMessage" and str(c.params.get("chat_id")) == chat
+                and "_error" not in c.params]  # fmt: skip
 
     async def wait_for_call(self, method: str, within: float = 10) -> None:
         async with asyncio.timeout(within), self._changed:

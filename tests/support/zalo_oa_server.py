@@ -216,7 +216,8 @@ class FakeZaloOA:
         if expiry <= self.clock.now():
             return self._error(call, -220, "Access token has expired")
         code = self._failure(path)
-        if code is not None and code >= 500:
+        if code is not None and code >= 500:  # recorded as a refused call, not a message sent
+            call.params = {**call.params, "_error": code}
             self.calls.append(call)
             return web.Response(status=code, text="<html>Bad Gateway</html>")
         if code is not None:

@@ -40,7 +40,6 @@ from bot.settings import Settings
 from handlers import held_replies
 from handlers.messages import Inbound, Reply
 from handlers.router import Conversation
-from storage.db import session_scope
 
 log = logging.getLogger(__name__)
 
@@ -107,11 +106,8 @@ async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 def _hold(conversation: Conversation, inbound: Inbound, unsent: list[Reply]) -> None:
-    with session_scope(conversation.engine) as session:
-        held_replies.hold(
-            session, inbound.channel, inbound.user_id, unsent, conversation.clock.now()
-        )
-    log.warning("%d reply message(s) held in the outbox until the platform is back", len(unsent))
+    now = conversation.clock.now()
+    held_replies.hold_for(conversation.engine, inbound.channel, inbound.user_id, unsent, now)
 
 
 async def _on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
