@@ -64,6 +64,10 @@ class FakeZaloBot:
     def fail(self, method: str, code: int, description: str = "error on demand") -> None:
         self._failures.append((method, code, description))
 
+    def clear_failures(self) -> None:
+        """The platform is back: the failures asked for and not yet given are dropped."""
+        self._failures.clear()
+
     # -- people ----------------------------------------------------------------------------
     def update(self, text: str | None, chat: str = "u1", name: str = "Lan", **extra: Any) -> dict:
         message: dict[str, Any] = {

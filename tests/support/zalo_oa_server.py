@@ -188,6 +188,10 @@ class FakeZaloOA:
         """The next `times` calls (to `path`, or any) answer with error `code`."""
         self._failures += [(path, code)] * times
 
+    def clear_failures(self) -> None:
+        """The platform is back: the failures asked for and not yet given are dropped."""
+        self._failures.clear()
+
     def _failure(self, path: str) -> int | None:
         for i, (where, code) in enumerate(self._failures):
             if where is None or where == path:

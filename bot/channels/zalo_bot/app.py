@@ -18,7 +18,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from bot import flood
-from bot.channels.errors import Blocked, ChannelDown, Retryable, SendError, Throttled
+from bot.channels.answers import Answering
+from bot.channels.errors import SendError
 from bot.channels.zalo_bot.client import NOTHING_NEW, ZaloBotClient, ZaloBotError
 from bot.channels.zalo_bot.inbound import to_inbound, unwrap
 from bot.channels.zalo_bot.limits import CHANNEL
@@ -26,7 +27,6 @@ from bot.channels.zalo_bot.sender import ZaloBotSender
 from bot.channels.zalo_oa.webhook import Pump
 from bot.settings import Settings
 from handlers.clock import Clock
-from handlers.held_replies import hold_for
 from handlers.messages import Inbound
 from handlers.router import Conversation
 from storage import inbound_seen
@@ -57,37 +57,9 @@ class UpdateHandler:
             return
         inbound = await asyncio.to_thread(self._typed_number, inbound)
         replies = await asyncio.to_thread(flood.handle, self.conversation, self.guard, inbound)
-        parts = self.sender.parts(replies)
-        unsent = []  # not taken for a passing reason: held in the outbox (held_replies)
-        down = False
-        for index, part in enumerate(parts):
-            if down:
-                break
-            for attempt in range(1, self.attempts + 1):
-                try:
-                    await self.sender.send(inbound.user_id, [part])
-                    break
-                except (Retryable, Throttled) as exc:
-                    if attempt == self.attempts:
-                        log.warning("a zalo_bot answer could not be sent: %s", exc.reason)
-                        unsent.append(part)
-                        break
-                    await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
-                except ChannelDown as exc:
-                    log.warning("zalo_bot answers stopped: %s", exc.reason)
-                    unsent += parts[index:]
-                    down = True
-                    break
-                except Blocked as exc:
-                    log.warning("zalo_bot answers stopped: %s", exc.reason)
-                    return
-                except SendError as exc:
-                    log.warning("a zalo_bot answer could not be sent: %s", exc.reason)
-                    break
-        if unsent:
-            now = self.conversation.clock.now()
-            engine = self.conversation.engine
-            await asyncio.to_thread(hold_for, engine, CHANNEL, inbound.user_id, unsent, now)
+        answering = Answering(CHANNEL, self.conversation.engine, self.conversation.clock,
+                              self.attempts, self.backoff)  # fmt: skip
+        await answering.answer(self.sender, inbound.user_id, replies)
 
     def _typed_number(self, inbound: Inbound) -> Inbound:
         """ "2" under numbered choices presses the second; any message makes them stale."""

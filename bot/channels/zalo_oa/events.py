@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from bot import flood
-from bot.channels.errors import Blocked, ChannelDown, Retryable, SendError, Throttled
+from bot.channels.answers import Answering
 from bot.channels.zalo_oa.inbound import (
     ANONYMOUS,
     Echo,
@@ -20,7 +20,6 @@ from bot.channels.zalo_oa.inbound import (
 )
 from bot.channels.zalo_oa.limits import CHANNEL
 from bot.channels.zalo_oa.sender import ZaloOASender
-from handlers.held_replies import hold_for as hold_replies
 from handlers.messages import Inbound
 from handlers.router import Conversation
 from storage import contacts, inbound_seen, tickets
@@ -87,42 +86,11 @@ class EventHandler:
             await self._answer(inbound.user_id, replies)
 
     async def _answer(self, user_id: str, replies: list) -> None:
-        """Send the answers part by part; a transient fault (timeout, 5xx, -32 with a short
-        wait) is tried again up to `attempts` times, so one hiccup does not lose an answer. A
-        part that cannot be sent does not stop the next (a lost confirmation must not hide the
-        next question); a stopped contact stops them all. What the platform would not take for
-        a passing reason (still failing after the tries, a longer rate limit, the channel
-        stopped) is held in the outbox and sent when it can be (handlers/held_replies.py)."""
-        parts = self.sender.parts(replies)
-        unsent = []
-        for index, part in enumerate(parts):
-            for attempt in range(1, self.attempts + 1):
-                try:
-                    await self.sender.send(user_id, [part])
-                    break
-                except (Retryable, Throttled) as exc:
-                    wait = getattr(exc, "retry_after", self.backoff * 2 ** (attempt - 1))
-                    if attempt == self.attempts or wait > self.max_wait:
-                        log.warning("a zalo_oa answer could not be sent: %s", exc.reason)
-                        unsent.append(part)
-                        break
-                    await asyncio.sleep(wait)
-                except ChannelDown as exc:
-                    log.warning("zalo_oa answers stopped: %s", exc.reason)
-                    unsent += parts[index:]
-                    return await self._hold(user_id, unsent)
-                except Blocked as exc:
-                    log.warning("zalo_oa answers stopped: %s", exc.reason)
-                    return None
-                except SendError as exc:
-                    log.warning("a zalo_oa answer could not be sent: %s", exc.reason)
-                    break
-        return await self._hold(user_id, unsent)
-
-    async def _hold(self, user_id: str, unsent: list) -> None:
-        if unsent:
-            now = self.conversation.clock.now()
-            await asyncio.to_thread(hold_replies, self.engine, CHANNEL, user_id, unsent, now)
+        """Part by part; passing faults tried again, what Zalo would not take held in the
+        outbox (bot/channels/answers.py)."""
+        answering = Answering(CHANNEL, self.engine, self.conversation.clock, self.attempts,
+                              self.backoff, self.max_wait)  # fmt: skip
+        await answering.answer(self.sender, user_id, replies)
 
     def _seen(self, inbound: Inbound) -> bool:
         """Handled before (the core checks again, atomically; this keeps a duplicate from
