@@ -138,13 +138,15 @@ def resolve(
     return found
 
 
+def fold(text: str) -> str:
+    """How sector, park and ward values compare: composed, trimmed, without case (Vietnamese
+    capitals included; the chat's and the terminal's value checks use the same)."""
+    return unicodedata.normalize("NFC", text).strip().casefold()
+
+
 def _same_text(session: Session, column, typed: str) -> list[str]:
-    """The stored values of `column` equal to `typed` ignoring case. Compared in Python:
-    SQLite's lower() folds only ASCII, so 'Đông' never matched 'đông' there."""
-
-    def fold(text: str) -> str:
-        return unicodedata.normalize("NFC", text).strip().casefold()
-
+    """The stored values of `column` equal to `typed` by `fold`. Compared in Python: SQLite's
+    lower() folds only ASCII, so 'Đông' never matched 'đông' there."""
     stored = session.exec(select(column).where(column.is_not(None)).distinct())
     return [value for value in stored if fold(value) == fold(typed)]
 

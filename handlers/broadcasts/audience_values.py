@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from content.forms.schema import Questionnaire
+from storage.broadcast_audience import fold
 from storage.events_models import Event
 from storage.models import Enterprise
 
@@ -65,7 +66,7 @@ def unknown_value(
         valid = valid_values(session, key, questionnaire, topics)
         if valid is None:
             continue
-        fold = str.casefold if key in FOLDED else str
-        if fold(str(value)) not in {fold(v) for v in valid}:
+        same = fold if key in FOLDED else str
+        if same(str(value)) not in {same(v) for v in valid}:
             return key, str(value), valid
     return None

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from content.events import EventsConfig
+from storage.broadcast_audience import fold
 from storage.events_models import EventKind
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -310,18 +311,19 @@ def _check_times(
 
 def _check_audience(values: dict, valid: Mapping[str, list[str]], problems: list[str]) -> str:
     """The audience as JSON, each value spelled as the enterprises' records spell it (compared
-    without case); a value that names nothing is a problem listing the valid ones."""
+    as broadcast audiences compare them: `fold`); a value that names nothing is a problem
+    listing the valid ones."""
     audience: dict[str, list[str]] = {}
     for key in AUDIENCE:
         given = _list(values, key)
         if not given:
             continue
-        known = {v.casefold(): v for v in valid.get(key, [])}
-        bad = [v for v in given if v.casefold() not in known]
+        known = {fold(v): v for v in valid.get(key, [])}
+        bad = [v for v in given if fold(v) not in known]
         if bad:
             shown = ", ".join(valid.get(key, [])[:40]) or "-"
             problems.append(f"{key}: {', '.join(bad)} not in {shown}")
-        audience[key] = [known.get(v.casefold(), v) for v in given]
+        audience[key] = [known.get(fold(v), v) for v in given]
     return _json(audience)
 
 
