@@ -106,3 +106,26 @@ def test_the_chart_and_the_workbook_name_the_channels(conv, tmp_path):
     sheet = next(ws for ws in book.worksheets if ws.title == "Người dùng")
     names = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert {"Terminal", "Zalo OA"} <= names and not names & {"console", "zalo_oa"}
+
+
+@pytest.mark.parametrize("typed", ["gặp cán bộ", "Gặp cán bộ!", "gap can bo", "talk to an officer"])
+def test_asking_for_an_officer_in_the_middle_of_the_assessment_reaches_one(conv, typed):
+    from storage.models import QuestionLog
+    from tests.test_assessment import begin
+
+    p = Person(conv, user_id="dn")
+    begin(p)
+    p.says("Cơ sở Ba Tư")
+    p.presses("Chế biến thủy sản")
+    assert "Câu 3/" in p.text  # a number question: a typed word used to be "không phải là một số"
+    p.says(typed)
+    assert "không phải là một số" not in p.text
+    assert "tạm dừng phiếu đánh giá" in p.text
+    assert "👤" not in p.text and "cán bộ Sở Công Thương" in p.text  # the handoff question
+    p.says("Cần người tư vấn lò hơi")
+    assert "Đã chuyển" in p.text
+    [ticket] = rows(conv, Ticket)
+    assert [q.text for q in rows(conv, QuestionLog)] == ["Cần người tư vấn lò hơi"]
+    p.says("làm tiếp")
+    assert "Câu 3/" in p.text
+    assert ticket.id == 1
