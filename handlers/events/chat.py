@@ -12,7 +12,7 @@ from content.textnorm import clip
 from handlers.context import Context
 from handlers.events import calendar, display, service
 from handlers.messages import Button, Reply
-from handlers.start import menu_button
+from handlers.start import menu_button, stale
 from handlers.typed_choice import yes_or_no
 from storage import app_state, contacts
 from storage import events as store
@@ -99,7 +99,7 @@ def button(ctx: Context, arg: str) -> list[Reply] | Reply:
             if action == "r":
                 return _register(ctx, event, int(version))
             return _unregister(ctx, event, confirmed=action == "U")
-    return [ctx.reply("stale_button"), Reply(text=ctx.t("menu.title"))]
+    return stale(ctx)
 
 
 def _register(ctx: Context, event: Event | None, version: int) -> list[Reply]:
