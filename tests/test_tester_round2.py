@@ -222,3 +222,16 @@ def test_a_stale_button_that_says_here_is_the_menu_shows_the_menu(conv, who, pay
     p.press_payload(payload)
     assert p.text.startswith("Nút này không còn dùng được. Đây là menu chính:")
     assert "❓ Hỏi đáp SXSH" in p.buttons and "📋 Đánh giá nhanh" in p.buttons
+
+
+def test_a_forged_press_on_an_unpublished_event_tells_nothing_of_it(conv):
+    officer = Person(conv, user_id="cb")
+    officer.says("/newevent")
+    officer.presses("Hội thảo")
+    for typed in ("Hội thảo bí mật chưa đăng", "-", "10/12/2026 8h", "Hội trường", "5"):
+        officer.says(typed)
+    officer.presses("💾 Lưu nháp")
+    p = Person(conv, user_id="dn")
+    for payload in ("ev:u:1:1", "ev:U:1:1", "ev:r:1:1"):
+        p.press_payload(payload)
+        assert "bí mật" not in p.text, payload
