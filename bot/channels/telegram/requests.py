@@ -130,7 +130,10 @@ class ReplyLimiter(BaseRateLimiter[int]):
                     await self._chat_spacing(chat)  # another send to this chat went meanwhile
                     await self._within_window()
                     self._sent_now(chat)
-                return await callback(*args, **kwargs)
+                result = await callback(*args, **kwargs)
+                if spaced:
+                    metrics.message_out("telegram")
+                return result
             except RetryAfter as exc:
                 metrics.rate_limited("telegram")
                 wait = _seconds(exc.retry_after)
