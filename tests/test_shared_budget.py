@@ -11,11 +11,13 @@ import asyncio
 import logging
 import time
 import uuid
+from contextlib import AsyncExitStack
 
 import pytest
 from redis import Redis
 from redis.exceptions import RedisError
 
+from bot import worker
 from bot.app import build_conversation
 from bot.channels.telegram.requests import ReplyLimiter
 from bot.delivery import Delivery, Kind, KindTable, Limits
@@ -25,6 +27,7 @@ from storage import contacts, outbox
 from storage.db import session_scope
 from tests.chat import Recorder
 from tests.conftest import make_settings
+from tests.support.telegram_server import DEFAULT_TOKEN, FakeTelegram
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
@@ -183,3 +186,27 @@ async def test_a_send_counts_in_every_process_until_a_second_after_its_answer(re
     assert time.monotonic() - answered >= 1.0 - 0.02  # a second after that answer
     await a.close()
     await b.close()
+
+
+async def test_a_worker_counts_its_sends_in_the_window_every_process_shares(redis_url, sqlite_url):
+    """A worker's outbox sends (a broadcast) and the webhook processes' replies count in one
+    send window: with 30 sends of another process awaiting their answers, the worker's waits."""
+    prefix = f"test:{uuid.uuid4().hex}"
+    other = SharedBudget(redis_url, prefix=prefix)  # a `serve` process answering people
+    async with FakeTelegram() as srv, AsyncExitStack() as stack:
+        settings = make_settings(
+            sqlite_url,
+            telegram_token=DEFAULT_TOKEN,
+            telegram_api_url=srv.root_url,
+            delivery={"redis_url": redis_url},
+        )
+        sender = (await worker.open_senders(settings, stack))["telegram"]
+        sender.bot.rate_limiter.shared.prefix = prefix
+        taken = [await other.take_send("telegram", 30) for _ in range(30)]
+        sending = asyncio.create_task(sender.send("5001", [Reply(text="Tin")]))
+        await asyncio.sleep(0.5)
+        assert srv.sent_messages(5001) == []  # held while 30 await their answers elsewhere
+        await other.answered("telegram", taken[0])
+        await asyncio.wait_for(sending, 10)
+        assert [m["text"] for m in srv.sent_messages(5001)] == ["Tin"]
+    await other.close()
