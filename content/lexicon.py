@@ -17,7 +17,7 @@ from content.textnorm import fold_words, mark_words
 
 # Commands a typed word may stand for; "stop" (the opt-out) must have words: a person must
 # always be able to say no to announcements in their own words.
-COMMAND_WORDS = ("stop", "menu", "help")
+COMMAND_WORDS = ("stop", "menu", "help", "officer")
 REQUIRED = ("stop",)
 
 

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from content.store import ContentStore
 from handlers import roles
 from handlers.capability import Capability, OutboxKind
-from handlers.messages import Reply
+from handlers.messages import Reply, channel_name
 from handlers.ports import HandlerSettings
 from storage.models import Contact
 
@@ -37,7 +37,7 @@ def render(session, content: ContentStore, contact: Contact, payload: dict, now)
     text = content.texts.get(
         lang,
         "channels.alert",
-        channel=payload.get("channel", "?"),
+        channel=channel_name(payload.get("channel", "?")),
         reason=payload.get("reason", ""),
     )
     return [Reply(text=text)]

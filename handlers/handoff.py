@@ -6,7 +6,7 @@ from __future__ import annotations
 from handlers.capability import Capability, Command, Flow, MenuItem
 from handlers.context import MAX_TEXT, Context
 from handlers.messages import Button, Reply
-from handlers.start import menu_button
+from handlers.start import menu, menu_button
 from handlers.tickets import intake
 from storage import contacts, questions
 from storage.tickets_models import TicketSource
@@ -35,6 +35,10 @@ def on_text(ctx: Context, text: str) -> list[Reply] | None:
 
 
 def button(ctx: Context, arg: str) -> list[Reply]:
+    """ "Thôi, không gửi": only while the question is open. Pressed later (the message went, or
+    another flow came in between) it is a stale button: never "nothing was sent"."""
+    if ctx.contact.active_flow != FLOW:
+        return [ctx.reply("stale_button"), menu(ctx)]
     contacts.set_flow(ctx.session, ctx.contact, None)
     return [ctx.reply("handoff.cancelled", buttons=[menu_button(ctx)])]
 

@@ -6,6 +6,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+# What people and officers read for a channel key (brand names, the same in every language).
+CHANNEL_NAMES = {
+    "telegram": "Telegram",
+    "zalo_oa": "Zalo OA",
+    "zalo_bot": "Zalo",
+    "console": "Terminal",
+}
+
+
+def channel_name(channel: object) -> str:
+    """The name of a channel key ("zalo_oa" -> "Zalo OA"); an unknown key as it is."""
+    return CHANNEL_NAMES.get(str(channel), str(channel))
+
 
 @dataclass(frozen=True)
 class InboundFile:

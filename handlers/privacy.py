@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from handlers.capability import Capability, Command, Flow, PersonalData
 from handlers.context import Context
-from handlers.messages import Button, Reply
+from handlers.messages import Button, Reply, channel_name
 from handlers.start import menu_button
 from handlers.typed_choice import yes_or_no
 from storage import contacts, erasure
@@ -25,9 +25,9 @@ def show(ctx: Context, args: str = "") -> list[Reply]:
         t("privacy.title"),
         t(
             "privacy.contact",
-            channel=c.channel,
+            channel=channel_name(c.channel),
             user_id=c.platform_id,
-            language=c.language,
+            language=t(f"lang.{c.language}") if c.language in ("vi", "en") else c.language,
             status=t(f"privacy.status.{c.status}"),
             first_seen=ctx.locale.date_time(c.first_seen),
             last_seen=ctx.locale.date_time(c.last_seen),

@@ -99,9 +99,9 @@ async def test_a_broadcast_reaches_each_reachable_contact_once_and_names_the_unr
     assert counts[("zalo_oa", "skipped", "outside_window")] == 2
     assert counts[("zalo_oa", "sent", "free")] == counts[("zalo_oa", "sent", "quota")] == 1
     assert counts[("telegram", "sent", "")] == 2
-    assert "• zalo_oa: đã gửi (miễn phí: trả lời tin người nhận đã nhắn (Zalo)): 1" in report
-    assert "• zalo_oa: đã gửi (tính vào hạn mức tin chủ động của OA (Zalo)): 1" in report
-    assert "• zalo_oa: bỏ qua (quá 7 ngày không nhắn với OA (Zalo)): 2" in report
+    assert "• Zalo OA: đã gửi (miễn phí: trả lời tin người nhận đã nhắn (Zalo)): 1" in report
+    assert "• Zalo OA: đã gửi (tính vào hạn mức tin chủ động của OA (Zalo)): 1" in report
+    assert "• Zalo OA: bỏ qua (quá 7 ngày không nhắn với OA (Zalo)): 2" in report
     engine.dispose()
 
     # The terminal: `broadcast status N` and the export's Zalo OA sheet say the same.
@@ -109,9 +109,9 @@ async def test_a_broadcast_reaches_each_reachable_contact_once_and_names_the_unr
     monkeypatch.setenv("SXSH_CLOCK_START", clock.now().isoformat())
     status = CliRunner().invoke(app, ["broadcast", "status", str(row.id)])
     assert status.exit_code == 0, status.output
-    assert "• zalo_oa: sent (free: a reply to the person's own message (Zalo)): 1" in status.output
-    assert "• zalo_oa: sent (counted against the OA's proactive quota (Zalo)): 1" in status.output
-    assert "• zalo_oa: skipped (no message to the OA for 7 days (Zalo)): 2" in status.output
+    assert "• Zalo OA: sent (free: a reply to the person's own message (Zalo)): 1" in status.output
+    assert "• Zalo OA: sent (counted against the OA's proactive quota (Zalo)): 1" in status.output
+    assert "• Zalo OA: skipped (no message to the OA for 7 days (Zalo)): 2" in status.output
     out = tmp_path / "export.xlsx"
     exported = CliRunner().invoke(app, ["broadcast", "export", str(row.id), "-o", str(out),
                                         "--as", "hoa"])  # fmt: skip

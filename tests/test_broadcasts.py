@@ -84,7 +84,7 @@ def test_an_officer_composes_previews_and_sends_in_chat(conversation, clock):
     assert officer.last[1].text == "Mời doanh nghiệp dự hội thảo SXSH ngày 5/12 tại KCN Trà Nóc."
     preview = officer.last[2].text
     assert "2 người nhận" in preview
-    assert "• console: 2" in preview
+    assert "• Terminal: 2" in preview
     assert "Không gửi (đã tắt nhận tin): 1" in preview
     assert "Công ty P0, Công ty P1" in preview
     assert "Thời gian gửi ước tính" in preview
@@ -207,7 +207,7 @@ def test_zalo_people_outside_the_window_are_left_out_with_the_reason(conversatio
     officer.says("/broadcast Tin cho mọi kênh")
     officer.presses("👥 Tất cả")
     preview = officer.last[2].text
-    assert "• zalo_oa: 2" in preview and "• telegram: 1" in preview
+    assert "• Zalo OA: 2" in preview and "• Telegram: 1" in preview
     assert "Không gửi (quá 7 ngày không nhắn với OA (Zalo)): 1" in preview
     officer.presses("✅ Gửi ngay")
     assert recipients(conversation)["z2"] == "skipped: outside_window"
@@ -338,7 +338,7 @@ def test_a_scheduled_broadcast_starts_at_its_time_and_reports_to_the_officer(con
     text = replies[0].text
     assert "Báo cáo thông báo #1 (hoàn tất)" in text
     assert "Soạn: console:officer lúc 28/11/2026 09:00" in text
-    assert "• console: đã gửi: 3" in text
+    assert "• Terminal: đã gửi: 3" in text
 
 
 def service_render(session, conv, contact, row):  # noqa: ANN001, ANN201

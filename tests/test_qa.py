@@ -196,6 +196,17 @@ PERSON_REQUESTS = [
     "máy trả lời không đúng, có người nào ở sở thì kêu ra giúp tôi",
     "có ai đang trực không, tôi cần hỏi gấp",
     "em muốn được tư vấn qua điện thoại",
+    # written apart from content/intents.yaml, then the missing wordings added there
+    "cho xin số điện thoại cán bộ để gọi trực tiếp",
+    "có nhân viên nào trực không",
+    "tôi không muốn chat với máy",
+    "nói chuyện với người chứ không phải bot",
+    "để lại số, nhờ cán bộ gọi",
+    "gặp tổng đài viên",
+    "muốn có người liên hệ lại với công ty",
+    "ad ơi rep em với",
+    "is there a real human here",
+    "get me a person",
 ]
 NOT_PERSON_REQUESTS = [
     "Có chuyên gia tư vấn cho doanh nghiệp không?",
@@ -204,6 +215,10 @@ NOT_PERSON_REQUESTS = [
     "Does cleaner production need a dedicated team?",
     "người nào phụ trách chương trình hỗ trợ ở thành phố",
     "có ai trực tiếp xuống xưởng hướng dẫn không",
+    "số điện thoại của sở công thương là bao nhiêu",
+    "có cần cử người phụ trách riêng việc tiết kiệm không",
+    "đăng ký xin sở cử chuyên gia xuống đánh giá tại xưởng",
+    "Can a consultant visit our plant?",
 ]
 
 

@@ -122,7 +122,7 @@ def test_an_officer_sees_the_figures_as_text_and_as_a_chart_photo(filled):
     text, photo = officer.last
     lines = text.text.splitlines()
     assert "Toàn bộ thời gian" in lines
-    assert "• telegram: 4 / 1 / 0" in lines and "• console: 1 / 0 / 1" in lines
+    assert "• Telegram: 4 / 1 / 0" in lines and "• Terminal: 1 / 0 / 1" in lines
     assert "Tự đánh giá nhanh: 6 lượt bắt đầu, 5 lượt hoàn thành." in lines
     assert "• Tổng cộng (4 DN): 75 % / 50 % / 33,3 %" in lines
     assert "• Khảo sát năm 2019 (Báo Cần Thơ): 70 % / 45 % / 30 %" in lines
@@ -240,7 +240,7 @@ def test_report_writes_the_workbook_and_charts_with_the_database_figures(
     parks = list(wb["Theo KCN-CCN"].iter_rows(values_only=True))
     assert parks[1] == ("KCN Trà Nóc I", 3, 100, 66.7, 0)
     people = list(wb["Người dùng"].iter_rows(values_only=True))
-    assert ("telegram", 4, 1, 0, 5) in people
+    assert ("Telegram", 4, 1, 0, 5) in people
     events_sheet = list(wb["Sự kiện"].iter_rows(values_only=True))
     assert events_sheet[1][:3] == (
         "ws-1",

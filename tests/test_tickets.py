@@ -186,7 +186,7 @@ def test_replying_to_a_card_answers_that_ticket(conversation):
     from handlers.messages import Inbound
 
     Person(conversation, user_id="lan").says("/officer Cần gặp cán bộ")
-    card = "🎫 #1 · 👤 mở lúc 28/11/2026 09:00 · console\n(chưa có thông tin doanh nghiệp)"
+    card = "🎫 #1 · 👤 mở lúc 28/11/2026 09:00 · Terminal\n(chưa có thông tin doanh nghiệp)"
     replies = conversation.handle(
         Inbound(channel="console", user_id="officer", text="Đã nhận, sẽ gọi lại.", reply_to=card)
     )

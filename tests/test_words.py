@@ -97,7 +97,7 @@ def test_content_check_names_a_broken_lexicon(tmp_path):
     )
     errors = store.check(content)
     assert "lexicon: commands.stop: needs at least one word (the opt-out)" in errors
-    assert "words.yaml: commands.hepl: unknown list (known: stop, menu, help)" in errors
+    assert "words.yaml: commands.hepl: unknown list (known: stop, menu, help, officer)" in errors
     assert "words.yaml: greetings.words: expected a list of words" in errors
     words.write_bytes(b"commands:\n  stop: [d\xfd\xccng]\n")  # "dừng" in Windows-1258
     # content/files.py checks every file's encoding first, with the line and the fix.

@@ -171,7 +171,7 @@ async def test_an_officer_is_told_how_the_answer_reached_a_zalo_person_and_when_
     assert len(srv.sent("z1")) == 1  # nothing more reached Zalo
     told = [text for pid, text in console.sent if pid == "officer"]
     assert told == [
-        f"⚠️ Câu trả lời phiếu #{ticket_id} KHÔNG đến được người hỏi (zalo_oa): đã quá 7 ngày họ "
+        f"⚠️ Câu trả lời phiếu #{ticket_id} KHÔNG đến được người hỏi (Zalo OA): đã quá 7 ngày họ "
         "không nhắn với OA, Zalo không cho gửi. Xin liên hệ họ cách khác (điện thoại, email)."
     ]
 
@@ -221,7 +221,7 @@ async def test_on_any_channel_an_answer_that_does_not_arrive_is_told_to_the_offi
     await delivery.drain()
     assert [pid for pid, _ in console.sent if pid == "dn7"] == []  # blocked: nothing sent
     assert [text for pid, text in console.sent if pid == "officer"] == [
-        f"⚠️ Câu trả lời phiếu #{ticket_id} KHÔNG đến được người hỏi (console): họ đã chặn hoặc "
+        f"⚠️ Câu trả lời phiếu #{ticket_id} KHÔNG đến được người hỏi (Terminal): họ đã chặn hoặc "
         "ngừng dùng tài khoản. Xin liên hệ họ cách khác (điện thoại, email)."
     ]
     # A delivered answer on a channel that does not say how is not announced.

@@ -20,6 +20,7 @@ from bot.exports.files import atomic
 from content.locale import number_text
 from content.textnorm import clip
 from content.texts import Texts
+from handlers.messages import channel_name
 from handlers.reports.figures import Figures
 from handlers.reports.summary import INDICATORS, SummaryRow
 
@@ -114,7 +115,8 @@ def contacts_panel(ax: Axes, figures: Figures, t: Callable[[str], str]) -> None:
     bottom = [0] * len(channels)
     for i, state in enumerate(("active", "stopped", "blocked")):
         values = [figures.contacts[c].get(state, 0) for c in channels]
-        ax.bar(channels, values, bottom=bottom, label=t(state), color=COLOURS[(0, 3, 2)[i]])
+        names = [channel_name(c) for c in channels]
+        ax.bar(names, values, bottom=bottom, label=t(state), color=COLOURS[(0, 3, 2)[i]])
         bottom = [a + b for a, b in zip(bottom, values, strict=True)]
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize=7)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.exports.xlsx import Sheet, workbook
 from content.locale import Locale, in_zone
 from content.texts import Texts
+from handlers.messages import channel_name
 from handlers.reports.figures import Figures
 from handlers.reports.summary import INDICATORS, SummaryRow
 
@@ -80,7 +81,10 @@ def figures_workbook(figures: Figures, texts: Texts, tz: ZoneInfo) -> Workbook:
         Sheet(
             t("stats.sheet.contacts"),
             [c("channel"), *(t(f"stats.chart.{s}") for s in states), c("total")],
-            [[ch, *(n[s] for s in states), sum(n.values())] for ch, n in figures.contacts.items()],
+            [
+                [channel_name(ch), *(n[s] for s in states), sum(n.values())]
+                for ch, n in figures.contacts.items()
+            ],
             filter=False,
         ),
         Sheet(

@@ -19,7 +19,7 @@ from content.locale import parse_date_time
 from handlers import roles
 from handlers.broadcasts import audience_values, copies, service
 from handlers.context import Context
-from handlers.messages import Button, Reply
+from handlers.messages import Button, Reply, channel_name
 from handlers.payload import row_id
 from storage import app_state, broadcasts, contacts
 from storage.broadcasts_models import Broadcast, BroadcastStatus
@@ -163,9 +163,9 @@ def _preview(ctx: Context, row: Broadcast) -> list[Reply]:
     seen = copies.copy_of(row, ctx.contact.channel) or Reply(text=row.text)
     held = copies.chat_file(row)
     if held is not None and held[0] != ctx.contact.channel:
-        lines.append(ctx.t("broadcasts.file_elsewhere", channel=held[0]))
+        lines.append(ctx.t("broadcasts.file_elsewhere", channel=channel_name(held[0])))
     elif held is not None and set(p.audience.per_channel()) - {held[0]}:
-        lines.append(ctx.t("broadcasts.file_one_channel", channel=held[0]))
+        lines.append(ctx.t("broadcasts.file_one_channel", channel=channel_name(held[0])))
     return [ctx.reply("broadcasts.as_seen"), seen,
             Reply(text="\n".join(lines), buttons=buttons)]  # fmt: skip
 

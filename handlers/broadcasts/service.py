@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session
 
 from handlers import quiet_hours, roles
+from handlers.messages import channel_name
 from storage import audit, broadcasts, outbox
 from storage.broadcasts_models import Broadcast, BroadcastStatus, RecipientState
 
@@ -89,7 +90,7 @@ def preview_lines(p: Preview, texts: Texts, lang: str) -> list[str]:
     total = len(p.audience.included)
     lines = [t(lang, "broadcasts.preview_title", id=p.row.id, total=total)]
     for channel, count in sorted(p.audience.per_channel().items()):
-        lines.append(t(lang, "broadcasts.per_channel", channel=channel, count=count))
+        lines.append(t(lang, "broadcasts.per_channel", channel=channel_name(channel), count=count))
     for reason, count in sorted(p.audience.excluded_per_reason().items()):
         why = t(lang, f"broadcasts.reason.{reason}")
         lines.append(t(lang, "broadcasts.excluded", reason=why, count=count))
@@ -199,7 +200,7 @@ def report_lines(session: Session, row: Broadcast, texts: Texts, lang: str, tz) 
         label = t(lang, f"broadcasts.state.{state}")
         if reason:
             label += f" ({reason_label(texts, lang, reason)})"
-        lines.append(f"• {channel}: {label}: {count}")
+        lines.append(f"• {channel_name(channel)}: {label}: {count}")
     return lines
 
 

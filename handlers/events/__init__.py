@@ -74,6 +74,8 @@ CAPABILITY = Capability(
         Command("eventinfo", officer.info_command, officer_only=True),
     ),
     buttons={chat.NS: chat.button, officer.NS: officer.button},
+    # The event-editing buttons do not exist for others: a forged press is a stale button.
+    officer_buttons=frozenset({officer.NS}),
     flow=Flow(
         officer.FLOW, officer.on_text, namespace=officer.NS, keeps_open=frozenset(officer.COMMANDS)
     ),

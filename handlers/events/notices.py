@@ -18,7 +18,13 @@ from handlers.events import calendar, display
 from handlers.messages import Button, Reply
 from storage import events as store
 from storage import events_reminders as reminders
-from storage.events_models import Event, EventReminder, EventStatus, ReminderStatus
+from storage.events_models import (
+    Event,
+    EventReminder,
+    EventStatus,
+    RegistrationStatus,
+    ReminderStatus,
+)
 from storage.models import Contact
 
 
@@ -81,8 +87,8 @@ def changed(session, content, contact, payload, now) -> list[Reply] | None:  # n
     event = store.get(session, payload.get("event_id"))
     if event is None or event.version != payload.get("version") or event.starts_at <= now:
         return None  # moved again since: the newer notice says it
-    if event.status not in store.VISIBLE:
-        return None
+    if event.status not in store.VISIBLE or not _holds(session, event, contact):
+        return None  # (or they left it after the change: no calendar file for an event left)
     lang, tz = _lang(contact), _tz(payload)
     text = content.texts.get(lang, "events.changed_notice", **_fields(content, event, tz, lang))
     return [Reply(text=text, attachment=calendar.attachment(event, tz, lang, now))]
@@ -101,9 +107,19 @@ def promoted(session, content, contact, payload, now) -> list[Reply] | None:  # 
     event = store.get(session, payload.get("event_id"))
     if event is None or event.status not in store.VISIBLE or event.starts_at <= now:
         return None
+    if not _holds(session, event, contact, RegistrationStatus.registered):
+        return None  # the seat was given up again before this was sent: nothing to announce
     lang, tz = _lang(contact), _tz(payload)
     text = content.texts.get(lang, "events.promoted", **_fields(content, event, tz, lang))
     return [Reply(text=text, attachment=calendar.attachment(event, tz, lang, now))]
+
+
+def _holds(session, event: Event, contact: Contact, *states: str) -> bool:  # noqa: ANN001
+    """The person's registration is, now, in one of `states` (a seat or the waiting list by
+    default): notices about it are checked when sent, not only when queued."""
+    reg = store.registration(session, event.id, contact.id)
+    wanted = states or (RegistrationStatus.registered, RegistrationStatus.waiting)
+    return reg is not None and reg.status in wanted
 
 
 def announce(session, content, contact, payload, now) -> list[Reply] | None:  # noqa: ANN001

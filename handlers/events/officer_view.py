@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from content.store import ContentStore
 from handlers.events import display
+from handlers.messages import channel_name
 from storage import events as store
 from storage import events_reminders as reminders
 from storage.events_models import Event, RegistrationStatus
@@ -153,18 +154,10 @@ def export_rows(
     return out
 
 
-CHANNEL_NAMES = {
-    "telegram": "Telegram",
-    "zalo_oa": "Zalo OA",
-    "zalo_bot": "Zalo",
-    "console": "Terminal",
-}
-
-
 def _unnamed(content: ContentStore, contact: Contact, lang: str) -> str:
     """Someone who gave no name (or did not consent to keeping it): their channel and contact
     number, so officers can tell rows apart and find the person in the inbox."""
-    channel = CHANNEL_NAMES.get(contact.channel, contact.channel)
+    channel = channel_name(contact.channel)
     return content.texts.get(lang, "events.export.unnamed", channel=channel, id=contact.id)
 
 

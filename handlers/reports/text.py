@@ -4,6 +4,7 @@ locale, every sentence from content/texts/stats.<lang>.yaml."""
 from __future__ import annotations
 
 from content.locale import Locale
+from handlers.messages import channel_name
 from handlers.reports.figures import Figures
 from handlers.reports.summary import SummaryRow
 
@@ -39,7 +40,7 @@ def figures_text(figures: Figures, locale: Locale) -> str:
     lines = [t("title"), period(figures, locale), "", t("contacts_title")]
     for channel, states in figures.contacts.items():
         counts = {state: locale.number(n) for state, n in states.items()}
-        lines.append(t("contacts_line", channel=channel, **counts))
+        lines.append(t("contacts_line", channel=channel_name(channel), **counts))
     if not figures.contacts:
         lines.append(t("no_contacts"))
     started, completed = locale.number(figures.started), locale.number(figures.completed)

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from content.forms.engine import label_for
 from content.locale import Locale
 from content.store import ContentStore
-from handlers.messages import Button, Reply
+from handlers.messages import Button, Reply, channel_name
 from handlers.officer import flatten  # one rule for every officer list
 from storage import officers, tickets
 from storage.models import Contact, Enterprise
@@ -58,7 +58,12 @@ def card_text(session: Session, content: ContentStore, ticket: Ticket, lang: str
     when = Locale(lang, tz, content.texts).date_time(ticket.opened_at)
     lines = [
         t.get(
-            lang, "tickets.card_title", id=ticket.id, mark=mark, when=when, channel=ticket.channel
+            lang,
+            "tickets.card_title",
+            id=ticket.id,
+            mark=mark,
+            when=when,
+            channel=channel_name(ticket.channel),
         ),
         enterprise_line(session, content, ticket, lang),
         "«" + flatten(ticket.question, QUOTE_CHARS) + "»",

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from content.store import ContentStore
 from content.texts import Texts
-from handlers.messages import Reply
+from handlers.messages import Reply, channel_name
 from storage import officers, outbox, tickets
 from storage.models import Contact
 from storage.zalo_oa import not_reached_reason
@@ -65,7 +65,8 @@ def answer_outcome(session: Session, payload: dict, outcome: dict, now: datetime
 
 def text(t: Texts, lang: str, told: dict) -> str:
     """The outcome in words (texts tickets.outcome_*), for the chat and the terminal."""
-    ticket_id, channel, route = told.get("ticket_id"), told.get("channel"), told.get("route")
+    ticket_id, route = told.get("ticket_id"), told.get("route")
+    channel = channel_name(told.get("channel"))
     if told.get("status") == "sent":
         route = route if route in (outbox.FREE, outbox.QUOTA) else "sent"
         return t.get(lang, f"tickets.outcome_{route}", id=ticket_id, channel=channel)

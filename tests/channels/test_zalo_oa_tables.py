@@ -172,6 +172,8 @@ PARAGRAPHS = [f"Đoạn {i}. " + "x" * 900 for i in range(5)]
 PNG = Attachment("bieu-do.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 20, "image/png", is_image=True)
 PDF = Attachment("bao-cao.pdf", b"%PDF-1.4 report", "application/pdf")
 LONG_TITLE = "Tôi đồng ý cung cấp thông tin " + "rất dài " * 12
+# Cut after the last whole word within 99 characters, never mid-word
+LONG_TITLE_CUT = "Tôi đồng ý cung cấp thông tin " + "rất dài " * 8 + "rất…"
 OVER_PAYLOAD = "as:c:" + "q" * 1000
 
 
@@ -201,7 +203,7 @@ OUT = [
             cs(template(PARAGRAPHS[4], [("☰ Menu chính", "m:main")]))]),
     OutRow("a title over 100 characters is shortened, the payload kept",
            [Reply(text="Đồng ý?", buttons=[Button(LONG_TITLE, "as:consent:yes")])],
-           [cs(template("Đồng ý?", [(LONG_TITLE[:99] + "…", "as:consent:yes")]))]),
+           [cs(template("Đồng ý?", [(LONG_TITLE_CUT, "as:consent:yes")]))]),
     OutRow("a payload over the limit is left out, the rest is sent",
            [Reply(text="Câu 1/20",
                   buttons=[Button("Có", OVER_PAYLOAD), Button("Quay lại", "as:back")])],

@@ -62,7 +62,13 @@ def messages(
 
 
 def title(label: str) -> str:
-    return label if len(label) <= TITLE else label[: TITLE - 1] + "…"
+    """A button title within Zalo's 100 characters: a longer one is cut after its last whole
+    word that fits (mid-word only when that would drop more than half), with "…"."""
+    if len(label) <= TITLE:
+        return label
+    cut = label[: TITLE - 1]
+    head = cut.rpartition(" ")[0].rstrip(" ,;:-")
+    return (head if len(head) >= TITLE // 2 else cut) + "…"
 
 
 def message_body(part: Reply) -> tuple[dict, list[str] | None]:

@@ -1,0 +1,131 @@
+"""Faults a new tester met (round 2): a stale "Thôi, không gửi" said nothing had been sent to the
+officers after it had been; /mydata and the officers' messages showed channel and language keys
+("console", "zalo_oa", "vi") instead of names; a forged event-editing button told a person that
+an officer-only command exists."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.app import build_conversation
+from handlers.registry import REGISTRY
+from storage.models import Contact
+from storage.tickets_models import Ticket
+from tests.chat import Person, rows
+from tests.conftest import make_settings
+
+
+@pytest.fixture
+def conv(sqlite_url, clock):
+    settings = make_settings(sqlite_url, officer_ids="console:cb")
+    conversation = build_conversation(settings, clock=clock)
+    yield conversation
+    conversation.engine.dispose()
+
+
+def test_a_stale_do_not_send_button_never_says_nothing_was_sent(conv):
+    p = Person(conv, user_id="dn")
+    p.says("/officer")
+    [cancel] = [b.payload for r in p.last for b in r.buttons]
+    p.says("Cần cán bộ tư vấn lò hơi")
+    assert "Đã chuyển" in p.text
+    p.press_payload(cancel)  # the old button, pressed after the message went
+    assert "chưa gửi gì" not in p.text
+    assert p.text.startswith("Nút này không còn dùng được")
+    assert "❓ Hỏi đáp SXSH" in p.buttons  # the menu, no dead end
+    [ticket] = rows(conv, Ticket)
+    assert ticket.status == "open"
+
+
+def test_the_do_not_send_button_still_cancels_while_the_question_is_open(conv):
+    p = Person(conv, user_id="dn")
+    p.says("/officer")
+    p.presses("Thôi, không gửi")
+    assert p.text.startswith("Đã hủy, chưa gửi gì")
+    p.says("tiết kiệm nước thế nào")
+    assert rows(conv, Ticket) == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "channel_line", "language_line"),
+    [
+        ("vi", "• Kênh: Terminal, mã người dùng: dn", "• Ngôn ngữ: Tiếng Việt;"),
+        ("en", "• Channel: Terminal, user id: dn", "• Language: English;"),
+    ],
+)
+def test_mydata_names_the_channel_and_the_language(conv, lang, channel_line, language_line):
+    p = Person(conv, user_id="dn")
+    p.says(f"/lang {lang}")
+    text = p.says("/mydata")[0].text
+    assert channel_line in text and language_line in text
+    assert "console" not in text
+
+
+def test_officers_read_channel_names_on_cards_and_stats(conv):
+    officer = Person(conv, user_id="cb")
+    officer.says("/start")
+    Person(conv, user_id="zl", channel="zalo_oa").says("/officer Cần tư vấn lò hơi")
+    [zalo] = [c for c in rows(conv, Contact) if c.channel == "zalo_oa"]
+    assert zalo.platform_id == "zl"
+    stats = officer.says("/stats")[0].text
+    assert "• Zalo OA: 1 / 0 / 0" in stats and "zalo_oa" not in stats
+    assert "• Terminal: 1 / 0 / 0" in stats and "console" not in stats
+
+
+def test_a_forged_event_editing_button_is_an_ordinary_stale_button_to_a_person(conv):
+    assert "evo" in REGISTRY.officer_buttons
+    p = Person(conv, user_id="dn")
+    for payload in ("evo:publish", "evo:kind:workshop", "evo:cancel"):
+        p.press_payload(payload)
+        assert p.text.startswith("Nút này không còn dùng được")
+        assert "cán bộ" not in p.text
+
+
+def test_the_chart_and_the_workbook_name_the_channels(conv, tmp_path):
+    from matplotlib.figure import Figure
+    from sqlmodel import Session
+
+    from bot.exports import charts, figures_book
+    from handlers.reports.figures import figures
+
+    Person(conv, user_id="zl", channel="zalo_oa").says("/start")
+    Person(conv, user_id="dn").says("/start")
+    with Session(conv.engine) as s:
+        found = figures(
+            s,
+            conv.content.questionnaire,
+            conv.content.texts,
+            "vi",
+            tz=conv.settings.tz,
+            baseline=conv.content.baseline,
+        )
+    ax = Figure().subplots()
+    charts.contacts_panel(ax, found, str)
+    assert sorted(t.get_text() for t in ax.get_xticklabels()) == ["Terminal", "Zalo OA"]
+    book = figures_book.figures_workbook(found, conv.content.texts, conv.settings.tz)
+    sheet = next(ws for ws in book.worksheets if ws.title == "Người dùng")
+    names = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert {"Terminal", "Zalo OA"} <= names and not names & {"console", "zalo_oa"}
+
+
+@pytest.mark.parametrize("typed", ["gặp cán bộ", "Gặp cán bộ!", "gap can bo", "talk to an officer"])
+def test_asking_for_an_officer_in_the_middle_of_the_assessment_reaches_one(conv, typed):
+    from storage.models import QuestionLog
+    from tests.test_assessment import begin
+
+    p = Person(conv, user_id="dn")
+    begin(p)
+    p.says("Cơ sở Ba Tư")
+    p.presses("Chế biến thủy sản")
+    assert "Câu 3/" in p.text  # a number question: a typed word used to be "không phải là một số"
+    p.says(typed)
+    assert "không phải là một số" not in p.text
+    assert "tạm dừng phiếu đánh giá" in p.text
+    assert "👤" not in p.text and "cán bộ Sở Công Thương" in p.text  # the handoff question
+    p.says("Cần người tư vấn lò hơi")
+    assert "Đã chuyển" in p.text
+    [ticket] = rows(conv, Ticket)
+    assert [q.text for q in rows(conv, QuestionLog)] == ["Cần người tư vấn lò hơi"]
+    p.says("làm tiếp")
+    assert "Câu 3/" in p.text
+    assert ticket.id == 1
