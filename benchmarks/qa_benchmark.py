@@ -144,7 +144,12 @@ def verdict(item: dict[str, Any], given: str | None, kind: str, person: bool, la
     if expected is None:
         return "refused" if given is None or person else "answered"
     if person:
-        return "right" if expected == "bot.human" else "handed"
+        # Passed to the officers; a topic the bot is sure of is answered too (handlers/qa.py).
+        return (
+            "right"
+            if expected == "bot.human" or (kind == "answer" and given == expected)
+            else "handed"
+        )
     if given is None:
         return "refused"
     if given == expected and (item["lang"] != "en" or lang == "en"):

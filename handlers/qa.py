@@ -37,6 +37,7 @@ from storage.tickets_models import TicketSource
 
 log = logging.getLogger(__name__)
 PROGRAMMES_ENTRY = "support.programmes"
+HUMAN = "bot.human"  # the entry that says how to reach an officer: a person request is that
 
 
 def small_talk(text: str, lexicon: Lexicon) -> str | None:
@@ -118,7 +119,17 @@ def on_text(ctx: Context, text: str) -> list[Reply]:
         and questions.mark_handed_off(ctx.session, log_id, ctx.contact.id) is not None
     ):
         _, told = intake.request(ctx, text, TicketSource.person, log_id)
-        return person_replies(ctx, lang) + told
+        # A message that also asks something the bot is sure of ("làm sxsh tốn bao nhiêu? cho
+        # tôi gặp cán bộ") gets that answer too while it waits for the officer.
+        # The request itself is not offered back as another topic asked about.
+        asked = replace(match, also=[e for e in match.also if e != HUMAN])
+        sure = match.topic if kind_of(ctx.content, match) == "answer" else None
+        answer = (
+            compose(ctx.content, text, ctx.lang, _today(ctx), log_id=log_id, match=asked).replies
+            if sure not in (None, HUMAN)
+            else []
+        )
+        return answer + person_replies(ctx, lang) + told
     today = _today(ctx)
     if officer:
         return compose(ctx.content, text, ctx.lang, today, log_id=log_id, match=match).replies

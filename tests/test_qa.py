@@ -245,6 +245,31 @@ def test_a_request_for_a_person_is_passed_to_the_officers_at_once(conversation):
     assert logs(conversation)[-1].handed_off is True
 
 
+def test_a_request_for_a_person_that_also_asks_something_gets_the_answer_too(conversation):
+    """The officer is told at once, and the question the bot is sure of is not left waiting."""
+    kb = conversation.content.knowledge
+    p = Person(conversation)
+    replies = p.says("làm sxsh tốn bao nhiêu tiền? nếu được cho tôi gặp cán bộ")
+    texts = [r.text for r in replies]
+    assert texts[0].startswith(kb.entries["sxsh.cost"].vi.short[:40])
+    handoff = "Đã chuyển tin nhắn của anh/chị cho cán bộ Sở Công Thương."
+    [told] = [r for r in replies if r.text.startswith(handoff)]
+    assert [b.label for b in told.buttons] == ["✍️ Viết thêm cho cán bộ", "☰ Menu chính"]
+    # the request itself is not offered back as another topic asked about
+    assert not any(t.startswith("Anh/chị cũng hỏi về: ") for t in texts)
+    [row] = logs(conversation)
+    assert row.handed_off is True and row.topic == "sxsh.cost"
+    with Session(conversation.engine) as s:
+        assert [r.id for r in questions.unanswered(s)] == [row.id]
+
+
+def test_a_bare_request_for_a_person_gets_no_answer_beside_the_handoff(conversation):
+    p = Person(conversation)
+    replies = p.says("Can I speak to a human please?")
+    assert replies[0].text.startswith("Your message was passed to the officers")
+    assert len(replies) == 2  # and the ticket's note: no answer in front of them
+
+
 MULTI = (
     "cty em làm thủy sản ở Trà Nóc, 120 công nhân. bên em muốn làm sxsh thì bắt đầu từ đâu, "
     "tốn bao nhiêu tiền, có chương trình nào hỗ trợ không"
