@@ -55,6 +55,10 @@ class Flow:
     namespace: str | None = None  # presses of these buttons keep the flow open
     keeps_open: frozenset[str] = frozenset()
     pause_notice: str | None = None
+    # /cancel while this flow is open cancels this flow (never an assessment paused behind
+    # it); None: the flow is closed with the generic "cancelled" text. A flow that keeps
+    # "cancel" open handles it as its own command.
+    on_cancel: Handler | None = None
 
 
 @dataclass(frozen=True)

@@ -3,15 +3,22 @@
 
 from __future__ import annotations
 
+from content.textnorm import fold_words
 from handlers.capability import Capability, Command, Flow, MenuItem
 from handlers.context import MAX_TEXT, Context
 from handlers.messages import Button, Reply
 from handlers.start import menu, menu_button
 from handlers.tickets import intake
+from handlers.typed_choice import without_polite_ending
 from storage import contacts, questions
 from storage.tickets_models import TicketSource
 
 FLOW = "handoff"
+# Typed alone at the question, these cancel it (folded: no case, marks or punctuation), like
+# the button "Thôi, không gửi" / "Never mind".
+_CANCEL_WORDS = frozenset(
+    {"thoi", "huy", "khong gui", "thoi khong gui", "khong can nua", "cancel", "never mind"}
+)
 
 
 def command(ctx: Context, args: str = "") -> list[Reply]:
@@ -26,8 +33,11 @@ def command(ctx: Context, args: str = "") -> list[Reply]:
 def on_text(ctx: Context, text: str) -> list[Reply] | None:
     if ctx.contact.active_flow != FLOW:
         return None
-    if not text.strip():
+    typed = without_polite_ending(ctx, text)
+    if not typed:  # nothing written (or emoji alone): nothing to pass on, asked again
         return [ctx.reply("handoff.ask")]
+    if typed in _CANCEL_WORDS or typed == fold_words(ctx.t("handoff.cancel")):
+        return button(ctx, "cancel")  # the button's label typed, or a word for "never mind"
     if len(text.strip()) > MAX_TEXT:
         # Nothing is cut silently: the person hears that nothing was sent, and why.
         return [ctx.reply("handoff.too_long", length=len(text.strip()), limit=MAX_TEXT)]
@@ -66,6 +76,6 @@ CAPABILITY = Capability(
     name="handoff",
     commands=(Command("officer", command, announce=True),),
     buttons={"ho": button},
-    flow=Flow(FLOW, on_text, namespace="ho"),
+    flow=Flow(FLOW, on_text, namespace="ho", on_cancel=button),
     menu=(MenuItem("officer", "menu.officer", command, 50),),
 )

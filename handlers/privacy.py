@@ -124,7 +124,7 @@ CAPABILITY = Capability(
     name="privacy",
     commands=(Command("mydata", show), Command("deletedata", ask_delete)),
     buttons={"pv": button},
-    flow=Flow(FLOW, on_text, namespace="pv"),
+    flow=Flow(FLOW, on_text, namespace="pv", on_cancel=lambda ctx, _args: button(ctx, "keep")),
     personal=PersonalData(
         tables=("consent_records", "outbox", "contacts", "zalo_oa_contacts"),
         erase=erase_own,

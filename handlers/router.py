@@ -104,6 +104,9 @@ class Conversation:
 
     def dispatch(self, ctx: Context) -> list[Reply] | Reply:
         inbound = ctx.inbound
+        cancelled = self._cancel_open_flow(ctx)
+        if cancelled is not None:
+            return cancelled
         paused = self._pause_flow_if_left(ctx)
         if paused:
             return [*paused, *_as_list(self.dispatch(ctx))]
@@ -154,6 +157,19 @@ class Conversation:
             if taken is not None:
                 return taken
         return qa.on_text(ctx, text)
+
+    def _cancel_open_flow(self, ctx: Context) -> list[Reply] | None:
+        """/cancel typed while a question of another capability is open (the officer message,
+        the erase question, a draft) cancels that question: the assessment's /cancel would
+        otherwise end an assessment paused behind it, answers and all."""
+        cmd = typed_command(ctx)
+        flow = self.registry.flow(ctx.contact.active_flow)
+        if cmd is None or cmd[0] != "cancel" or flow is None or "cancel" in flow.keeps_open:
+            return None
+        if flow.on_cancel is not None:
+            return _as_list(flow.on_cancel(ctx, ""))
+        contacts.set_flow(ctx.session, ctx.contact, None)
+        return [ctx.reply("flow_cancelled", buttons=[start.menu_button(ctx)])]
 
     def _pause_flow_if_left(self, ctx: Context) -> list[Reply]:
         """Another command or menu while a flow is open pauses it (the assessment keeps its

@@ -129,3 +129,74 @@ def test_asking_for_an_officer_in_the_middle_of_the_assessment_reaches_one(conv,
     p.says("làm tiếp")
     assert "Câu 3/" in p.text
     assert ticket.id == 1
+
+
+def _paused_assessment(conv) -> Person:  # noqa: ANN001
+    from tests.test_assessment import begin
+
+    p = Person(conv, user_id="dn")
+    begin(p)
+    p.says("Cơ sở Ba Tư")
+    assert "Câu 2/" in p.text
+    return p
+
+
+@pytest.mark.parametrize(
+    ("opens", "told"),
+    [("/officer", "Đã hủy, chưa gửi gì cho cán bộ."), ("/deletedata", "Không xóa gì cả.")],
+)
+def test_cancel_in_another_question_cancels_that_one_not_the_paused_assessment(conv, opens, told):
+    from storage.models import Contact, Response
+
+    p = _paused_assessment(conv)
+    p.says(opens)
+    p.says("/cancel")
+    assert p.text.startswith(told)
+    assert "phiếu đánh giá" not in p.text
+    [response] = rows(conv, Response)
+    assert response.status == "in_progress"
+    assert rows(conv, Ticket) == [] and len(rows(conv, Contact)) == 1
+    p.says("làm tiếp")
+    assert "Câu 2/" in p.text  # the answers are all there
+
+
+def test_cancel_in_the_assessment_itself_still_cancels_it(conv):
+    from storage.models import Response
+
+    p = _paused_assessment(conv)
+    p.says("/cancel")
+    assert p.text.startswith("Đã hủy phiếu đánh giá")
+    assert rows(conv, Response)[0].status == "cancelled"
+
+
+@pytest.mark.parametrize("typed", ["Thôi, không gửi", "thoi khong gui", "thôi", "Hủy", "cancel"])
+def test_typing_the_do_not_send_label_cancels_the_message_to_the_officers(conv, typed):
+    p = Person(conv, user_id="dn")
+    p.says("/officer")
+    p.says(typed)
+    assert p.text.startswith("Đã hủy, chưa gửi gì")
+    assert rows(conv, Ticket) == []
+
+
+def test_an_emoji_alone_for_the_officers_is_asked_again_not_sent(conv):
+    p = Person(conv, user_id="dn")
+    p.says("/officer")
+    p.says("🙂🙂")
+    assert "gõ câu hỏi" in p.text and "Đã chuyển" not in p.text
+    assert rows(conv, Ticket) == []
+    p.says("Cần tư vấn kiểm toán năng lượng")
+    assert "Đã chuyển" in p.text and len(rows(conv, Ticket)) == 1
+
+
+def test_cancel_while_an_officer_drafts_an_event_drops_the_draft_only(conv):
+    from storage.models import Response
+
+    officer = Person(conv, user_id="cb")
+    from tests.test_assessment import begin
+
+    begin(officer)
+    officer.says("Sở Công Thương")
+    officer.says("/newevent")
+    officer.says("/cancel")
+    assert officer.text.startswith("Đã bỏ bản nháp")
+    assert rows(conv, Response)[0].status == "in_progress"

@@ -77,7 +77,11 @@ CAPABILITY = Capability(
     # The event-editing buttons do not exist for others: a forged press is a stale button.
     officer_buttons=frozenset({officer.NS}),
     flow=Flow(
-        officer.FLOW, officer.on_text, namespace=officer.NS, keeps_open=frozenset(officer.COMMANDS)
+        officer.FLOW,
+        officer.on_text,
+        namespace=officer.NS,
+        keeps_open=frozenset(officer.COMMANDS),
+        on_cancel=lambda ctx, _args: officer.button(ctx, "cancel"),  # /cancel drops the draft
     ),
     menu=(MenuItem("events", "menu.events", chat.list_command, 30),),
     outbox=(
