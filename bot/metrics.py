@@ -69,8 +69,11 @@ RATE_LIMITED = Counter(
 QUEUE = Gauge(
     "sxsh_outbox_queue", "Outbox rows waiting or being sent", ["lane", "status"], registry=REGISTRY
 )
+# Its own registry: shown only where Zalo OA is configured (a Telegram-only bot showed 0 here,
+# and "alert on sxsh_zalo_oa_token_ok == 0" paged for a channel that is off).
+ZALO_REGISTRY = CollectorRegistry()
 ZALO_TOKEN = Gauge(
-    "sxsh_zalo_oa_token_ok", "1 when the Zalo OA token pair is usable", registry=REGISTRY
+    "sxsh_zalo_oa_token_ok", "1 when the Zalo OA token pair is usable", registry=ZALO_REGISTRY
 )
 
 
@@ -109,6 +112,7 @@ def scrape(engine: Engine, lane_of: Callable[[str], str], zalo_state: str | None
     for lane in ("reply", "reminder", "bulk"):
         for status in ("pending", "sending"):
             QUEUE.labels(lane, status).set(depth.get((lane, status), 0))
-    if zalo_state is not None:
-        ZALO_TOKEN.set(1 if zalo_state == "ok" else 0)
-    return generate_latest(REGISTRY)
+    if zalo_state is None:
+        return generate_latest(REGISTRY)
+    ZALO_TOKEN.set(1 if zalo_state == "ok" else 0)
+    return generate_latest(REGISTRY) + generate_latest(ZALO_REGISTRY)

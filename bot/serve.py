@@ -28,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.channels.webbody import read_capped
 from bot.delivery import Delivery
 from bot.scheduler import start_scheduler
 from bot.settings import Settings
@@ -173,11 +174,11 @@ async def _telegram_update(request: Request, settings: Settings, live: dict) -> 
     ):
         log.warning("refused a Telegram webhook request without the right secret header")
         return PlainTextResponse("forbidden", status_code=403)
+    body = await read_capped(request, settings.web.max_body_bytes)
+    if body is None:
+        return PlainTextResponse("too large", status_code=413)
     if ptb is None:
         return PlainTextResponse("starting", status_code=503)
-    body = await request.body()
-    if len(body) > settings.web.max_body_bytes:
-        return PlainTextResponse("too large", status_code=413)
     try:
         update = Update.de_json(json.loads(body), ptb.bot)
     except Exception:  # noqa: BLE001 - a body PTB cannot read: Telegram must not resend it

@@ -155,6 +155,9 @@ async def run(
                 maintenance=maintenance_jobs(engine, clock, settings),
                 timezone=settings.timezone,
             )
+            log.info(  # an operator's sign that it is up (it logged nothing before)
+                "worker delivering %s, jobs scheduled", ", ".join(senders) or "no channel"
+            )
             stop = stop or asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):

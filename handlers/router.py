@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from content.store import ContentStore
 from content.textnorm import canonical
@@ -28,6 +29,13 @@ from storage.db import session_scope
 from storage.models import ContactStatus
 
 log = logging.getLogger(__name__)
+
+
+def _database_away(exc: BaseException) -> bool:
+    """The database cannot be reached (refused, dropped), not a fault of the bot's own."""
+    return isinstance(exc, OperationalError) and (
+        exc.connection_invalidated or "connection" in str(exc.orig).lower()
+    )
 
 
 @dataclass
@@ -51,9 +59,16 @@ class Conversation:
         started, failed = time.perf_counter(), False
         try:
             return self._handle(inbound)
-        except Exception:
+        except Exception as exc:
             failed = True
-            log.exception("failed to handle a %s message", inbound.channel)
+            if _database_away(exc):  # one line per message, not a 100-line traceback each
+                log.error(
+                    "failed to handle a %s message: database unreachable (%s)",
+                    inbound.channel,
+                    type(exc.orig).__name__,
+                )
+            else:
+                log.exception("failed to handle a %s message", inbound.channel)
             return [Reply(text=self.content.texts.get(self.settings.default_language, "error"))]
         finally:
             if self.observe is not None:

@@ -34,6 +34,12 @@ def menu(ctx: Context, args: str = "") -> Reply:
     return Reply(text=ctx.t("menu.title"), buttons=main_menu(ctx))
 
 
+def stale(ctx: Context) -> list[Reply]:
+    """A button that no longer does anything: the stale-button line ("…Đây là menu chính:")
+    and the main menu it announces, never the line alone."""
+    return [ctx.reply("stale_button"), menu(ctx)]
+
+
 def help_(ctx: Context, args: str = "") -> list[Reply]:
     """The help; an officer also gets the officer commands (to anyone else they do not exist)."""
     text = ctx.t("help") + ("\n\n" + ctx.t("help_officer") if ctx.is_officer else "")

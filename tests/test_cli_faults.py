@@ -132,3 +132,19 @@ def test_reply_with_no_number_says_how_in_english(cli):
         r.output.strip()
         == "sxsh-bot: 'abc' is not a ticket number; e.g. sxsh-bot reply 12 \"the answer\""
     )
+
+
+def test_questions_show_the_ticket_number_reply_takes(conv, cli):
+    # An operator read id 2 in `questions` and ran `reply 2`: "no ticket #2 (see `sxsh-bot
+    # questions`)", a table without ticket numbers. The row now names its ticket.
+    from handlers.messages import Inbound
+
+    for text in ("tiet kiem dien the nao", "/officer", "Tôi muốn hỏi về kiểm toán năng lượng"):
+        conv.handle(Inbound(channel="telegram", user_id="7000", text=text))
+    listed = cli("questions")
+    [row] = [line for line in listed.output.splitlines() if "kiểm toán" in line]
+    assert row.split("│")[1].strip() == "2" and "ticket #1" in row
+    wrong = cli("reply", "2", "Đã xem", "--as", "lan")
+    assert wrong.exit_code == 1
+    assert "no ticket #2 (`sxsh-bot questions` shows each ticket's number)" in wrong.output
+    assert cli("reply", "1", "Đã xem", "--as", "lan").exit_code == 0

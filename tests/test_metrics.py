@@ -57,3 +57,20 @@ def test_a_429_and_a_fault_are_counted():
     for name in ("sxsh_platform_429_total", "sxsh_turns_failed_total"):
         key = (name, (("channel", "telegram"),))
         assert after[key] - before.get(key, 0) == 1
+
+
+def test_the_zalo_token_gauge_is_shown_only_where_zalo_oa_is_configured(sqlite_url, clock):
+    # A Telegram-only deployment showed sxsh_zalo_oa_token_ok 0, and the README's alert
+    # (== 0) fired for a channel that is off.
+    settings = make_settings(sqlite_url)
+    conv = build_conversation(settings, clock=clock)
+    with TestClient(serve.build(conv, settings)) as client:
+        page = client.get("/metrics").text
+    off = samples(page)
+    on_ok = samples(metrics.scrape(conv.engine, lambda kind: "reply", "ok").decode())
+    on_bad = samples(metrics.scrape(conv.engine, lambda kind: "reply", "needs_reauth").decode())
+    conv.engine.dispose()
+    assert "sxsh_zalo_oa_token_ok" not in page
+    assert ("sxsh_outbox_queue", (("lane", "reply"), ("status", "pending"))) in off
+    assert on_ok[("sxsh_zalo_oa_token_ok", ())] == 1
+    assert on_bad[("sxsh_zalo_oa_token_ok", ())] == 0

@@ -200,3 +200,38 @@ def test_cancel_while_an_officer_drafts_an_event_drops_the_draft_only(conv):
     officer.says("/cancel")
     assert officer.text.startswith("Đã bỏ bản nháp")
     assert rows(conv, Response)[0].status == "in_progress"
+
+
+@pytest.mark.parametrize(
+    ("who", "payload"),
+    [
+        ("dn", "ev:r:abc"),
+        ("dn", "ev:zzz"),
+        ("cb", "evo:publish"),  # an officer with no draft
+        ("cb", "tk:zzz:1"),
+        ("cb", "tk:claim:x"),
+        ("cb", "bc:x"),
+        ("cb", "bc:zzz:1"),
+        ("cb", "bc:schedtwin:1@x"),
+    ],
+)
+def test_a_stale_button_that_says_here_is_the_menu_shows_the_menu(conv, who, payload):
+    p = Person(conv, user_id=who)
+    if payload.startswith("bc:"):
+        p.says("/broadcast Hội thảo SXSH")  # draft #1 exists
+    p.press_payload(payload)
+    assert p.text.startswith("Nút này không còn dùng được. Đây là menu chính:")
+    assert "❓ Hỏi đáp SXSH" in p.buttons and "📋 Đánh giá nhanh" in p.buttons
+
+
+def test_a_forged_press_on_an_unpublished_event_tells_nothing_of_it(conv):
+    officer = Person(conv, user_id="cb")
+    officer.says("/newevent")
+    officer.presses("Hội thảo")
+    for typed in ("Hội thảo bí mật chưa đăng", "-", "10/12/2026 8h", "Hội trường", "5"):
+        officer.says(typed)
+    officer.presses("💾 Lưu nháp")
+    p = Person(conv, user_id="dn")
+    for payload in ("ev:u:1:1", "ev:U:1:1", "ev:r:1:1"):
+        p.press_payload(payload)
+        assert "bí mật" not in p.text, payload

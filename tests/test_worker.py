@@ -96,3 +96,20 @@ async def test_a_worker_process_delivers_a_due_nudge_and_an_officer_answer(tmp_p
         assert "đang làm dở (Câu 4/" in nudge["text"]
         [answer] = srv.sent_messages(1002)
         assert ANSWER in answer["text"]
+
+
+def test_a_running_worker_says_it_is_up(sqlite_url, caplog):
+    # An operator started `sxsh-bot worker` and saw only alembic's two lines: no sign it ran.
+    import logging
+
+    from bot import worker
+
+    async def go() -> None:
+        stop = asyncio.Event()
+        asyncio.get_running_loop().call_later(0.5, stop.set)
+        await worker.run(make_settings(sqlite_url), stop=stop)
+
+    with caplog.at_level(logging.INFO, logger="bot.worker"):
+        asyncio.run(go())
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.worker"]
+    assert "worker delivering no channel, jobs scheduled" in said

@@ -34,7 +34,7 @@ def _table(title: str, columns: tuple[str, ...]):  # noqa: ANN202 - rich.table.T
 # (English, with the options of this command rather than the chat's /reply syntax).
 REFUSED = {
     "officer.reply_empty": "ticket #{id}: the answer is empty",
-    "officer.reply_unknown": "no ticket #{id} (see `sxsh-bot questions`)",
+    "officer.reply_unknown": "no ticket #{id} (`sxsh-bot questions` shows each ticket's number)",
     "officer.reply_gone": "ticket #{id}: the person deleted their data; the answer cannot be sent",
     "officer.reply_note": "ticket #{id} is an officer's note; nobody receives answers to it",
     "officer.reply_claimed": "ticket #{id} is held by {by}; add --force to answer it anyway",
@@ -137,16 +137,30 @@ def questions(
             rows = qlog.unanswered(session, since=start, limit=limit)
         else:
             rows = qlog.recent(session, since=start, limit=limit)
+        tickets = _tickets_opened_by(session, [r.id for r in rows])
     loc = locale(s)
     title = "Unanswered questions" if unanswered else "Questions"
     columns = ("id", "time", "channel", "contact", "question", "topic", "score", "sure", "officer")
     table = _table(f"{title} ({len(rows)})", columns)
     for r in rows:
         when, sure = loc.date_time(r.created_at), "yes" if r.confident else "no"
-        asked = "asked" if r.handed_off else ""
+        # The ticket's number is what `reply` takes (the question's id is not).
+        asked = f"ticket #{tickets[r.id]}" if r.id in tickets else "asked" if r.handed_off else ""
         cells = (r.id, when, r.channel, r.contact_id or "", r.text, r.topic or "-")
         table.add_row(*map(str, cells), f"{r.score:.2f}", sure, asked)
     Console(width=160).print(table)
+
+
+def _tickets_opened_by(session, question_ids: list[int]) -> dict[int, int]:  # noqa: ANN001
+    """question id -> the number of the ticket it opened (one query)."""
+    from storage.tickets_models import Ticket
+
+    if not question_ids:
+        return {}
+    found = session.exec(
+        select(Ticket.question_log_id, Ticket.id).where(Ticket.question_log_id.in_(question_ids))
+    )
+    return {q: t for q, t in found}
 
 
 def outbox_status(

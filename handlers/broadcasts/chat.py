@@ -21,6 +21,7 @@ from handlers.broadcasts import audience_values, copies, service
 from handlers.context import Context
 from handlers.messages import Button, Reply, channel_name
 from handlers.payload import row_id
+from handlers.start import stale
 from storage import app_state, broadcasts, contacts
 from storage.broadcasts_models import Broadcast, BroadcastStatus
 
@@ -182,7 +183,7 @@ def button(ctx: Context, arg: str) -> list[Reply]:
     value, _, epoch = value.partition(AT)  # schedtwin carries the time the officer typed
     number = row_id(value)
     if number is None:
-        return [ctx.reply("stale_button")]
+        return stale(ctx)
     if action == "cancel":
         return [_act(ctx, number, "cancel")]
     if action in ("status", "pause", "resume"):
@@ -200,11 +201,11 @@ def button(ctx: Context, arg: str) -> list[Reply]:
     if action == "schedtwin":
         at = _moment(epoch)
         if at is None:
-            return [ctx.reply("stale_button")]
+            return stale(ctx)
         return [_send(ctx, row, at, night_ok=True, twin_ok=True)]
     if action in ("send", "night", "twin", "nighttwin"):
         return [_send(ctx, row, None, night_ok="night" in action, twin_ok="twin" in action)]
-    return [ctx.reply("stale_button")]
+    return stale(ctx)
 
 
 def _send(

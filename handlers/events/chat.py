@@ -12,7 +12,7 @@ from content.textnorm import clip
 from handlers.context import Context
 from handlers.events import calendar, display, service
 from handlers.messages import Button, Reply
-from handlers.start import menu_button
+from handlers.start import menu_button, stale
 from handlers.typed_choice import yes_or_no
 from storage import app_state, contacts
 from storage import events as store
@@ -99,7 +99,7 @@ def button(ctx: Context, arg: str) -> list[Reply] | Reply:
             if action == "r":
                 return _register(ctx, event, int(version))
             return _unregister(ctx, event, confirmed=action == "U")
-    return [ctx.reply("stale_button"), Reply(text=ctx.t("menu.title"))]
+    return stale(ctx)
 
 
 def _register(ctx: Context, event: Event | None, version: int) -> list[Reply]:
@@ -132,11 +132,12 @@ def _register(ctx: Context, event: Event | None, version: int) -> list[Reply]:
 def _unregister(ctx: Context, event: Event | None, confirmed: bool = False) -> list[Reply]:
     """`ev:u` cancels at once while registration is open; after the deadline the seat cannot
     be taken back, so it asks first (`ev:U` confirms) and promises no re-registration."""
-    if event is None:
+    reg = store.registration(ctx.session, event.id, ctx.contact.id) if event else None
+    if event is None or (reg is None and event.status not in store.VISIBLE):
+        # (an officer's unpublished draft: a forged press learns not even its title)
         return [ctx.reply("events.gone", buttons=[_list_button(ctx)])]
     title = display.title(event, ctx.lang)
     closed = display.is_closed(event, ctx.now)
-    reg = store.registration(ctx.session, event.id, ctx.contact.id)
     if reg is None or reg.status == RegistrationStatus.cancelled:
         return [ctx.reply("events.not_registered", title=title)]
     if closed and not confirmed:

@@ -22,7 +22,7 @@ from handlers import roles
 from handlers.context import Context
 from handlers.events import display, officer_view, service
 from handlers.messages import Button, Reply
-from handlers.start import menu_button
+from handlers.start import menu_button, stale
 from storage import app_state, contacts
 from storage import events as store
 from storage.events_models import Event, EventStatus
@@ -222,7 +222,7 @@ def button(ctx: Context, arg: str) -> list[Reply]:
     draft = _load(ctx)
     action, _, rest = arg.partition(":")
     if draft is None:
-        return [ctx.reply("stale_button"), Reply(text=ctx.t("menu.title"))]
+        return stale(ctx)
     if action == "cancel":
         _store(ctx, None)
         return [ctx.reply("events.officer.dropped", buttons=[menu_button(ctx)])]

@@ -18,6 +18,7 @@ from handlers import roles
 from handlers.context import Context
 from handlers.messages import Button, Reply
 from handlers.payload import row_id
+from handlers.start import stale
 from handlers.tickets import cards
 from storage import app_state, audit, contacts, officers, outbox, tickets
 from storage.tickets_models import TicketMessage, TicketSource, TicketStatus
@@ -202,7 +203,7 @@ def button(ctx: Context, arg: str) -> list[Reply]:
     action, _, value = arg.partition(":")
     ticket_id = row_id(value)
     if ticket_id is None or action not in ("claim", "reply", "close"):
-        return [ctx.reply("stale_button")]
+        return stale(ctx)
     if action == "claim":
         return [_claim(ctx, ticket_id)]
     if action == "close":

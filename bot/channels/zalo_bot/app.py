@@ -20,6 +20,7 @@ from starlette.responses import PlainTextResponse, Response
 from bot import flood
 from bot.channels.answers import Answering
 from bot.channels.errors import SendError
+from bot.channels.webbody import read_capped
 from bot.channels.zalo_bot.client import NOTHING_NEW, ZaloBotClient, ZaloBotError
 from bot.channels.zalo_bot.inbound import to_inbound, unwrap
 from bot.channels.zalo_bot.limits import CHANNEL
@@ -160,8 +161,8 @@ class ZaloBot:
         ):
             log.warning("refused a zalo_bot webhook request without the right secret header")
             return PlainTextResponse("forbidden", status_code=403)
-        body = await request.body()
-        if len(body) > self.max_body_bytes:
+        body = await read_capped(request, self.max_body_bytes)
+        if body is None:
             return PlainTextResponse("too large", status_code=413)
         try:
             update = unwrap(json.loads(body))

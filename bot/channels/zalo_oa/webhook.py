@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from bot.channels.webbody import read_capped
 from bot.channels.zalo_oa import signature
 from handlers.clock import Clock
 from storage import zalo_oa as store
@@ -48,11 +49,8 @@ class Webhook:
         self.app_id, self.oa_secret, self.max_body_bytes = app_id, oa_secret, max_body_bytes
 
     async def __call__(self, request: Request) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
-            return PlainTextResponse("too large", status_code=413)
-        body = await request.body()
-        if len(body) > self.max_body_bytes:
+        body = await read_capped(request, self.max_body_bytes)
+        if body is None:
             return PlainTextResponse("too large", status_code=413)
         sig = request.headers.get("x-zevent-signature")
         if sig is None and body.strip() in PROBES:
