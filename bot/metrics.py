@@ -1,7 +1,8 @@
 """`/metrics` of `sxsh-bot serve` in Prometheus's text format (prometheus_client): what one
 process did since it started, and what waits in the shared outbox.
 
-Per process (scrape every `serve` process): messages in and the time to handle each (received →
+Per process (scrape every `serve` process): messages in and out (out: Telegram's, every send
+the platform accepted), the time to handle each (received →
 replies ready: the bot's own processing time, without the platform's network), turns that ended
 in the apology, outbox sends by channel, lane and outcome, 429s from a platform. From the
 database at each scrape (the same figure from any process): outbox rows pending or being sent
@@ -59,6 +60,10 @@ TURN_SECONDS = Histogram(
     ),  # fine below 0.1 s: the target is p99 < 100 ms (issue 13)
     registry=REGISTRY,
 )
+MESSAGES_OUT = Counter(
+    "sxsh_messages_out", "Messages the platform accepted (answers and the outbox alike)",
+    ["channel"], registry=REGISTRY,
+)  # fmt: skip
 SENT = Counter(
     "sxsh_outbox_outcomes", "Outbox rows handled, by outcome", ["channel", "lane", "outcome"],
     registry=REGISTRY,
@@ -87,6 +92,10 @@ def observe_turn(channel: str, seconds: float, failed: bool) -> None:
 
 def delivered(channel: str, lane: str, outcome: str) -> None:
     SENT.labels(channel, lane, outcome).inc()
+
+
+def message_out(channel: str) -> None:
+    MESSAGES_OUT.labels(channel).inc()
 
 
 def rate_limited(channel: str) -> None:

@@ -74,3 +74,32 @@ def test_the_zalo_token_gauge_is_shown_only_where_zalo_oa_is_configured(sqlite_u
     assert ("sxsh_outbox_queue", (("lane", "reply"), ("status", "pending"))) in off
     assert on_ok[("sxsh_zalo_oa_token_ok", ())] == 1
     assert on_bad[("sxsh_zalo_oa_token_ok", ())] == 0
+
+
+def test_messages_out_count_what_telegram_accepted():
+    # An operator found messages in on /metrics but nothing for the answers sent back.
+    import asyncio
+
+    import pytest
+    from telegram.error import BadRequest
+
+    from bot.channels.telegram.requests import ReplyLimiter
+
+    async def ok() -> bool:
+        return True
+
+    async def refused() -> bool:
+        raise BadRequest("chat not found")
+
+    async def go() -> None:
+        limiter = ReplyLimiter(per_second=1000, per_chat_per_second=1000)
+        await limiter.process_request(ok, (), {}, "sendMessage", {"chat_id": 7}, None)
+        await limiter.process_request(ok, (), {}, "editMessageText", {"chat_id": 7}, None)
+        with pytest.raises(BadRequest):
+            await limiter.process_request(refused, (), {}, "sendMessage", {"chat_id": 8}, None)
+
+    key = ("sxsh_messages_out_total", (("channel", "telegram"),))
+    before = samples(metrics.generate_latest(metrics.REGISTRY).decode()).get(key, 0)
+    asyncio.run(go())
+    after = samples(metrics.generate_latest(metrics.REGISTRY).decode())[key]
+    assert after - before == 1  # the send, not the edit, not the refused one

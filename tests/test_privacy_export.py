@@ -82,6 +82,11 @@ def test_bad_requests_are_one_line_and_write_nothing(cli, sqlite_url, clock, tmp
     unknown = cli("privacy", "export", "console:nobody", "-o", str(tmp_path / "a.json"))
     assert unknown.exit_code == 1
     assert "console:nobody: no such contact" in unknown.output
+    # An operator typed the Telegram id bare (as SXSH_OFFICER_IDS takes it) and read "no such
+    # contact": a bare number is a contact number, and the answer says how to give the id.
+    bare = cli("privacy", "export", "5020", "-o", str(tmp_path / "c.json"))
+    assert bare.exit_code == 1
+    assert "5020: no contact #5020; a Telegram id is telegram:5020" in bare.output
     nonsense = cli("privacy", "export", "lan", "-o", str(tmp_path / "b.json"))
     assert nonsense.exit_code == 2 and "give CHANNEL:ID" in nonsense.output
     folder = cli("privacy", "export", "console:lan", "-o", str(tmp_path))

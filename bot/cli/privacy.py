@@ -32,6 +32,9 @@ def _contact(session, who: str):  # noqa: ANN001, ANN202
         contact = session.get(Contact, int(who.lstrip("#")))
     else:
         fail(f"{who!r}: give CHANNEL:ID (e.g. telegram:123456789) or a contact number")
+    if contact is None and not sep:  # a platform id typed bare (SXSH_OFFICER_IDS reads it so)
+        number = who.lstrip("#")
+        fail(f"{who}: no contact #{number}; a Telegram id is telegram:{number}", code=1)
     if contact is None:
         fail(f"{who}: no such contact (nothing is kept about them)", code=1)
     return contact

@@ -12,8 +12,9 @@ zalo_app = typer.Typer(help="Zalo Official Account: authorise, state.", no_args_
 
 
 def serve() -> None:
-    """Serve the webhooks (Telegram, Zalo OA) and /healthz on SXSH_WEB_LISTEN:SXSH_WEB_PORT;
-    also delivers the outbox. Put it behind a reverse proxy with TLS (README, Zalo)."""
+    """Serve the webhooks (Telegram, Zalo OA, Zalo Bot), /healthz and /metrics on
+    SXSH_WEB_LISTEN:SXSH_WEB_PORT; also delivers the outbox. Put it behind a reverse proxy with
+    TLS (README, Deployment)."""
     from bot import serve as server
     from bot.app import build_conversation, setup_logging
     from bot.cli.common import friendly_errors, settings

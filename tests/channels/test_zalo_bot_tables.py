@@ -73,6 +73,10 @@ OUT = [
     OutRow("text", [Reply(text="Xin chào!")], [send("Xin chào!")]),
     OutRow("choices as numbered text", [Reply(text="Chọn:", buttons=MENU)],
            [send("Chọn:\n\n1. Mục 1\n2. Mục 2\n3. Mục 3")]),
+    OutRow("two cards with choices in one answer: numbered on, not from 1 again",
+           [Reply(text="Sự kiện A", buttons=[Button("✅ Đăng ký", "ev:r:1:1")]),
+            Reply(text="Sự kiện B", buttons=[Button("✅ Đăng ký", "ev:r:2:1"), *MENU[:1]])],
+           [send("Sự kiện A\n\n1. ✅ Đăng ký"), send("Sự kiện B\n\n2. ✅ Đăng ký\n3. Mục 1")]),
     OutRow("long text cut on paragraphs",
            [Reply(text="\n\n".join(PARAGRAPHS))],
            [send("\n\n".join(PARAGRAPHS[:2])), send(PARAGRAPHS[2])]),
@@ -148,3 +152,20 @@ async def test_no_numbered_choices_under_a_number_question(channel):
     with session_scope(channel.sender.engine) as session:
         contact_id, _ = store.window(session, "zalo_bot", "c1")
         assert store.choices(session, contact_id) == []
+
+
+async def test_the_number_typed_under_the_first_of_two_cards_presses_that_cards_button(channel):
+    """Tester round 2: /events with two events numbered each card from 1 and remembered the
+    last card's choices only, so "1" under the first card registered for the second event."""
+    cards = [
+        Reply(text="Sự kiện A", buttons=[Button("✅ Đăng ký", "ev:r:1:1")]),
+        Reply(text="Sự kiện B", buttons=[Button("✅ Đăng ký", "ev:r:2:1"), *MENU[:1]]),
+    ]
+    await channel.send(cards)
+    with session_scope(channel.sender.engine) as session:
+        contact_id, _ = store.window(session, "zalo_bot", "c1")
+        assert store.choices(session, contact_id) == ["ev:r:1:1", "ev:r:2:1", "m:1"]
+    await channel.send([Reply(text="Bao nhiêu lao động?", buttons=MENU, expects_number=True)])
+    await channel.send([Reply(text="Chọn:", buttons=MENU)])  # a new answer numbers from 1
+    with session_scope(channel.sender.engine) as session:
+        assert store.choices(session, contact_id) == ["m:1", "m:2", "m:3"]

@@ -134,11 +134,13 @@ class ReplyLimiter(BaseRateLimiter[int]):
                 sent = await self._take_window()
                 self._sent_now(chat)
                 try:
-                    return await callback(*args, **kwargs)
+                    result = await callback(*args, **kwargs)
                 finally:
                     self._answer_came()
                     if self.shared is not None:
                         await self.shared.answered("telegram", sent)
+                metrics.message_out("telegram")
+                return result
             except RetryAfter as exc:
                 metrics.rate_limited("telegram")
                 wait = _seconds(exc.retry_after)

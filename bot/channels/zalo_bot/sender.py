@@ -13,7 +13,7 @@ from bot.channels.base import split_text
 from bot.channels.zalo_bot.client import ZaloBotClient, ZaloBotError, classify
 from bot.channels.zalo_bot.limits import CHANNEL, TEXT
 from handlers.clock import Clock
-from handlers.messages import Reply
+from handlers.messages import Button, Reply
 from storage import zalo_oa as store
 from storage.db import session_scope
 
@@ -24,7 +24,11 @@ class Numbered(Reply):
 
 
 def messages(replies: list[Reply], limit: int = TEXT) -> list[Reply]:
+    """One Reply per message. The choices of one answer are numbered on across its replies
+    (two event cards: 1, then 2, 3…) and each Numbered part carries every choice numbered so
+    far, so the number typed under an earlier card presses that card's button."""
     out: list[Reply] = []
+    shown: list[Button] = []  # the answer's choices numbered so far, in order
     for reply in replies:
         if isinstance(reply, Numbered) or (not reply.buttons and len(reply.text) <= limit
                                            and reply.attachment is None):  # fmt: skip
@@ -40,16 +44,18 @@ def messages(replies: list[Reply], limit: int = TEXT) -> list[Reply]:
             )
         numbered = bool(reply.buttons) and not reply.expects_number
         if reply.buttons:  # under a number question a typed "2" is the answer, not a choice
+            first = len(shown) + 1
             listed = "\n".join(
                 f"{i}. {b.label}" if numbered else f"• {b.label}"
-                for i, b in enumerate(reply.buttons, 1)
+                for i, b in enumerate(reply.buttons, first)
             )
+            shown = [*shown, *reply.buttons] if numbered else []
             text = f"{text}\n\n{listed}" if text else listed
         parts = split_text(text, limit)
         out += [Reply(text=p) for p in parts[:-1]]
         if parts:
             # a number question's part is Numbered with no choices: it clears the old ones
-            out.append(Numbered(text=parts[-1], buttons=reply.buttons if numbered else [])
+            out.append(Numbered(text=parts[-1], buttons=list(shown))
                        if reply.buttons else Reply(text=parts[-1]))  # fmt: skip
     return out
 
