@@ -235,3 +235,19 @@ def test_a_forged_press_on_an_unpublished_event_tells_nothing_of_it(conv):
     for payload in ("ev:u:1:1", "ev:U:1:1", "ev:r:1:1"):
         p.press_payload(payload)
         assert "bí mật" not in p.text, payload
+
+
+@pytest.mark.parametrize(("lang", "apology"), [("en", "Sorry"), ("vi", "Xin lỗi")])
+def test_the_apology_after_a_fault_is_in_the_persons_language(conv, monkeypatch, lang, apology):
+    from handlers import qa
+
+    p = Person(conv, user_id="dn")
+    p.says(f"/lang {lang}")
+
+    def broken(ctx, text):  # noqa: ANN001, ANN202 - a fault in the middle of an answer
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(qa, "on_text", broken)
+    p.says("how to save water")
+    assert p.text.startswith(apology)
+    assert conv.content.texts.get(lang, "error") == p.text
