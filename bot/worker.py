@@ -69,22 +69,34 @@ async def open_senders(
     tokens and reply windows live there)."""
     senders: dict[str, Sender] = {}
     if settings.telegram.token is not None:
-        from telegram import Bot
+        from telegram.ext import ExtBot
         from telegram.request import HTTPXRequest
 
         from bot.channels.telegram import TelegramSender
+        from bot.channels.telegram.requests import ReplyLimiter
         from bot.delivery import Limits
+        from bot.delivery.shared_budget import SharedBudget
 
         root = settings.telegram.api_url.rstrip("/")
-        bot = Bot(
+        url = settings.delivery.redis_url
+        bot = ExtBot(
             settings.telegram.token.get_secret_value(),
             base_url=f"{root}/bot",
             base_file_url=f"{root}/file/bot",
             # One connection per chat sent to at once (PTB's default is a single connection,
             # which would queue the lanes' concurrent sends behind each other's round trips).
             request=HTTPXRequest(connection_pool_size=Limits().in_flight),
+            # The lanes' throttle spaces the sends; the replies' limiter also counts each one
+            # in the send window every process shares (requests.ReplyLimiter._take_window).
+            rate_limiter=ReplyLimiter(
+                per_second=settings.delivery.rate_per_second,
+                per_chat_per_second=settings.delivery.rate_per_chat_per_second,
+                shared=SharedBudget(url) if url else None,
+            ),
         )
         await stack.enter_async_context(bot)
+        if bot.rate_limiter.shared is not None:
+            stack.push_async_callback(bot.rate_limiter.shared.close)
         senders["telegram"] = TelegramSender(bot)
     if settings.zalo_oa.enabled and engine is not None and clock is not None:
         import httpx
@@ -133,6 +145,8 @@ async def run(
             if not senders:
                 log.warning("no channel configured (SXSH_TELEGRAM_TOKEN): nothing to deliver")
             delivery = Delivery.from_settings(engine, content, clock, senders, settings.delivery)
+            if "telegram" in senders:  # the throttle gave each send its slot: no second one
+                senders["telegram"].bot.rate_limiter.budget = delivery.throttle("telegram").overall
             if once:
                 return await delivery.drain()
             scheduler = start_scheduler(

@@ -71,6 +71,7 @@ FIELDS: dict[str, frozenset[str]] = {
         "assessment.expect.text": {"max_length"},
         "assessment.hint": {"hint"},
         "assessment.intro": {"count", "intro", "title"},
+        "assessment.intro_personal": {"count", "intro", "personal", "title"},
         "assessment.progress": {"n", "total"},
         "assessment.progress_section": {"progress", "section"},
         "assessment.range.between": {"max", "min", "unit"},

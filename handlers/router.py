@@ -69,10 +69,21 @@ class Conversation:
                 )
             else:
                 log.exception("failed to handle a %s message", inbound.channel)
-            return [Reply(text=self.content.texts.get(self.settings.default_language, "error"))]
+            return [Reply(text=self.content.texts.get(self._language_of(inbound), "error"))]
         finally:
             if self.observe is not None:
                 self.observe(inbound.channel, time.perf_counter() - started, failed)
+
+    def _language_of(self, inbound: Inbound) -> str:
+        """The person's language for the apology, read apart from the failed transaction; the
+        default when even that fails (the database is what broke)."""
+        try:
+            with session_scope(self.engine) as session:
+                contact = contacts.get(session, inbound.channel, inbound.user_id)
+                lang = contact.language if contact is not None else None
+        except Exception:  # noqa: BLE001 - the apology must still go out
+            lang = None
+        return lang if lang in ("vi", "en") else self.settings.default_language
 
     def _handle(self, inbound: Inbound) -> list[Reply]:
         if inbound.text:

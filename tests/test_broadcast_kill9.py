@@ -141,5 +141,5 @@ async def test_send_deliver_from_the_terminal_follows_to_the_end(sqlite_url, clo
     assert proc.returncode == 0, text[-2000:]
     assert "#1 started: 10 recipients" in text
     assert "#1: completed" in text
-    assert "telegram: sent: 10" in text
+    assert "Telegram: sent: 10" in text
     assert sorted(m["chat"]["id"] for m in srv.sent_messages()) == list(range(8500, 8510))

@@ -119,9 +119,9 @@ async def test_every_reachable_person_gets_exactly_one_copy_through_faults(srv, 
     assert faults == [502, 502, 500]
     (report,) = srv.sent_messages(OFFICER)[1:] or srv.sent_messages(OFFICER)[-1:]
     assert "Báo cáo thông báo #1 (hoàn tất)" in report["text"]
-    assert f"telegram: đã gửi: {len(reachable) + 1}" in report["text"]  # the officer too
-    assert "telegram: lỗi (Chat not found): 1" in report["text"]
-    assert "telegram: bỏ qua (đã chặn bot): 3" in report["text"]
+    assert f"Telegram: đã gửi: {len(reachable) + 1}" in report["text"]  # the officer too
+    assert "Telegram: lỗi (Chat not found): 1" in report["text"]
+    assert "Telegram: bỏ qua (đã chặn bot): 3" in report["text"]
 
 
 async def test_an_answer_to_a_person_goes_before_the_broadcast_backlog(srv, conv, clock):

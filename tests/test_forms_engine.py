@@ -381,7 +381,15 @@ def test_render_multi_choice_is_marked_multi():
 
 def test_intro_counts_questions_without_personal_ones():
     text = render_intro(default_questionnaire())
-    assert "Gồm khoảng 20 câu hỏi." in text
+    assert "Gồm khoảng 20 câu hỏi" in text
+
+
+def test_intro_says_the_contact_questions_come_on_top_with_consent():
+    """Tester round 2: "khoảng 20 câu hỏi" and then "Câu 1/22" after agreeing read as a
+    wrong count; the two contact questions are named."""
+    text = render_intro(default_questionnaire())
+    assert "thêm 2 câu thông tin liên hệ nếu anh/chị đồng ý" in text
+    assert "plus 2 contact questions if you agree" in render_intro(default_questionnaire(), "en")
 
 
 # --- labels for export -----------------------------------------------------------------------

@@ -11,11 +11,13 @@ import asyncio
 import logging
 import time
 import uuid
+from contextlib import AsyncExitStack
 
 import pytest
 from redis import Redis
 from redis.exceptions import RedisError
 
+from bot import worker
 from bot.app import build_conversation
 from bot.channels.telegram.requests import ReplyLimiter
 from bot.delivery import Delivery, Kind, KindTable, Limits
@@ -25,6 +27,7 @@ from storage import contacts, outbox
 from storage.db import session_scope
 from tests.chat import Recorder
 from tests.conftest import make_settings
+from tests.support.telegram_server import DEFAULT_TOKEN, FakeTelegram
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
@@ -167,13 +170,43 @@ async def test_replies_of_two_processes_share_the_budget_too(redis_url):
     assert elapsed >= 19 / 10 - 0.05  # 20 replies at 10 a second between both processes
 
 
-async def test_the_window_counts_sends_of_every_process_when_they_really_leave(redis_url):
-    """However the slots were spaced, no more than `most` sends in any second in all: the
-    next one is told to wait until the oldest leaves the window."""
+async def test_a_send_counts_in_every_process_until_a_second_after_its_answer(redis_url):
+    """At most `most` sends awaiting their answer or answered within the last second, in all
+    processes: the platform handles a send somewhere between its departure and its answer,
+    so however late a request reaches it, no second there holds more."""
     prefix = f"test:{uuid.uuid4().hex}"
     a, b = SharedBudget(redis_url, prefix=prefix), SharedBudget(redis_url, prefix=prefix)
-    waits = [await (a if i % 2 else b).window_wait("telegram", 5) for i in range(7)]
+    sent = [await (a if i % 2 else b).take_send("telegram", 5) for i in range(5)]
+    sixth = asyncio.create_task(a.take_send("telegram", 5))
+    await asyncio.sleep(1.2)
+    assert not sixth.done()  # five still await their answers, more than a second after
+    await b.answered("telegram", sent[0])
+    answered = time.monotonic()
+    assert await sixth is not None
+    assert time.monotonic() - answered >= 1.0 - 0.02  # a second after that answer
     await a.close()
     await b.close()
-    assert waits[:5] == [0, 0, 0, 0, 0]
-    assert all(0 < w <= 1.0 for w in waits[5:])  # the 6th and 7th are not recorded: they wait
+
+
+async def test_a_worker_counts_its_sends_in_the_window_every_process_shares(redis_url, sqlite_url):
+    """A worker's outbox sends (a broadcast) and the webhook processes' replies count in one
+    send window: with 30 sends of another process awaiting their answers, the worker's waits."""
+    prefix = f"test:{uuid.uuid4().hex}"
+    other = SharedBudget(redis_url, prefix=prefix)  # a `serve` process answering people
+    async with FakeTelegram() as srv, AsyncExitStack() as stack:
+        settings = make_settings(
+            sqlite_url,
+            telegram_token=DEFAULT_TOKEN,
+            telegram_api_url=srv.root_url,
+            delivery={"redis_url": redis_url},
+        )
+        sender = (await worker.open_senders(settings, stack))["telegram"]
+        sender.bot.rate_limiter.shared.prefix = prefix
+        taken = [await other.take_send("telegram", 30) for _ in range(30)]
+        sending = asyncio.create_task(sender.send("5001", [Reply(text="Tin")]))
+        await asyncio.sleep(0.5)
+        assert srv.sent_messages(5001) == []  # held while 30 await their answers elsewhere
+        await other.answered("telegram", taken[0])
+        await asyncio.wait_for(sending, 10)
+        assert [m["text"] for m in srv.sent_messages(5001)] == ["Tin"]
+    await other.close()

@@ -235,3 +235,48 @@ def test_a_forged_press_on_an_unpublished_event_tells_nothing_of_it(conv):
     for payload in ("ev:u:1:1", "ev:U:1:1", "ev:r:1:1"):
         p.press_payload(payload)
         assert "bí mật" not in p.text, payload
+
+
+@pytest.mark.parametrize(("lang", "apology"), [("en", "Sorry"), ("vi", "Xin lỗi")])
+def test_the_apology_after_a_fault_is_in_the_persons_language(conv, monkeypatch, lang, apology):
+    from handlers import qa
+
+    p = Person(conv, user_id="dn")
+    p.says(f"/lang {lang}")
+
+    def broken(ctx, text):  # noqa: ANN001, ANN202 - a fault in the middle of an answer
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(qa, "on_text", broken)
+    p.says("how to save water")
+    assert p.text.startswith(apology)
+    assert conv.content.texts.get(lang, "error") == p.text
+
+
+def test_an_old_yes_delete_everything_button_asks_again_and_erases_nothing(conv):
+    from storage.models import Contact, QuestionLog
+
+    p = Person(conv, user_id="dn")
+    p.says("sxsh là gì")
+    p.says("/deletedata")
+    [yes] = [b.payload for r in p.last for b in r.buttons if b.label == "Có, xóa hết"]
+    p.presses("Không, giữ lại")
+    p.press_payload(yes)  # days later, scrolling up: the old question's "yes"
+    assert "Đã xóa" not in p.text
+    assert p.text.startswith("Xóa toàn bộ dữ liệu cá nhân")  # asked again, with its buttons
+    assert len(rows(conv, Contact)) == 1 and len(rows(conv, QuestionLog)) == 1
+    p.presses("Có, xóa hết")  # confirmed at the open question: erased
+    assert p.text.startswith("Đã xóa dữ liệu cá nhân")
+    assert rows(conv, Contact) == []
+
+
+def test_yes_delete_pressed_after_another_message_asks_again(conv):
+    from storage.models import Contact
+
+    p = Person(conv, user_id="dn")
+    p.says("/deletedata")
+    [yes] = [b.payload for r in p.last for b in r.buttons if b.label == "Có, xóa hết"]
+    p.says("tiết kiệm nước thế nào")  # the question closed, nothing erased
+    p.press_payload(yes)
+    assert p.text.startswith("Xóa toàn bộ dữ liệu cá nhân")
+    assert len(rows(conv, Contact)) == 1

@@ -281,7 +281,11 @@ def render_question(
 def render_intro(q: Questionnaire, lang: str, texts: Mapping[str, str]) -> str:
     """Title, introduction and how many questions to expect (before any consent step)."""
     count = len(relevant_questions(q, {}, personal=False))
-    return text(texts, "intro", title=q.title.get(lang), intro=q.intro.get(lang), count=count)
+    personal = len(relevant_questions(q, {}, personal=True)) - count
+    key = "intro_personal" if personal else "intro"
+    return text(
+        texts, key, title=q.title.get(lang), intro=q.intro.get(lang), count=count, personal=personal
+    )
 
 
 COMMANDS = ("skip", "back", "cancel")

@@ -1,7 +1,8 @@
 """Every Bot API call but getUpdates goes through `ReplyLimiter` (PTB's rate-limiter hook):
 
 * 30 calls a second in all that address a chat (Telegram's bot-wide limit, Bot API FAQ), and
-  one message a second to one chat, both evenly spaced (never a burst);
+  one message a second to one chat, both evenly spaced (never a burst); a message counts
+  against the 30 from its departure until a second after its answer (`_take_window`);
 * a 429 pauses only the chat it was about: other chats keep going (PTB's AIORateLimiter pauses
   every chat of the bot), and the call is tried again after `retry_after` unless that is longer
   than `max_wait`;
@@ -73,7 +74,8 @@ class ReplyLimiter(BaseRateLimiter[int]):
         # second), a late timer does not lower the rate, and a reply goes before the outbox.
         self._overall = PriorityLimiter(per_second)
         self._last_sent: OrderedDict[object, float] = OrderedDict()  # chat -> loop time
-        self._window: deque[float] = deque()  # loop times of this process's last second's sends
+        self._awaited = 0  # this process's messages sent and not yet answered
+        self._answered: deque[float] = deque()  # loop times of their answers in the last second
         self.per_second, self.per_chat_per_second = per_second, per_chat_per_second
         self.shared = shared
         # The channel's overall PriorityLimiter (bot/delivery/throttle.py), or None.
@@ -126,13 +128,18 @@ class ReplyLimiter(BaseRateLimiter[int]):
             try:
                 if chat is not None and self.budget is None:
                     await self._overall.acquire(0 if rate_limit_args is None else 1)
-                if spaced:
-                    await self._chat_spacing(chat)  # another send to this chat went meanwhile
-                    await self._within_window()
-                    self._sent_now(chat)
-                result = await callback(*args, **kwargs)
-                if spaced:
-                    metrics.message_out("telegram")
+                if not spaced:
+                    return await callback(*args, **kwargs)
+                await self._chat_spacing(chat)  # another send to this chat went meanwhile
+                sent = await self._take_window()
+                self._sent_now(chat)
+                try:
+                    result = await callback(*args, **kwargs)
+                finally:
+                    self._answer_came()
+                    if self.shared is not None:
+                        await self.shared.answered("telegram", sent)
+                metrics.message_out("telegram")
                 return result
             except RetryAfter as exc:
                 metrics.rate_limited("telegram")
@@ -157,22 +164,36 @@ class ReplyLimiter(BaseRateLimiter[int]):
                 )
                 await asyncio.sleep(delay)
 
-    async def _within_window(self) -> None:
-        """At most `per_second` messages in any one second, counted when they really leave
-        (slots granted late by a busy event loop would otherwise go together), in this process
-        and, with a shared budget, in all of them."""
-        # One under the rate: a message that arrives a little late must not make it one over.
-        most = max(1, math.ceil(self.per_second) - 1)
+    async def _take_window(self) -> str | None:
+        """Wait until fewer than `per_second` messages are awaiting their answer or had it
+        within the last second (in this process and, with a shared budget, in all), then count
+        this one as awaited. The platform counts a message when it handles it, some time
+        between its departure and its answer: counted from departure to answer plus one
+        second, no second at the platform holds more than `per_second`, however late a request
+        reaches it. (Counted at departure only, 29 a second still gave 5-15 429s in 2 minutes
+        of the load benchmark: a request held up ~100 ms on its way by a busy event loop was
+        handled in the same second as those sent a second after it.)"""
+        most = max(1, math.floor(self.per_second))
         loop = asyncio.get_running_loop()
         while True:
-            while self._window and loop.time() - self._window[0] >= 1.0:
-                self._window.popleft()
-            if len(self._window) < most:
+            while self._answered and loop.time() - self._answered[0] >= 1.0:
+                self._answered.popleft()
+            if self._awaited + len(self._answered) < most:
                 break
-            await asyncio.sleep(self._window[0] + 1.0 - loop.time())
-        if self.shared is not None:
-            await self.shared.within_window("telegram", most)
-        self._window.append(loop.time())
+            # All awaited: the first answer comes now at the earliest, its second ends later.
+            await asyncio.sleep(self._answered[0] + 1.0 - loop.time() if self._answered else 1.0)
+        self._awaited += 1
+        if self.shared is None:
+            return None
+        try:
+            return await self.shared.take_send("telegram", most)
+        except BaseException:
+            self._answer_came()
+            raise
+
+    def _answer_came(self) -> None:
+        self._awaited -= 1
+        self._answered.append(asyncio.get_running_loop().time())
 
     async def _chat_spacing(self, chat: object) -> None:
         last = self._last_sent.get(chat)
