@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 TOKEN_PATH = "/v4/oa/access_token"
 # Refresh at least twice a day even when the token would last longer (CHANNELS.md).
 MAX_AGE = timedelta(hours=12)
+# Not authorised / needs re-authorisation is a state in the database, read without calling
+# Zalo: the lane looks again after a minute, so `sxsh-bot zalo authorize` takes effect within
+# one in every process (with the usual hour, held answers waited up to an hour after it).
+RECHECK = 60
 
 
 @dataclass(frozen=True)
@@ -143,9 +147,9 @@ class TokenKeeper:
         with session_scope(self.engine) as session:
             row = store.token(session)
         if row is None or not row.refresh_token:
-            raise ChannelDown("zalo_oa not authorised: run `sxsh-bot zalo authorize`")
+            raise ChannelDown("zalo_oa not authorised: run `sxsh-bot zalo authorize`", RECHECK)
         if row.state == store.NEEDS_REAUTHORISATION:
-            raise ChannelDown(f"zalo_oa needs re-authorisation ({row.reason})")
+            raise ChannelDown(f"zalo_oa needs re-authorisation ({row.reason})", RECHECK)
         return row
 
     def _fresh(self, row) -> bool:  # noqa: ANN001
@@ -159,9 +163,9 @@ class TokenKeeper:
         with session_scope(self.engine) as session:
             row = store.lock_token(session)
             if row is None or not row.refresh_token:
-                raise ChannelDown("zalo_oa not authorised: run `sxsh-bot zalo authorize`")
+                raise ChannelDown("zalo_oa not authorised: run `sxsh-bot zalo authorize`", RECHECK)
             if row.state == store.NEEDS_REAUTHORISATION:
-                raise ChannelDown(f"zalo_oa needs re-authorisation ({row.reason})")
+                raise ChannelDown(f"zalo_oa needs re-authorisation ({row.reason})", RECHECK)
             current = self._open(row.access_token)
             if current != bad and self._fresh(row):
                 return current  # another sender or process refreshed meanwhile
@@ -186,7 +190,7 @@ class TokenKeeper:
         # Committed: every process sees the state; now tell people.
         log.error("zalo_oa token refresh refused (%s): the channel needs re-authorisation", refused)
         self.alert(f"zalo_oa needs re-authorisation: {refused}")
-        raise ChannelDown(f"zalo_oa needs re-authorisation ({refused})")
+        raise ChannelDown(f"zalo_oa needs re-authorisation ({refused})", RECHECK)
 
     def _store(self, session, pair: Pair, expires: datetime, now: datetime):  # noqa: ANN001, ANN202
         seal = self.sealer.seal
