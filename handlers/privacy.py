@@ -84,20 +84,23 @@ def on_text(ctx: Context, text: str) -> list[Reply] | None:
     anything else closes the question (nothing is erased) and is read as usual (None)."""
     if ctx.contact.active_flow != FLOW:
         return None
-    contacts.set_flow(ctx.session, ctx.contact, None)
     choice = yes_or_no(ctx, text, "privacy.confirm", "privacy.keep")
     if choice is None:
+        contacts.set_flow(ctx.session, ctx.contact, None)
         return None
     return button(ctx, "delete" if choice == "yes" else "keep")
 
 
 def button(ctx: Context, arg: str) -> list[Reply]:
-    if ctx.contact.active_flow == FLOW:
+    asked = ctx.contact.active_flow == FLOW
+    if asked:
         contacts.set_flow(ctx.session, ctx.contact, None)
     if arg == "ask":
         return ask_delete(ctx)
     if arg == "delete":
-        return _delete(ctx)
+        # Erasing cannot be undone: only the "yes" of the question still open erases. An old
+        # one (after "no", or after the question closed) asks again.
+        return _delete(ctx) if asked else ask_delete(ctx)
     return [ctx.reply("privacy.kept", buttons=[menu_button(ctx)])]
 
 

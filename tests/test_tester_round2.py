@@ -251,3 +251,32 @@ def test_the_apology_after_a_fault_is_in_the_persons_language(conv, monkeypatch,
     p.says("how to save water")
     assert p.text.startswith(apology)
     assert conv.content.texts.get(lang, "error") == p.text
+
+
+def test_an_old_yes_delete_everything_button_asks_again_and_erases_nothing(conv):
+    from storage.models import Contact, QuestionLog
+
+    p = Person(conv, user_id="dn")
+    p.says("sxsh là gì")
+    p.says("/deletedata")
+    [yes] = [b.payload for r in p.last for b in r.buttons if b.label == "Có, xóa hết"]
+    p.presses("Không, giữ lại")
+    p.press_payload(yes)  # days later, scrolling up: the old question's "yes"
+    assert "Đã xóa" not in p.text
+    assert p.text.startswith("Xóa toàn bộ dữ liệu cá nhân")  # asked again, with its buttons
+    assert len(rows(conv, Contact)) == 1 and len(rows(conv, QuestionLog)) == 1
+    p.presses("Có, xóa hết")  # confirmed at the open question: erased
+    assert p.text.startswith("Đã xóa dữ liệu cá nhân")
+    assert rows(conv, Contact) == []
+
+
+def test_yes_delete_pressed_after_another_message_asks_again(conv):
+    from storage.models import Contact
+
+    p = Person(conv, user_id="dn")
+    p.says("/deletedata")
+    [yes] = [b.payload for r in p.last for b in r.buttons if b.label == "Có, xóa hết"]
+    p.says("tiết kiệm nước thế nào")  # the question closed, nothing erased
+    p.press_payload(yes)
+    assert p.text.startswith("Xóa toàn bộ dữ liệu cá nhân")
+    assert len(rows(conv, Contact)) == 1

@@ -87,6 +87,7 @@ def button(ctx: Context, arg: str) -> list[Reply] | Reply:
     if action == "list":
         return list_command(ctx)
     if action == "mine":
+        _take_question(ctx)  # "👍 Giữ chỗ": the question is answered, its "yes" void
         return mine(ctx)
     if action == "topics":
         return subscribe_command(ctx)
@@ -98,7 +99,10 @@ def button(ctx: Context, arg: str) -> list[Reply] | Reply:
             event = store.get(ctx.session, int(event_id))
             if action == "r":
                 return _register(ctx, event, int(version))
-            return _unregister(ctx, event, confirmed=action == "U")
+            # After the deadline a seat given away is gone: only the "yes" of the question
+            # still open cancels; an old one (after "keep my seat") asks again.
+            confirmed = action == "U" and _take_question(ctx) == event_id
+            return _unregister(ctx, event, confirmed=confirmed)
     return stale(ctx)
 
 
@@ -164,13 +168,22 @@ def on_confirm_text(ctx: Context, text: str) -> list[Reply] | None:
     if ctx.contact.active_flow != CONFIRM_FLOW:
         return None
     contacts.set_flow(ctx.session, ctx.contact, None)
-    key = f"{CONFIRM_FLOW}:{ctx.contact.id}"
-    ref = app_state.get_value(ctx.session, key) or ""
-    app_state.set_value(ctx.session, key, "")
+    ref = app_state.get_value(ctx.session, f"{CONFIRM_FLOW}:{ctx.contact.id}") or ""
     choice = yes_or_no(ctx, text, "events.button.unregister_anyway", "events.button.keep_seat")
     if choice is None or not ref:
+        _take_question(ctx)
         return None
-    return button(ctx, f"U:{ref}") if choice == "yes" else mine(ctx)
+    return button(ctx, f"U:{ref}") if choice == "yes" else button(ctx, "mine")
+
+
+def _take_question(ctx: Context) -> str:
+    """The event id of the open "cancel after the deadline?" question, now answered ("" when
+    none is open)."""
+    key = f"{CONFIRM_FLOW}:{ctx.contact.id}"
+    ref = app_state.get_value(ctx.session, key) or ""
+    if ref:
+        app_state.set_value(ctx.session, key, "")
+    return ref.partition(":")[0]
 
 
 def _position(ctx: Context, reg: Registration) -> int:
