@@ -45,7 +45,7 @@ def telegram_path(settings: Settings) -> str:
     return (urlparse(url).path or TELEGRAM_PATH) if url else TELEGRAM_PATH
 
 
-def build(conversation: Conversation, settings: Settings) -> Starlette:
+def build(conversation: Conversation, settings: Settings) -> Any:
     """The ASGI app; channels start in its lifespan (uvicorn runs it)."""
     live: dict[str, Any] = {}
 
@@ -54,7 +54,11 @@ def build(conversation: Conversation, settings: Settings) -> Starlette:
         async with AsyncExitStack() as stack:
             senders: dict[str, Any] = {}
             if settings.telegram.token is not None:
-                senders["telegram"] = await _start_telegram(conversation, settings, stack, live)
+                try:
+                    senders["telegram"] = await _start_telegram(conversation, settings, stack, live)
+                except Exception as exc:
+                    live["startup_error"] = _telegram_start_error(exc)
+                    raise
             if settings.zalo_oa.enabled:
                 from bot.channels.zalo_oa.app import ZaloOA
 
@@ -114,7 +118,37 @@ def build(conversation: Conversation, settings: Settings) -> Starlette:
         routes.append(Route(telegram_path(settings), telegram_webhook, methods=["POST"]))
     if settings.zalo_oa.enabled:
         routes.append(Route(settings.zalo_oa.webhook_path, zalo_oa_webhook, methods=["POST"]))
-    return Starlette(routes=routes, lifespan=lifespan)
+    return _OneLineStartupError(Starlette(routes=routes, lifespan=lifespan), live)
+
+
+def _telegram_start_error(exc: Exception) -> str:
+    from telegram.error import InvalidToken
+
+    if isinstance(exc, InvalidToken):
+        return "Telegram: the Bot API refused SXSH_TELEGRAM_TOKEN (401): check the token"
+    return (
+        f"Telegram: the Bot API (SXSH_TELEGRAM_API_URL) could not be reached at start "
+        f"({type(exc).__name__}); not serving"
+    )
+
+
+class _OneLineStartupError:
+    """uvicorn logs the whole traceback of a failed start (110 lines for Telegram unreachable):
+    a known cause is logged as its one line instead."""
+
+    def __init__(self, app: Starlette, live: dict[str, Any]):
+        self.app, self.live = app, live
+
+    def __getattr__(self, name: str) -> Any:  # routes, state... of the Starlette app
+        return getattr(self.app, name)
+
+    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+        async def send_one_line(message: dict) -> None:
+            if message["type"] == "lifespan.startup.failed" and "startup_error" in self.live:
+                message = {**message, "message": self.live["startup_error"]}
+            await send(message)
+
+        await self.app(scope, receive, send_one_line if scope["type"] == "lifespan" else send)
 
 
 async def _start_telegram(conversation, settings, stack, live) -> object:  # noqa: ANN001

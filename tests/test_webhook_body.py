@@ -5,6 +5,7 @@ body saw `sxsh-bot serve` read all of it before refusing it (peak memory 217 -> 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from starlette.requests import Request
 from starlette.testclient import TestClient
@@ -66,3 +67,46 @@ def test_the_telegram_webhook_refuses_a_huge_body_with_413(sqlite_url, clock):
     conv.engine.dispose()
     assert (big.status_code, big.text) == (413, "too large")
     assert wrong.status_code == 403
+
+
+def test_a_refused_token_at_start_is_one_line_not_a_traceback(sqlite_url, clock):
+    # `serve` with Telegram unreachable at start logged a 110-line traceback through uvicorn.
+    from tests.support.telegram_server import FakeTelegram
+
+    async def start_once(api_url: str) -> list[dict]:
+        settings = make_settings(
+            sqlite_url,
+            telegram_token="123456789:AAFakeTokenForTests_abcdefghijklmnop",
+            telegram_api_url=api_url,
+            telegram_webhook_url="https://bot.example.vn/telegram",
+            telegram_webhook_secret=SECRET,
+        )
+        conv = build_conversation(settings, clock=clock)
+        app = serve.build(conv, settings)
+        sent: list[dict] = []
+        steps = [{"type": "lifespan.startup"}]
+
+        async def receive() -> dict:
+            if steps:
+                return steps.pop()
+            await asyncio.sleep(3600)
+            return {}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        # The app raises after sending the failure; the ASGI server logs `message`.
+        with contextlib.suppress(Exception):
+            await app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send)
+        conv.engine.dispose()
+        return sent
+
+    async def go() -> list[dict]:
+        async with FakeTelegram(token_ok="987:other") as srv:
+            return await start_once(srv.root_url)
+
+    sent = asyncio.run(go())
+    assert [m["type"] for m in sent] == ["lifespan.startup.failed"]
+    assert sent[0]["message"] == (
+        "Telegram: the Bot API refused SXSH_TELEGRAM_TOKEN (401): check the token"
+    )

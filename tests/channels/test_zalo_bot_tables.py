@@ -169,3 +169,12 @@ async def test_the_number_typed_under_the_first_of_two_cards_presses_that_cards_
     await channel.send([Reply(text="Chọn:", buttons=MENU)])  # a new answer numbers from 1
     with session_scope(channel.sender.engine) as session:
         assert store.choices(session, contact_id) == ["m:1", "m:2", "m:3"]
+
+
+def test_parts_made_earlier_keep_numbering_on():
+    from bot.channels.zalo_bot.sender import messages
+
+    first = messages([Reply(text="Sự kiện A", buttons=[Button("✅ Đăng ký", "ev:r:1:1")])])
+    parts = messages([*first, Reply(text="Sự kiện B", buttons=[Button("✅ Đăng ký", "ev:r:2:1")])])
+    assert parts[-1].text == "Sự kiện B\n\n2. ✅ Đăng ký"
+    assert [b.payload for b in parts[-1].buttons] == ["ev:r:1:1", "ev:r:2:1"]

@@ -30,6 +30,8 @@ def messages(replies: list[Reply], limit: int = TEXT) -> list[Reply]:
     out: list[Reply] = []
     shown: list[Button] = []  # the answer's choices numbered so far, in order
     for reply in replies:
+        if isinstance(reply, Numbered):  # made here before: it carries the numbers shown so far
+            shown = list(reply.buttons)
         if isinstance(reply, Numbered) or (not reply.buttons and len(reply.text) <= limit
                                            and reply.attachment is None):  # fmt: skip
             if reply.text:
