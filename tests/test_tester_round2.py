@@ -308,3 +308,32 @@ def test_a_mistyped_option_is_refused_and_nothing_reaches_the_enterprise(conv, t
     assert [m.text for m in rows(conv, TicketMessage) if m.from_officer] == [
         "- Thứ Hai: Sở gọi lại"
     ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "lang", "told"),
+    [
+        ("English", "en", "Switched to English."),
+        ("english please", "en", "Switched to English."),
+        ("Tiếng Anh", "en", "Switched to English."),
+        ("tieng viet", "vi", "Đã chuyển sang tiếng Việt."),
+        ("Tiếng Việt", "vi", "Đã chuyển sang tiếng Việt."),
+        ("Vietnamese", "vi", "Đã chuyển sang tiếng Việt."),
+    ],
+)
+def test_a_language_typed_by_its_name_switches_to_it(conv, typed, lang, told):
+    p = Person(conv, user_id="dn")
+    if lang == "vi":
+        p.says("/lang en")
+    p.says("/lang")  # "Chọn ngôn ngữ / Choose your language:" and the person types instead
+    p.says(typed)
+    assert p.text.startswith(told)
+    [contact] = rows(conv, Contact)
+    assert contact.language == lang
+
+
+def test_a_question_naming_a_language_is_still_a_question(conv):
+    p = Person(conv, user_id="dn")
+    p.says("có tài liệu tiếng Anh về sản xuất sạch hơn không")
+    assert not p.text.startswith("Switched")
+    assert rows(conv, Contact)[0].language == "vi"
