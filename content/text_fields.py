@@ -96,6 +96,7 @@ FIELDS: dict[str, frozenset[str]] = {
         "officer.next_page": {"page"},
         "officer.reply_already": {"answer", "by", "count", "id"},
         "officer.reply_empty": {"id"},
+        "officer.reply_option": {"id", "option"},
         "officer.reply_gone": {"id"},
         "officer.reply_note": {"id"},
         "officer.unanswered_none": {"days"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from content.textnorm import fold_words
 from handlers.capability import Capability, Command, MenuItem
 from handlers.context import Context
 from handlers.messages import Button, Reply
@@ -52,6 +53,21 @@ def choose_language(ctx: Context, args: str = "") -> list[Reply]:
         return set_language(ctx, wanted)
     buttons = [Button(ctx.t("lang.vi"), "lang:vi"), Button(ctx.t("lang.en"), "lang:en")]
     return [Reply(text=ctx.t("lang.choose"), buttons=buttons)]
+
+
+# A language named alone switches to it: someone who cannot read the other language types its
+# name at "Chọn ngôn ngữ / Choose your language" instead of pressing (folded: no case or marks).
+LANGUAGE_NAMES = {
+    "en": frozenset({"english", "tieng anh", "english please", "in english", "english pls"}),
+    "vi": frozenset({"tieng viet", "vietnamese", "in vietnamese", "vietnamese please"}),
+}
+
+
+def typed_language(ctx: Context, text: str) -> list[Reply] | None:
+    """The whole message names a language: switch to it; None for anything else."""
+    typed = fold_words(text)
+    lang = next((code for code, names in LANGUAGE_NAMES.items() if typed in names), None)
+    return set_language(ctx, lang) if lang else None
 
 
 def set_language(ctx: Context, lang: str) -> list[Reply]:
@@ -107,4 +123,5 @@ CAPABILITY = Capability(
     ),
     buttons={"m": menu_pressed, "lang": set_language},
     menu=(MenuItem("lang", "menu.lang", choose_language, 60),),
+    free_text=typed_language,
 )

@@ -85,8 +85,8 @@ def test_create_preview_send_follow_and_export(conv, cli, tmp_path):
         third.error = "interrupted while sending"
     status = cli("broadcast", "status", "1")
     assert "3/3 done, 1 sent" in status.output
-    assert "telegram: failed (Chat not found): 1" in status.output
-    assert "telegram: maybe received (interrupted while sending): 1" in status.output
+    assert "Telegram: failed (Chat not found): 1" in status.output
+    assert "Telegram: maybe received (interrupted while sending): 1" in status.output
 
     out = tmp_path / "that_bai.xlsx"
     exported = cli("broadcast", "export", "1", "--output", str(out), "--as", "lan")

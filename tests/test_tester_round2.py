@@ -280,3 +280,60 @@ def test_yes_delete_pressed_after_another_message_asks_again(conv):
     p.press_payload(yes)
     assert p.text.startswith("Xóa toàn bộ dữ liệu cá nhân")
     assert len(rows(conv, Contact)) == 1
+
+
+@pytest.mark.parametrize("dash", ["—force", "–force", "-force", "--FORCE"])
+def test_force_typed_with_a_phones_dash_is_force_not_words_for_the_enterprise(conv, dash):
+    from storage.tickets_models import TicketMessage
+
+    Person(conv, user_id="dn").says("/officer Cần tư vấn")
+    officer = Person(conv, user_id="cb")
+    officer.says("/reply 1 Chào anh")
+    officer.says(f"/reply 1 {dash} Em bổ sung: chiều nay em gọi.")
+    assert "Đã xếp trả lời phiếu #1" in officer.text
+    answers = [m.text for m in rows(conv, TicketMessage) if m.from_officer]
+    assert answers == ["Chào anh", "Em bổ sung: chiều nay em gọi."]
+
+
+@pytest.mark.parametrize("typo", ["--forceabc", "--forc", "--fore", "—froce"])
+def test_a_mistyped_option_is_refused_and_nothing_reaches_the_enterprise(conv, typo):
+    from storage.tickets_models import TicketMessage
+
+    Person(conv, user_id="dn").says("/officer Cần tư vấn")
+    officer = Person(conv, user_id="cb")
+    officer.says(f"/reply 1 {typo} Chào anh")
+    assert typo in officer.text and "--force" in officer.text
+    assert [m for m in rows(conv, TicketMessage) if m.from_officer] == []
+    officer.says("/reply 1 - Thứ Hai: Sở gọi lại")  # a dash that starts a line is words
+    assert [m.text for m in rows(conv, TicketMessage) if m.from_officer] == [
+        "- Thứ Hai: Sở gọi lại"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "lang", "told"),
+    [
+        ("English", "en", "Switched to English."),
+        ("english please", "en", "Switched to English."),
+        ("Tiếng Anh", "en", "Switched to English."),
+        ("tieng viet", "vi", "Đã chuyển sang tiếng Việt."),
+        ("Tiếng Việt", "vi", "Đã chuyển sang tiếng Việt."),
+        ("Vietnamese", "vi", "Đã chuyển sang tiếng Việt."),
+    ],
+)
+def test_a_language_typed_by_its_name_switches_to_it(conv, typed, lang, told):
+    p = Person(conv, user_id="dn")
+    if lang == "vi":
+        p.says("/lang en")
+    p.says("/lang")  # "Chọn ngôn ngữ / Choose your language:" and the person types instead
+    p.says(typed)
+    assert p.text.startswith(told)
+    [contact] = rows(conv, Contact)
+    assert contact.language == lang
+
+
+def test_a_question_naming_a_language_is_still_a_question(conv):
+    p = Person(conv, user_id="dn")
+    p.says("có tài liệu tiếng Anh về sản xuất sạch hơn không")
+    assert not p.text.startswith("Switched")
+    assert rows(conv, Contact)[0].language == "vi"

@@ -101,4 +101,10 @@ CAPABILITY = Capability(
 
 # The question before cancelling after the deadline: typed answers press its buttons; any
 # button or command closes it.
-CONFIRM = Capability(name="events_confirm", flow=Flow(chat.CONFIRM_FLOW, chat.on_confirm_text))
+CONFIRM = Capability(
+    name="events_confirm",
+    # /cancel at the question keeps the seat (and voids the question's "yes")
+    flow=Flow(
+        chat.CONFIRM_FLOW, chat.on_confirm_text, on_cancel=lambda c, _a: chat.button(c, "mine")
+    ),
+)

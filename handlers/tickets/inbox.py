@@ -126,11 +126,22 @@ def reply_command(ctx: Context, args: str = "") -> list[Reply]:
     ticket_id = parse_number(head)
     if ticket_id is None:
         return [ctx.reply("officer.reply_usage")]
-    text = text.strip()
-    force = text.startswith(FORCE + " ") or text == FORCE
-    if force:
-        text = text[len(FORCE) :].strip()
+    first, _, rest = text.strip().partition(" ")
+    option = _option(first)
+    if option is not None and option != FORCE:  # a typo must not reach the enterprise as words
+        return [ctx.reply("officer.reply_option", option=first, id=head.lstrip("#"))]
+    force = option == FORCE
+    text = rest.strip() if force else text.strip()
     return _answer(ctx, ticket_id, text, force, typed=head.lstrip("#"))
+
+
+def _option(word: str) -> str | None:
+    """An option typed before the answer ("--force"; a phone turns "--" into "—" or "–"), as
+    "--name"; None when the word is the answer's first word (a lone "-" starts a list)."""
+    name = word.lstrip("-—–")
+    if name == word or not name[:1].isalpha():
+        return None
+    return "--" + name.lower()
 
 
 def _answer(

@@ -44,3 +44,11 @@ def test_the_cancel_anyway_of_the_open_question_cancels(conversation, clock):
     person, anyway = _asked(conversation, clock)
     person.press_payload(anyway)
     assert [r.status for r in rows(conversation, Registration)] == ["cancelled"]
+
+
+def test_cancel_typed_at_the_question_keeps_the_seat_and_voids_its_yes(conversation, clock):
+    person, anyway = _asked(conversation, clock)
+    person.says("/cancel")
+    assert "Sự kiện anh/chị đã đăng ký" in person.text or "🗂" in person.text
+    person.press_payload(anyway)
+    assert [r.status for r in rows(conversation, Registration)] == ["registered"]
