@@ -97,6 +97,10 @@ def button(ctx: Context, arg: str) -> list[Reply]:
         contacts.set_flow(ctx.session, ctx.contact, None)
     if arg == "ask":
         return ask_delete(ctx)
+    if arg == "withdraw":
+        # Zalo's user_withdraw event: the person's own act on the platform, erased as asked (no
+        # question to answer). Pressed as a button anywhere else, it asks like /deletedata.
+        return _delete(ctx) if ctx.contact.channel == "zalo_oa" else ask_delete(ctx)
     if arg == "delete":
         # Erasing cannot be undone: only the "yes" of the question still open erases. An old
         # one (after "no", or after the question closed) asks again.

@@ -277,3 +277,15 @@ async def test_a_zalo_person_registers_for_an_event_and_gets_its_reminder(bot):
     assert reminder.params["recipient"] == {"user_id": U}
     assert reminder.params["message"]["text"].startswith('⏰ Nhắc lịch: "Hội thảo tiết kiệm')
     assert srv.proactive == 1
+
+
+def test_the_withdraw_payload_pressed_elsewhere_asks_first(conversation):
+    # Zalo's user_withdraw erases at once (above); the same payload forged as a button on
+    # another channel asks, like /deletedata, and erases nothing.
+    from tests.chat import Person
+
+    lan = Person(conversation, user_id="lan")
+    lan.says("/start")
+    replies = lan.press_payload("pv:withdraw")
+    assert rows(conversation, Contact)  # still there
+    assert any("Có, xóa hết" in [b.label for b in r.buttons] for r in replies)

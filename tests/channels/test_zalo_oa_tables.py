@@ -137,7 +137,7 @@ IN = [
                   .message_id)),
     InRow("user_withdraw: the same deletion as /deletedata",
           ev("user_withdraw"),
-          said(payload="pv:delete", kind="button",
+          said(payload="pv:withdraw", kind="button",
                msg_id=to_inbound(ev("user_withdraw")).message_id)),
     InRow("anonymous text", ev("anonymous_send_text", message={
           "msg_id": "m10", "text": "Cho hỏi về hội thảo", "conversation_id": "c77"}),

@@ -24,7 +24,7 @@ from handlers.messages import Inbound
 log = logging.getLogger(__name__)
 
 # The payload of the deletion's confirmation button (handlers/privacy.py): user_withdraw runs it.
-DELETE_PAYLOAD = "pv:delete"
+DELETE_PAYLOAD = "pv:withdraw"  # erases at once (handlers.privacy.button)
 ANONYMOUS = "anon:"  # platform id prefix of an anonymous person: "anon:<anonymous_id>"
 MEDIA = {"image", "file", "sticker", "gif", "audio", "video", "location", "link", "business_card"}
 IGNORED = {
