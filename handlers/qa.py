@@ -44,6 +44,8 @@ def small_talk(text: str, lexicon: Lexicon) -> str | None:
     """ "greeting", "thanks", "ack" or None: a hello, a thank-you or an "ok" is not a
     question. The words are officers' content (content/lexicon/words.yaml)."""
     words = fold_words(text).split()
+    if not words and text.strip():
+        return "ack"  # "👍", "🙂", "...": no word at all is heard, not searched as a question
     if not words or len(words) > 6:
         return None
     joined = " ".join(words)

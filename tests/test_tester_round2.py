@@ -337,3 +337,14 @@ def test_a_question_naming_a_language_is_still_a_question(conv):
     p.says("có tài liệu tiếng Anh về sản xuất sạch hơn không")
     assert not p.text.startswith("Switched")
     assert rows(conv, Contact)[0].language == "vi"
+
+
+@pytest.mark.parametrize("typed", ["👍", "🙂🙂🙂", "❤️", "..."])
+def test_an_emoji_alone_is_heard_not_taken_for_a_question(conv, typed):
+    from storage.models import QuestionLog
+
+    p = Person(conv, user_id="dn")
+    p.says(typed)
+    assert p.text == conv.content.texts.get("vi", "qa.ack")
+    assert "Gặp cán bộ" not in p.text
+    assert rows(conv, QuestionLog) == []  # nor listed for the officers as unanswered
