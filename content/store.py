@@ -16,7 +16,7 @@ from content.files import UnreadableFile, read_text
 from content.forms import Questionnaire, check_texts, load_and_check, load_questionnaire
 from content.knowledge import KnowledgeBase
 from content.lexicon import Lexicon
-from content.search import SearchIndex
+from content.search import Embedder, SearchIndex
 from content.texts import ContentError, Texts
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,9 @@ class ContentStore:
     def load(cls, directory: Path) -> ContentStore:
         """Load and validate; unchanged files give the already built store (loaded content is
         never modified), so a reload or a second conversation in one process costs nothing."""
-        key = (str(directory.resolve()), _fingerprint(directory))
+        # The embedding settings are part of the key: a store built with the model off is not
+        # the one a load with it on should get (one process, two settings: tests).
+        key = (str(directory.resolve()), (_fingerprint(directory), Embedder.options))
         cached = _LOADED.get(key[0])
         if cached is not None and cached[0] == key[1]:
             return cached[1]

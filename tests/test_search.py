@@ -442,3 +442,19 @@ def test_the_model_runs_with_the_threads_from_the_settings(monkeypatch):
     monkeypatch.setattr(Embedder, "_shared", None)
     monkeypatch.setattr(Embedder, "options", EmbeddingOptions(enabled=False))
     assert Embedder.get() is None
+
+
+def test_the_loaded_content_is_not_reused_across_embedding_settings(monkeypatch):
+    """A store loaded with the model off (one conversation's settings) is not what a later
+    load with the model on gets: the cache is keyed by the settings too (seen: a test run with
+    the model off first changed which topic a later test's question got)."""
+    from content.search import Embedder, EmbeddingOptions
+
+    monkeypatch.setattr(Embedder, "options", EmbeddingOptions(enabled=False))
+    off = ContentStore.load(CONTENT)
+    assert off.knowledge.index.embedder is None
+    monkeypatch.setattr(Embedder, "options", EmbeddingOptions())
+    on = ContentStore.load(CONTENT)
+    assert on is not off
+    assert (on.knowledge.index.embedder is None) == (Embedder.get() is None)
+    assert ContentStore.load(CONTENT) is on  # unchanged files and settings: the same store
