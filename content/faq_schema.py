@@ -39,6 +39,10 @@ class Entry(_Model):
     id: str = Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$", max_length=48)
     related: list[str] = Field(default_factory=list)
     sources: list[str] = Field(default_factory=list)
+    # Words that name this entry's matter (a sector: "thủy sản", "tôm", "seafood"): when given,
+    # the entry is answered only to a question with one of them (marks and case ignored), so a
+    # plain "how to save water" is not answered with the seafood sector.
+    names: list[str] = Field(default_factory=list)
     vi: EntryText
     en: EntryText
 

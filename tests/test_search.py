@@ -458,3 +458,19 @@ def test_the_loaded_content_is_not_reused_across_embedding_settings(monkeypatch)
     assert on is not off
     assert (on.knowledge.index.embedder is None) == (Embedder.get() is None)
     assert ContentStore.load(CONTENT) is on  # unchanged files and settings: the same store
+
+
+def test_a_sector_entry_answers_only_a_question_that_names_its_sector(content):
+    """content/faq: a sector entry's `names`. "how do plants save water" named no sector and
+    was answered with the seafood entry (whose ways of asking say "save water" in pangasius
+    plants); the same question naming the sector still gets it."""
+    index = content.knowledge.index
+    assert index.search("how do plants save water").best == "sxsh.water"
+    assert index.search("how do pangasius plants save water").topic == "sector.seafood"
+    assert index.search("tiết kiệm nước đá kho lạnh nhà máy tôm thế nào").topic == "sector.seafood"
+    assert index.search("nhà máy xay lúa tiết kiệm điện").topic == "sector.rice"
+    plain = index.search("xưởng hao hụt bột, đường nhiều quá, giảm sao")
+    assert not plain.best.startswith("sector.")
+    assert index.search("xưởng bánh kẹo hao hụt bột, đường nhiều quá").topic == (
+        "sector.food_beverage"
+    )

@@ -63,6 +63,7 @@ class Decider:
     ways: dict[str, list[tuple[dict[str, float], float]]]
     offtopic_pairs: list[set[str]]
     title_words: dict[str, set[str]]
+    names: dict[str, list[str]]
 
     def decide(self, c: Candidates) -> Match:
         """A cascade: BM25 decides alone when its own confidence reaches params.CASCADE
@@ -87,6 +88,8 @@ class Decider:
             }
         else:
             fused = dict(c.bm25)
+        if self.names:
+            fused = {e: v for e, v in fused.items() if self._named(a, e)}
         if not fused:
             return Match(None, None, 0.0, False, a.lang, [])
         ranked = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -137,6 +140,16 @@ class Decider:
             middle=middle,
             offtopic_group=None if confident else group,
         )
+
+    def _named(self, a: Analysis, entry: str) -> bool:
+        """An entry with `names` (a sector) is a candidate only when the question says one of
+        them: "how to save water" named no sector and got the seafood entry, whose ways of
+        asking say "save water" in a seafood plant (tester, 2026-12-01)."""
+        names = self.names.get(entry)
+        if not names:
+            return True
+        said = f" {' '.join(f.lstrip('+') for f, _acc in a.words)} "
+        return any(f" {n} " in said for n in names)
 
     def _outside(self, c: Candidates, top: str) -> bool:
         """The question is about an off-topic group's matter: its closest off-topic example

@@ -78,6 +78,7 @@ class SearchIndex(Analyser, Decider):
         self.cues = Cues()
         self.offtopic_pairs: list[set[str]] = []  # per off-topic group: pairs no entry writes
         self.title_words: dict[str, set[str]] = {}  # entry -> folded words of its titles
+        self.names: dict[str, list[str]] = {}  # entry -> its folded `names` (faq_schema.Entry)
 
     # -- building ---------------------------------------------------------------------------
     @classmethod
@@ -102,6 +103,8 @@ class SearchIndex(Analyser, Decider):
         marks_texts: list[str] = []
         for entry in kb.entries.values():
             self.entries.append(entry.id)
+            if entry.names:
+                self.names[entry.id] = [" ".join(fold(w) for w in tokens(n)) for n in entry.names]
             for lang in ("vi", "en"):
                 text = entry.text(lang)
                 words = {fold(t) for t in tokens(text.title)}
