@@ -89,7 +89,8 @@ class Decider:
         else:
             fused = dict(c.bm25)
         if self.names:
-            fused = {e: v for e, v in fused.items() if self._named(a, e)}
+            unnamed = self._unnamed(a)
+            fused = {e: v for e, v in fused.items() if e not in unnamed}
         if not fused:
             return Match(None, None, 0.0, False, a.lang, [])
         ranked = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -141,15 +142,12 @@ class Decider:
             offtopic_group=None if confident else group,
         )
 
-    def _named(self, a: Analysis, entry: str) -> bool:
-        """An entry with `names` (a sector) is a candidate only when the question says one of
-        them: "how to save water" named no sector and got the seafood entry, whose ways of
-        asking say "save water" in a seafood plant (tester, 2026-12-01)."""
-        names = self.names.get(entry)
-        if not names:
-            return True
+    def _unnamed(self, a: Analysis) -> set[str]:
+        """The entries with `names` (a sector) that the question does not name: they are not
+        candidates. "how to save water" named no sector and got the seafood entry, whose ways
+        of asking say "save water" in a seafood plant (tester, 2026-12-01)."""
         said = f" {' '.join(f.lstrip('+') for f, _acc in a.words)} "
-        return any(f" {n} " in said for n in names)
+        return {e for e, names in self.names.items() if not any(f" {n} " in said for n in names)}
 
     def _outside(self, c: Candidates, top: str) -> bool:
         """The question is about an off-topic group's matter: its closest off-topic example
