@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from bot.app import build_conversation
 from bot.settings import Settings, load_settings
+from content.search import Embedder
 from handlers.clock import FrozenClock
 from handlers.router import Conversation
 
@@ -29,6 +30,14 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if key.startswith("SXSH_") and key != "SXSH_TEST_PG_URL":
             monkeypatch.delenv(key)
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def _embedding_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Building a conversation sets the process's embedding options from its settings (the
+    composition root, bot/app.py); a test's settings (the model off) must not reach the next
+    test's content loads, which are cached per options (content/store.py)."""
+    monkeypatch.setattr(Embedder, "options", Embedder.options)
 
 
 @pytest.fixture(scope="session")
