@@ -7,7 +7,7 @@ from content.textnorm import fold_words
 from handlers.capability import Capability, Command, Flow, MenuItem
 from handlers.context import MAX_TEXT, Context
 from handlers.messages import Button, Reply
-from handlers.start import menu, menu_button
+from handlers.start import menu_button, stale
 from handlers.tickets import intake
 from handlers.typed_choice import without_polite_ending
 from storage import contacts, questions
@@ -48,7 +48,7 @@ def button(ctx: Context, arg: str) -> list[Reply]:
     """ "Thôi, không gửi": only while the question is open. Pressed later (the message went, or
     another flow came in between) it is a stale button: never "nothing was sent"."""
     if ctx.contact.active_flow != FLOW:
-        return [ctx.reply("stale_button"), menu(ctx)]
+        return stale(ctx)
     contacts.set_flow(ctx.session, ctx.contact, None)
     return [ctx.reply("handoff.cancelled", buttons=[menu_button(ctx)])]
 

@@ -147,7 +147,7 @@ class Conversation:
                 ns, ns in self.registry.officer_buttons and ctx.is_officer
             )
             if handler is None:
-                return [ctx.reply("stale_button"), start.menu(ctx)]
+                return start.stale(ctx)
             return handler(ctx, arg)
         text = (inbound.text or "").strip()
         cmd = typed_command(ctx)

@@ -95,7 +95,7 @@ def menu_pressed(ctx: Context, arg: str) -> list[Reply] | Reply:
         return menu(ctx)
     item = ctx.registry.menu_item(arg)
     if item is None:
-        return [ctx.reply("stale_button"), menu(ctx)]
+        return stale(ctx)
     return item.run(ctx, "")
 
 
