@@ -121,16 +121,13 @@ def on_text(ctx: Context, text: str) -> list[Reply]:
         and questions.mark_handed_off(ctx.session, log_id, ctx.contact.id) is not None
     ):
         _, told = intake.request(ctx, text, TicketSource.person, log_id)
-        # A message that also asks something the bot is sure of ("làm sxsh tốn bao nhiêu? cho
-        # tôi gặp cán bộ") gets that answer too while it waits for the officer.
-        # The request itself is not offered back as another topic asked about.
-        asked = replace(match, also=[e for e in match.also if e != HUMAN])
-        sure = match.topic if kind_of(ctx.content, match) == "answer" else None
-        answer = (
-            compose(ctx.content, text, ctx.lang, _today(ctx), log_id=log_id, match=asked).replies
-            if sure not in (None, HUMAN)
-            else []
-        )
+        answer: list[Reply] = []
+        if kind_of(ctx.content, match) == "answer" and match.topic != HUMAN:
+            # It also asks something the bot is sure of ("làm sxsh tốn bao nhiêu? cho tôi gặp
+            # cán bộ"): that answer too, without offering the request back as a topic asked.
+            asked = replace(match, also=[e for e in match.also if e != HUMAN])
+            today = _today(ctx)
+            answer = compose(ctx.content, text, ctx.lang, today, log_id=log_id, match=asked).replies
         return answer + person_replies(ctx, lang) + told
     today = _today(ctx)
     if officer:
@@ -195,7 +192,7 @@ def button(ctx: Context, arg: str) -> list[Reply]:
     if action in ("more", "t"):
         entry_id, _, lang = value.partition(":")
         if entry_id not in kb.entries:
-            return [ctx.reply("stale_button"), start.menu(ctx)]
+            return start.stale(ctx)
         lang = lang if lang in ("vi", "en") else ctx.lang
         return entry_replies(
             ctx.content,
@@ -211,7 +208,7 @@ def button(ctx: Context, arg: str) -> list[Reply]:
         if row is not None:
             intake.asked_for_person(ctx, row.id, row.text)
             return [Reply(text=ctx.t("qa.handed_off"), buttons=[start.menu_button(ctx)])]
-    return [ctx.reply("stale_button"), start.menu(ctx)]
+    return start.stale(ctx)
 
 
 def intro(ctx: Context, arg: str = "") -> list[Reply]:
