@@ -8,9 +8,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from storage.models import Outbox
-from tests.chat import Person, rows
+from tests.chat import rows
 from tests.events.conftest import START, save
-from tests.events.test_reminders import deliver, inbox, registered  # noqa: F401 - fixtures
+from tests.events.test_reminders import (  # noqa: F401 - deliver, inbox: fixtures
+    deliver,
+    inbox,
+    registered,
+    seat_freed_for_b,
+)
 
 
 def test_a_freed_seat_given_up_before_the_notice_went_out_is_not_announced(
@@ -18,13 +23,7 @@ def test_a_freed_seat_given_up_before_the_notice_went_out_is_not_announced(
     deliver,  # noqa: F811
     inbox,  # noqa: F811
 ):
-    save(conversation, capacity=1)
-    a = registered(conversation, "a")
-    b = Person(conversation, user_id="b")
-    b.says("/events")
-    b.presses("⏳ Vào danh sách chờ")
-    a.says("/events")
-    a.presses("❌ Hủy đăng ký")  # b takes the seat; the notice is queued
+    _, b = seat_freed_for_b(conversation)  # b takes the seat; the notice is queued
     b.says("/events")
     b.presses("❌ Hủy đăng ký")  # and b gives it up before it is sent
     deliver(conversation.clock.now())
@@ -39,13 +38,7 @@ def test_a_promotion_still_reaches_the_person_who_kept_the_seat(
     deliver,  # noqa: F811
     inbox,  # noqa: F811
 ):
-    save(conversation, capacity=1)
-    a = registered(conversation, "a")
-    b = Person(conversation, user_id="b")
-    b.says("/events")
-    b.presses("⏳ Vào danh sách chờ")
-    a.says("/events")
-    a.presses("❌ Hủy đăng ký")
+    seat_freed_for_b(conversation)
     deliver(conversation.clock.now())
     assert len([t for t in inbox.texts("b") if t.startswith("🎉")]) == 1
 
@@ -57,11 +50,10 @@ def test_a_change_notice_is_not_sent_to_someone_who_cancelled_meanwhile(
 ):
     save(conversation)
     a = registered(conversation, "a")
-    stays = registered(conversation, "c")
+    registered(conversation, "c")  # stays registered: is told
     save(conversation, starts_at=START + timedelta(hours=2))  # moved: both are to be told
     a.says("/events")
     a.presses("❌ Hủy đăng ký")
     deliver(conversation.clock.now())
     assert [t for t in inbox.texts("a") if t.startswith("🔄")] == []
     assert len([t for t in inbox.texts("c") if t.startswith("🔄")]) == 1
-    assert stays.user_id == "c"

@@ -57,6 +57,19 @@ def registered(conversation, user="dn1") -> Person:
     return p
 
 
+def seat_freed_for_b(conversation) -> tuple[Person, Person]:
+    """A one-seat event: "a" registered, "b" on the waiting list, then "a" cancels and "b" takes
+    the seat (its notice queued). Returns (a, b)."""
+    save(conversation, capacity=1)
+    a = registered(conversation, "a")
+    b = Person(conversation, user_id="b")
+    b.says("/events")
+    b.presses("⏳ Vào danh sách chờ")
+    a.says("/events")
+    a.presses("❌ Hủy đăng ký")
+    return a, b
+
+
 def reminders_of(texts: list[str]) -> list[str]:
     return [t for t in texts if t.startswith("⏰")]
 
@@ -309,13 +322,7 @@ class TestOnBothDatabases:
 
 
 def test_promoted_a_second_time_the_person_is_told_and_reminded_again(conversation, deliver, inbox):
-    save(conversation, capacity=1)
-    a = registered(conversation, "a")
-    b = Person(conversation, user_id="b")
-    b.says("/events")
-    b.presses("⏳ Vào danh sách chờ")
-    a.says("/events")
-    a.presses("❌ Hủy đăng ký")  # b takes the seat
+    a, b = seat_freed_for_b(conversation)
     deliver(conversation.clock.now())
     b.says("/events")
     b.presses("❌ Hủy đăng ký")
