@@ -265,3 +265,14 @@ def load_settings(**overrides: object) -> Settings:
                 msg = f"{PREFIX}{'_'.join(path).upper()}: {msg}"
             lines.append(msg)
         raise SettingsError("; ".join(lines)) from None
+
+
+def configure_search(settings: Settings) -> None:
+    """The matcher's embedding model follows the search settings (content reads no
+    environment). Every process that loads content calls it first (run, serve, worker, ask)."""
+    from content.search import Embedder, EmbeddingOptions
+
+    s = settings.search
+    Embedder.options = EmbeddingOptions(
+        enabled=s.embeddings, cache_dir=s.cache_dir, threads=s.threads
+    )
