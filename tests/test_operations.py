@@ -47,3 +47,21 @@ def test_worker_and_ask_follow_the_search_settings(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "nước" in r.stdout
     assert not (tmp_path / "xdg").exists()  # no model ran: no vectors cached anywhere
+
+
+def test_a_misspelt_variable_stops_the_bot_with_the_name_it_meant(tmp_path):
+    # SXSH_TELEGRAM_TOKN in the env file: `serve` started "serving no channel", `run` opened
+    # the terminal chat under systemd; nothing said the token was never read.
+    r = sxsh(tmp_path, "serve", SXSH_TELEGRAM_TOKN="123456:" + "A" * 35, timeout=60)
+    assert r.returncode == 2
+    assert r.stderr == (
+        "sxsh-bot: configuration error: SXSH_TELEGRAM_TOKN is not a setting "
+        "(did you mean SXSH_TELEGRAM_TOKEN?)\n"
+    )
+    (tmp_path / ".env").write_text("SXSH_WEB_PORTT=8443\n", encoding="utf-8")
+    r = sxsh(tmp_path, "db", "current")
+    assert (r.returncode, r.stderr) == (
+        2,
+        "sxsh-bot: configuration error: SXSH_WEB_PORTT is not a setting "
+        "(did you mean SXSH_WEB_PORT?)\n",
+    )
