@@ -236,8 +236,12 @@ def on_text(ctx: Context, text: str) -> list[Reply] | None:
     """The text after "✍️ Trả lời" is the answer to that ticket."""
     if ctx.contact.active_flow != FLOW:
         return None
-    contacts.set_flow(ctx.session, ctx.contact, None)
     ticket_id = row_id(app_state.get_value(ctx.session, _draft_key(ctx), "") or "")
+    if ticket_id is not None and not text.strip():
+        # A sticker or a photo is no answer: the draft waits for the text (it used to be
+        # dropped, and the answer typed next went to the bot as a question).
+        return [ctx.reply("tickets.write_reply", id=ticket_id)]
+    contacts.set_flow(ctx.session, ctx.contact, None)
     app_state.set_value(ctx.session, _draft_key(ctx), "")
     if ticket_id is None or not roles.is_officer(
         ctx.session, ctx.settings, ctx.contact.channel, ctx.contact.platform_id
