@@ -104,12 +104,17 @@ def parse_number(value: str) -> int | None:
 
 # -- commands ---------------------------------------------------------------------------------
 def inbox_command(ctx: Context, args: str = "") -> list[Reply]:
-    """/inbox [page]: open and pending tickets, oldest first, one flattened line each."""
+    """/inbox [page]: open and pending tickets, oldest first, one flattened line each. A page
+    that is not there ("abc", "999") is said so, with the pages there are (never page 1 in its
+    place)."""
     arg = args.strip()
-    page = int(arg) if arg.isascii() and arg.isdigit() and len(arg) < 7 else 1
-    work = tickets.active_page(ctx.session, page, PAGE_SIZE)
+    page = int(arg) if arg.isascii() and arg.isdigit() and len(arg) < 7 else 0
+    work = tickets.active_page(ctx.session, page if arg else 1, PAGE_SIZE)
     if not work.rows:
         return [ctx.reply("officer.none")]
+    if arg and page != work.page:
+        key = "officer.bad_page" if work.pages > 1 else "officer.bad_page_one"
+        return [ctx.reply(key, page=arg[:20], pages=work.pages)]
     lines = [ctx.t("officer.list_title", count=work.total, page=work.page, pages=work.pages)]
     names = officers.display_names(ctx.session, [t.claimed_by for t in work.rows])
     tz = ctx.settings.tz
