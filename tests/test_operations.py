@@ -65,3 +65,15 @@ def test_a_misspelt_variable_stops_the_bot_with_the_name_it_meant(tmp_path):
         "sxsh-bot: configuration error: SXSH_WEB_PORTT is not a setting "
         "(did you mean SXSH_WEB_PORT?)\n",
     )
+
+
+def test_a_wrong_redis_url_is_one_line_at_start(tmp_path):
+    # The worker printed redis's traceback at its first send; `serve` logged that the Bot API
+    # could not be reached (ValueError) and exited 3: neither named SXSH_DELIVERY_REDIS_URL.
+    for wrong in ("http://127.0.0.1:6379", "127.0.0.1:6379", "redis://127.0.0.1:port/0"):
+        r = sxsh(tmp_path, "worker", "--once", SXSH_DELIVERY_REDIS_URL=wrong, timeout=60)
+        assert (r.returncode, r.stderr) == (
+            2,
+            "sxsh-bot: configuration error: SXSH_DELIVERY_REDIS_URL: not a Redis URL, "
+            "e.g. redis://127.0.0.1:6379/0\n",
+        )
