@@ -21,8 +21,11 @@ def command(ctx: Context, args: str = "") -> list[Reply]:
     if args.strip():
         return _pass_on(ctx, args.strip())
     contacts.set_flow(ctx.session, ctx.contact, FLOW)
-    cancel = Button(ctx.t("handoff.cancel"), "ho:cancel")
-    return [Reply(text=ctx.t("handoff.ask"), buttons=[cancel])]
+    return [_ask(ctx)]
+
+
+def _ask(ctx: Context) -> Reply:
+    return Reply(text=ctx.t("handoff.ask"), buttons=[Button(ctx.t("handoff.cancel"), "ho:cancel")])
 
 
 def on_text(ctx: Context, text: str) -> list[Reply] | None:
@@ -30,7 +33,7 @@ def on_text(ctx: Context, text: str) -> list[Reply] | None:
         return None
     typed = without_polite_ending(ctx, text)
     if not typed:  # nothing written (or emoji alone): nothing to pass on, asked again
-        return [ctx.reply("handoff.ask")]
+        return [_ask(ctx)]
     if typed in ctx.content.lexicon.cancel_words or typed == fold_words(ctx.t("handoff.cancel")):
         # The button's label typed, or a word for "never mind" (content/lexicon, folded: typed
         # with or without diacritics, a polite ending dropped).
