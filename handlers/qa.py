@@ -32,7 +32,7 @@ from handlers.qa_replies import (
     redirect_of,
 )
 from handlers.tickets import intake
-from storage import questions
+from storage import questions, tickets
 from storage.tickets_models import TicketSource
 
 log = logging.getLogger(__name__)
@@ -172,9 +172,12 @@ def _a_question(text: str) -> bool:
 
 
 def _log(ctx: Context, text: str, lang: str, match: Match) -> int | None:
-    """Log the question; a failure here must never cost the person their answer."""
+    """Log the question; a failure here must never cost the person their answer. A request
+    for a person, and what a person writes while their ticket is open, are addressed to the
+    officers: logged as such, they stay out of /unanswered (the ticket inbox has them)."""
     try:
         with ctx.session.begin_nested():
+            on_ticket = tickets.current_for(ctx.session, ctx.contact.id) is not None
             row = questions.log_question(
                 ctx.session,
                 contact_id=ctx.contact.id,
@@ -188,6 +191,7 @@ def _log(ctx: Context, text: str, lang: str, match: Match) -> int | None:
                 confident=match.confident,
                 alternatives=match.alternatives,
                 now=ctx.now,
+                for_officers=bool(match.person) or on_ticket,
             )
         return row.id
     except Exception:
