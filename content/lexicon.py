@@ -29,6 +29,8 @@ class Lexicon:
     ambiguous: dict[str, frozenset[str]] = field(default_factory=dict)
     greetings: frozenset[str] = frozenset()
     greeting_fillers: frozenset[str] = frozenset()
+    # "có ai không", "test": someone checks the bot is there (with greeting words or not)
+    presence: frozenset[str] = frozenset()
     thanks_phrases: frozenset[str] = frozenset()
     thanks_words: frozenset[str] = frozenset()
     acknowledgements: frozenset[str] = frozenset()
@@ -99,6 +101,7 @@ class Lexicon:
             ambiguous=ambiguous,
             greetings=frozenset(g.get("words", [])),
             greeting_fillers=frozenset(g.get("fillers", [])),
+            presence=frozenset(g.get("presence", [])),
             thanks_phrases=frozenset(t.get("phrases", [])),
             thanks_words=frozenset(t.get("words", [])),
             acknowledgements=frozenset(t.get("acknowledgements", [])),
@@ -109,7 +112,7 @@ class Lexicon:
 
 _SECTIONS = {
     "commands": COMMAND_WORDS,
-    "greetings": ("words", "fillers"),
+    "greetings": ("words", "fillers", "presence"),
     "thanks": ("phrases", "words", "acknowledgements"),
     "cancel": ("words",),
     "farewells": ("words",),

@@ -33,7 +33,7 @@ from handlers.qa_replies import (
     redirect_of,
 )
 from handlers.tickets import intake
-from storage import questions
+from storage import questions, tickets
 from storage.tickets_models import TicketSource
 
 log = logging.getLogger(__name__)
@@ -43,9 +43,9 @@ HUMAN = "bot.human"  # the entry that says how to reach an officer: a person req
 
 
 def small_talk(text: str, lexicon: Lexicon) -> str | None:
-    """ "greeting", "farewell", "thanks", "ack", "number", "phone" or None: a hello, a goodbye,
-    a thank-you, an "ok" or a number alone is not a question. The words are officers' content
-    (content/lexicon/words.yaml)."""
+    """ "greeting", "farewell", "presence", "thanks", "ack", "number", "phone" or None: a hello,
+    a goodbye, "is anyone there?", a thank-you, an "ok" or a number alone is not a question.
+    The words are officers' content (content/lexicon/words.yaml)."""
     words = fold_words(text).split()
     if not words and text.strip():
         return "ack"  # "👍", "🙂", "...": no word at all is heard, not searched as a question
@@ -65,6 +65,11 @@ def small_talk(text: str, lexicon: Lexicon) -> str | None:
         return "farewell"  # "tạm biệt", "bye bye", "chào tạm biệt nha"
     if any(w in greetings for w in words) and all(w in greetings or w in fillers for w in words):
         return "greeting"
+    for phrase in lexicon.presence:
+        # "alo có ai không", "test", "bot ơi, có ai không": is the bot there?
+        before, found, after = f" {joined} ".partition(f" {phrase} ")
+        if found and all(w in greetings or w in fillers for w in (before + after).split()):
+            return "presence"
     ack, thanks = lexicon.acknowledgements, lexicon.thanks_words
     said_thanks = any(f" {x} " in f" {joined} " for x in lexicon.thanks_phrases)
     if said_thanks and all(w in thanks or w in ack for w in words):
@@ -112,6 +117,10 @@ def on_text(ctx: Context, text: str) -> list[Reply]:
     talk = small_talk(text, ctx.content.lexicon)
     if talk in ("greeting", "number"):
         return [Reply(text=ctx.t(f"qa.{talk}"), buttons=start.main_menu(ctx))]
+    if talk == "presence":
+        # "test", "alo có ai không" (a tester got sports and an off-topic refusal): the bot is
+        # here, what it does, and the menu; nothing to log or pass to an officer.
+        return [Reply(text=ctx.t("qa.presence"), buttons=start.main_menu(ctx))]
     if talk == "phone":  # the number is kept nowhere: the officer button says how to be called
         officer = Button(ctx.t("menu.officer"), "m:officer")
         return [Reply(text=ctx.t("qa.phone"), buttons=[officer, start.menu_button(ctx)])]
@@ -180,9 +189,12 @@ def _a_question(text: str) -> bool:
 
 
 def _log(ctx: Context, text: str, lang: str, match: Match) -> int | None:
-    """Log the question; a failure here must never cost the person their answer."""
+    """Log the question; a failure here must never cost the person their answer. A request
+    for a person, and what a person writes while their ticket is open, are addressed to the
+    officers: logged as such, they stay out of /unanswered (the ticket inbox has them)."""
     try:
         with ctx.session.begin_nested():
+            on_ticket = tickets.current_for(ctx.session, ctx.contact.id) is not None
             row = questions.log_question(
                 ctx.session,
                 contact_id=ctx.contact.id,
@@ -196,6 +208,7 @@ def _log(ctx: Context, text: str, lang: str, match: Match) -> int | None:
                 confident=match.confident,
                 alternatives=match.alternatives,
                 now=ctx.now,
+                for_officers=bool(match.person) or on_ticket,
             )
         return row.id
     except Exception:
