@@ -96,3 +96,21 @@ def test_the_sqlite_database_is_readable_by_its_owner_only(tmp_path):
     r = sxsh(tmp_path, "db", "upgrade", SXSH_DATABASE_URL=f"sqlite:///{chosen}", timeout=120)
     assert r.returncode == 0, r.stderr
     assert stat.S_IMODE(chosen.stat().st_mode) == 0o640
+
+
+def test_every_option_and_argument_of_every_command_says_what_it_is():
+    # `sxsh-bot db upgrade --help` showed `--revision <str> [default: head]` and `db downgrade`
+    # a bare `revision [required]`: an operator upgrading had to read the code.
+    import typer.main
+
+    from bot.cli import app
+
+    def walk(command, path):  # noqa: ANN001, ANN202
+        for name, sub in getattr(command, "commands", {}).items():
+            yield from walk(sub, [*path, name])
+        for param in command.params:
+            if param.name != "help" and not getattr(param, "help", None):
+                yield " ".join(path) + f": {param.name}"
+
+    silent = list(walk(typer.main.get_command(app), ["sxsh-bot"]))
+    assert silent == []
