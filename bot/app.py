@@ -7,8 +7,7 @@ import logging
 from bot import metrics
 from bot.exports.chat_files import ExportFiles
 from bot.logs import RedactingFormatter
-from bot.settings import Settings
-from content.search import Embedder, EmbeddingOptions
+from bot.settings import Settings, configure_search
 from content.store import ContentStore
 from handlers.clock import Clock, clock_starting
 from handlers.router import Conversation
@@ -32,14 +31,6 @@ def build_conversation(settings: Settings, clock: Clock | None = None) -> Conver
         clock=clock or clock_starting(settings.clock_start),
         files=ExportFiles(),
         observe=metrics.observe_turn,
-    )
-
-
-def configure_search(settings: Settings) -> None:
-    """The matcher's embedding model follows the search settings (content reads no environment)."""
-    s = settings.search
-    Embedder.options = EmbeddingOptions(
-        enabled=s.embeddings, cache_dir=s.cache_dir, threads=s.threads
     )
 
 

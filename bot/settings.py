@@ -133,7 +133,7 @@ class Settings(BaseSettings):
         except ArgumentError as exc:
             raise ValueError(f"not a database URL ({exc.__class__.__name__})") from None
         if url.get_backend_name() not in {"sqlite", "postgresql"}:
-            raise ValueError("only sqlite:/// and postgresql+psycopg:// URLs are supported")
+            raise ValueError("only sqlite:/// and postgresql:// URLs are supported")
         return v
 
     @field_validator("officer_ids", mode="before")
@@ -188,15 +188,40 @@ VARIABLES = _variables()
 CANONICAL = {path: name for name, path in VARIABLES.items()}
 
 
-def _read_environment(env_file: Path = Path(".env")) -> dict[tuple[str, ...], tuple[str, str]]:
-    """Values by path, each with the variable it came from: the process environment over the
-    .env file, a canonical name over a legacy one."""
-    found: dict[tuple[str, ...], tuple[str, str]] = {}
+# The test suite's own variables share the prefix but are no settings of the bot.
+NOT_SETTINGS = ("SXSH_TEST_", "SXSH_HYPOTHESIS_")
+
+
+def _layers(env_file: Path = Path(".env")) -> list[dict[str, str | None]]:
+    """The .env file (when there is one), then the process environment, which wins."""
     layers: list[dict[str, str | None]] = []
     if env_file.is_file():
         layers.append(dotenv_values(env_file, encoding="utf-8"))
     layers.append(dict(os.environ))
-    for layer in layers:
+    return layers
+
+
+def unknown_variables() -> list[str]:
+    """`SXSH_` names set in the environment or .env that are no setting, each with the setting
+    it most likely meant: a misspelt SXSH_TELEGRAM_TOKEN would start a bot without its token."""
+    import difflib
+
+    known = [*VARIABLES, *LEGACY_NAMES]
+    lines = []
+    for name in sorted({k.upper() for layer in _layers() for k in layer}):
+        if not name.startswith(PREFIX) or name in known or name.startswith(NOT_SETTINGS):
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+        hint = f" (did you mean {close[0]}?)" if close else " (README, Configuration)"
+        lines.append(f"{name} is not a setting{hint}")
+    return lines
+
+
+def _read_environment(env_file: Path = Path(".env")) -> dict[tuple[str, ...], tuple[str, str]]:
+    """Values by path, each with the variable it came from: the process environment over the
+    .env file, a canonical name over a legacy one."""
+    found: dict[tuple[str, ...], tuple[str, str]] = {}
+    for layer in _layers(env_file):
         upper = {k.upper(): v for k, v in layer.items() if v is not None}
         for table in (LEGACY_NAMES, VARIABLES):
             for name, path in table.items():
@@ -249,7 +274,11 @@ def load_settings(**overrides: object) -> Settings:
     """Build settings or raise SettingsError with one line per wrong variable.
 
     Keyword overrides (tests, the CLI) win over the environment; they use the variable names
-    without the prefix (`database_url=`, `telegram_token=`) or whole areas (`telegram={...}`)."""
+    without the prefix (`database_url=`, `telegram_token=`) or whole areas (`telegram={...}`).
+    A variable with the prefix that is no setting (a typo) is an error too."""
+    unknown = unknown_variables()
+    if unknown:
+        raise SettingsError("; ".join(unknown))
     try:
         return Settings(**_from_overrides(overrides))
     except ValidationError as exc:
@@ -265,3 +294,14 @@ def load_settings(**overrides: object) -> Settings:
                 msg = f"{PREFIX}{'_'.join(path).upper()}: {msg}"
             lines.append(msg)
         raise SettingsError("; ".join(lines)) from None
+
+
+def configure_search(settings: Settings) -> None:
+    """The matcher's embedding model follows the search settings (content reads no
+    environment). Every process that loads content calls it first (run, serve, worker, ask)."""
+    from content.search import Embedder, EmbeddingOptions
+
+    s = settings.search
+    Embedder.options = EmbeddingOptions(
+        enabled=s.embeddings, cache_dir=s.cache_dir, threads=s.threads
+    )

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from bot.delivery import Delivery, Sender
 from bot.scheduler import start_scheduler
-from bot.settings import Settings, load_settings
+from bot.settings import Settings, configure_search, load_settings
 from content.store import ContentStore
 from content.texts import ContentError
 from handlers.clock import Clock, clock_starting
@@ -138,6 +138,7 @@ async def run(
     migrate.upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     clock = clock or clock_starting(settings.clock_start)
+    configure_search(settings)
     content = Content(engine, ContentStore.load(settings.content_dir))
     try:
         async with AsyncExitStack() as stack:

@@ -43,6 +43,10 @@ class Entry(_Model):
     # the entry is answered only to a question with one of them (marks and case ignored), so a
     # plain "how to save water" is not answered with the seafood sector.
     names: list[str] = Field(default_factory=list)
+    # What the person can do next, as buttons beside the answer: "events" (the upcoming events,
+    # to register) and "my_events" (the person's registrations, to cancel). An answer on how to
+    # register leads there in one tap.
+    actions: list[Literal["events", "my_events"]] = Field(default_factory=list)
     vi: EntryText
     en: EntryText
 

@@ -1,10 +1,10 @@
 """Words people type, from content/lexicon/*.yaml (officers edit them, not Python): the words
-that work like a command when typed alone (the opt-out words among them), greetings and
-thanks. Every word is kept folded (lower case, no diacritics, punctuation as spaces), the way
-`content.textnorm.fold_words` reads what a person typed; command words also with their
-diacritics, because a message typed with marks must match with its marks ("đúng" is not
-"dừng"), and a one-syllable word typed without marks ("dung": dừng, đúng or dùng?) is too
-ambiguous to opt anyone out."""
+that work like a command when typed alone (the opt-out words among them), greetings, thanks
+and the words that cancel the message for the officers. Every word is kept folded (lower
+case, no diacritics, punctuation as spaces), the way `content.textnorm.fold_words` reads what a
+person typed; command words also with their diacritics, because a message typed with marks
+must match with its marks ("đúng" is not "dừng"), and a one-syllable word typed without marks
+("dung": dừng, đúng or dùng?) is too ambiguous to opt anyone out."""
 
 from __future__ import annotations
 
@@ -29,9 +29,13 @@ class Lexicon:
     ambiguous: dict[str, frozenset[str]] = field(default_factory=dict)
     greetings: frozenset[str] = frozenset()
     greeting_fillers: frozenset[str] = frozenset()
+    # "có ai không", "test": someone checks the bot is there (with greeting words or not)
+    presence: frozenset[str] = frozenset()
     thanks_phrases: frozenset[str] = frozenset()
     thanks_words: frozenset[str] = frozenset()
     acknowledgements: frozenset[str] = frozenset()
+    # Typed alone at the question "Gặp cán bộ" asks, these cancel it (folded: "huy" is "hủy").
+    cancel_words: frozenset[str] = frozenset()
 
     def command_for(self, text: str) -> str | None:
         """The command a whole typed message stands for ("Dừng!" -> "stop"), or None. Typed
@@ -84,7 +88,7 @@ class Lexicon:
                 errs.append(f"lexicon: commands.{name}: needs at least one word (the opt-out)")
         if errors is None and errs:
             raise ValueError("\n".join(errs))
-        g, t = raw.get("greetings", {}), raw.get("thanks", {})
+        g, t, c = raw.get("greetings", {}), raw.get("thanks", {}), raw.get("cancel", {})
         marked = {name: frozenset(raw.get("_marked", {}).get(name, [])) for name in commands}
         ambiguous = {
             name: frozenset(fold_words(w) for w in words if " " not in w and fold_words(w) != w)
@@ -96,16 +100,19 @@ class Lexicon:
             ambiguous=ambiguous,
             greetings=frozenset(g.get("words", [])),
             greeting_fillers=frozenset(g.get("fillers", [])),
+            presence=frozenset(g.get("presence", [])),
             thanks_phrases=frozenset(t.get("phrases", [])),
             thanks_words=frozenset(t.get("words", [])),
             acknowledgements=frozenset(t.get("acknowledgements", [])),
+            cancel_words=frozenset(c.get("words", [])),
         )
 
 
 _SECTIONS = {
     "commands": COMMAND_WORDS,
-    "greetings": ("words", "fillers"),
+    "greetings": ("words", "fillers", "presence"),
     "thanks": ("phrases", "words", "acknowledgements"),
+    "cancel": ("words",),
 }
 
 

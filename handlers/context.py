@@ -40,6 +40,8 @@ class Context:
     # contact, storage.contacts.arrive); None: not read, is_officer asks the table.
     listed_officer: bool | None = None
     _now: datetime | None = field(default=None, repr=False)
+    # What this turn has read once and several handlers need (e.g. the person's ticket).
+    memo: dict[str, object] = field(default_factory=dict, repr=False)
 
     @property
     def lang(self) -> str:

@@ -14,11 +14,6 @@ from storage import contacts, questions
 from storage.tickets_models import TicketSource
 
 FLOW = "handoff"
-# Typed alone at the question, these cancel it (folded: no case, marks or punctuation), like
-# the button "Thôi, không gửi" / "Never mind".
-_CANCEL_WORDS = frozenset(
-    {"thoi", "huy", "khong gui", "thoi khong gui", "khong can nua", "cancel", "never mind"}
-)
 
 
 def command(ctx: Context, args: str = "") -> list[Reply]:
@@ -26,8 +21,11 @@ def command(ctx: Context, args: str = "") -> list[Reply]:
     if args.strip():
         return _pass_on(ctx, args.strip())
     contacts.set_flow(ctx.session, ctx.contact, FLOW)
-    cancel = Button(ctx.t("handoff.cancel"), "ho:cancel")
-    return [Reply(text=ctx.t("handoff.ask"), buttons=[cancel])]
+    return [_ask(ctx)]
+
+
+def _ask(ctx: Context) -> Reply:
+    return Reply(text=ctx.t("handoff.ask"), buttons=[Button(ctx.t("handoff.cancel"), "ho:cancel")])
 
 
 def on_text(ctx: Context, text: str) -> list[Reply] | None:
@@ -35,9 +33,11 @@ def on_text(ctx: Context, text: str) -> list[Reply] | None:
         return None
     typed = without_polite_ending(ctx, text)
     if not typed:  # nothing written (or emoji alone): nothing to pass on, asked again
-        return [ctx.reply("handoff.ask")]
-    if typed in _CANCEL_WORDS or typed == fold_words(ctx.t("handoff.cancel")):
-        return button(ctx, "cancel")  # the button's label typed, or a word for "never mind"
+        return [_ask(ctx)]
+    if typed in ctx.content.lexicon.cancel_words or typed == fold_words(ctx.t("handoff.cancel")):
+        # The button's label typed, or a word for "never mind" (content/lexicon, folded: typed
+        # with or without diacritics, a polite ending dropped).
+        return button(ctx, "cancel")
     if len(text.strip()) > MAX_TEXT:
         # Nothing is cut silently: the person hears that nothing was sent, and why.
         return [ctx.reply("handoff.too_long", length=len(text.strip()), limit=MAX_TEXT)]
@@ -66,6 +66,7 @@ def _pass_on(ctx: Context, text: str) -> list[Reply]:
         confident=False,
         alternatives=[],
         now=ctx.now,
+        for_officers=True,  # the ticket inbox's, not a question for the content
     )
     questions.mark_handed_off(ctx.session, row.id, ctx.contact.id)
     _, told = intake.request(ctx, text, TicketSource.person, row.id)

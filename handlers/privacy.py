@@ -13,7 +13,7 @@ from handlers.capability import Capability, Command, Flow, PersonalData
 from handlers.context import Context
 from handlers.messages import Button, Reply, channel_name
 from handlers.start import menu_button
-from handlers.typed_choice import yes_or_no
+from handlers.typed_choice import nothing_typed, yes_or_no
 from storage import contacts, erasure
 from storage.models import ConsentRecord, Contact, Outbox
 from storage.zalo_oa_models import ZaloOAContact
@@ -84,6 +84,8 @@ def on_text(ctx: Context, text: str) -> list[Reply] | None:
     anything else closes the question (nothing is erased) and is read as usual (None)."""
     if ctx.contact.active_flow != FLOW:
         return None
+    if nothing_typed(text):
+        return ask_delete(ctx)  # a sticker answers nothing: the question again
     choice = yes_or_no(ctx, text, "privacy.confirm", "privacy.keep")
     if choice is None:
         contacts.set_flow(ctx.session, ctx.contact, None)

@@ -41,8 +41,9 @@ HUMAN = "bot.human"  # the entry that says how to reach an officer: a person req
 
 
 def small_talk(text: str, lexicon: Lexicon) -> str | None:
-    """ "greeting", "thanks", "ack" or None: a hello, a thank-you or an "ok" is not a
-    question. The words are officers' content (content/lexicon/words.yaml)."""
+    """ "greeting", "presence", "thanks", "ack" or None: a hello, "is anyone there?", a
+    thank-you or an "ok" is not a question. The words are officers' content
+    (content/lexicon/words.yaml)."""
     words = fold_words(text).split()
     if not words and text.strip():
         return "ack"  # "👍", "🙂", "...": no word at all is heard, not searched as a question
@@ -52,6 +53,11 @@ def small_talk(text: str, lexicon: Lexicon) -> str | None:
     greetings, fillers = lexicon.greetings, lexicon.greeting_fillers
     if any(w in greetings for w in words) and all(w in greetings or w in fillers for w in words):
         return "greeting"
+    for phrase in lexicon.presence:
+        # "alo có ai không", "test", "bot ơi, có ai không": is the bot there?
+        before, found, after = f" {joined} ".partition(f" {phrase} ")
+        if found and all(w in greetings or w in fillers for w in (before + after).split()):
+            return "presence"
     ack, thanks = lexicon.acknowledgements, lexicon.thanks_words
     said_thanks = any(f" {x} " in f" {joined} " for x in lexicon.thanks_phrases)
     if said_thanks and all(w in thanks or w in ack for w in words):
@@ -99,6 +105,10 @@ def on_text(ctx: Context, text: str) -> list[Reply]:
     talk = small_talk(text, ctx.content.lexicon)
     if talk == "greeting":
         return [Reply(text=ctx.t("qa.greeting"), buttons=start.main_menu(ctx))]
+    if talk == "presence":
+        # "test", "alo có ai không" (a tester got sports and an off-topic refusal): the bot is
+        # here, what it does, and the menu; nothing to log or pass to an officer.
+        return [Reply(text=ctx.t("qa.presence"), buttons=start.main_menu(ctx))]
     if talk in ("thanks", "ack"):
         return [Reply(text=ctx.t(f"qa.{talk}"), buttons=[start.menu_button(ctx)])]
     if ctx.content.lexicon.ambiguous_command(text) == "stop":
@@ -162,11 +172,15 @@ def _a_question(text: str) -> bool:
 
 
 def _log(ctx: Context, text: str, lang: str, match: Match) -> int | None:
-    """Log the question; a failure here must never cost the person their answer. No savepoint
-    around it (two round trips on every question, issue 13): every value is bounded before the
-    INSERT (text by MAX_TEXT, ids by the content schema), so the database has nothing to
-    refuse but an outage, which fails the whole turn anyway."""
+    """Log the question; a failure here must never cost the person their answer. A request
+    for a person, and what a person writes while their ticket is open, are addressed to the
+    officers: logged as such, they stay out of /unanswered (the ticket inbox has them).
+    No savepoint around it (two round trips on every question, issue 13): every value is
+    bounded before the INSERT (text by MAX_TEXT, ids by the content schema), so the database
+    has nothing to refuse but an outage, which fails the whole turn anyway. The person's
+    ticket is read once for the turn (intake.current): the log and intake share it."""
     try:
+        ticket, reopens = intake.current(ctx)
         row = questions.log_question(
             ctx.session,
             contact_id=ctx.contact.id,
@@ -180,6 +194,7 @@ def _log(ctx: Context, text: str, lang: str, match: Match) -> int | None:
             confident=match.confident,
             alternatives=match.alternatives,
             now=ctx.now,
+            for_officers=bool(match.person) or (ticket is not None and not reopens),
         )
         return row.id
     except Exception:

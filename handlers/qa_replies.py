@@ -16,6 +16,11 @@ from handlers.messages import Button, Reply
 # benchmark: 29 of 35 off-topic questions fall below it, no on-topic "not sure" question does).
 ALTERNATIVES_FLOOR = 0.05
 MAX_RELATED = 3
+# An entry's `actions` (content/faq): the label's text key and the button's payload.
+ACTIONS = {
+    "events": ("menu.events", "m:events"),  # the upcoming events (the main-menu item)
+    "my_events": ("events.button.mine", "ev:mine"),  # the person's own registrations
+}
 
 
 @dataclass
@@ -54,9 +59,11 @@ def _sources(content: ContentStore, entry_id: str, lang: str) -> str:
 
 def _related_buttons(content: ContentStore, entry_id: str, lang: str, suffix: str) -> list[Button]:
     kb = content.knowledge
+    entry = kb.entries[entry_id]
+    # Action buttons take the place of related topics: the answer keeps as many buttons.
     return [
         Button(kb.entries[rel].text(lang).title, f"qa:t:{rel}{suffix}")
-        for rel in kb.entries[entry_id].related[:MAX_RELATED]
+        for rel in entry.related[: max(MAX_RELATED - len(entry.actions), 1)]
         if rel in kb.entries
     ]
 
@@ -87,7 +94,7 @@ def entry_replies(
     sources = _sources(content, entry_id, lang)
     text = f"{body}\n\n{sources}" if sources else body
     suffix = _suffix(lang, contact_lang)
-    buttons: list[Button] = []
+    buttons = [Button(_t(content, lang, ACTIONS[a][0]), ACTIONS[a][1]) for a in entry.actions]
     if not details and entry.text(lang).details:
         buttons.append(Button(_t(content, lang, "qa.more"), f"qa:more:{entry_id}{suffix}"))
     buttons += _related_buttons(content, entry_id, lang, suffix)

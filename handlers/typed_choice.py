@@ -21,6 +21,14 @@ def without_polite_ending(ctx: Context, text: str) -> str:
     return head if head and last in endings else typed
 
 
+def nothing_typed(text: str) -> bool:
+    """A sticker or photo without a caption (the channel's "unsupported", read as ""), blank
+    spaces, or emoji and punctuation alone: no word at all. At an open question it answers
+    nothing, so the question stays open and is shown again (new-user tester: after a sticker
+    the next "đồng ý" or an officer's answer was read as a question to the bot)."""
+    return not fold_words(text)
+
+
 def yes_or_no(ctx: Context, text: str, yes_label: str, no_label: str) -> str | None:
     """ "yes" | "no" for the typed label of the yes or the no button (text keys) or a yes/no
     word; None for anything else (then the text is not an answer to the prompt)."""

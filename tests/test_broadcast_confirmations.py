@@ -1,10 +1,12 @@
 """Second confirmations when scheduling (tester's fault 4): scheduling a broadcast identical to
 one already scheduled asked "send anyway?" without a button to say so, and called the scheduled
-one "running"; the draft stayed stuck."""
+one "running"; the draft stayed stuck. A preview for an audience nobody matches offered "Send
+now" with 0 recipients."""
 
 from __future__ import annotations
 
 from storage.broadcasts_models import Broadcast
+from storage.models import Outbox
 from tests.chat import Person, rows
 from tests.test_broadcasts import people
 
@@ -38,3 +40,19 @@ def test_cancel_at_the_twin_question_cancels_the_draft(conversation, clock):
     schedule(officer, "Tập huấn kiểm toán năng lượng", "07/12/2026 08:00")
     officer.presses("✖ Hủy")
     assert [r.status for r in rows(conversation, Broadcast)] == ["scheduled", "cancelled"]
+
+
+def test_a_preview_nobody_matches_says_so_and_offers_no_sending(conversation, clock):
+    people(conversation, clock, 2, prefix="r", sector="rice_food")
+    officer = Person(conversation, user_id="officer")
+    officer.says("/broadcast Tập huấn chế biến thủy sản sạch hơn")
+    officer.says("sector=seafood")  # a sector that exists, but nobody is in it
+    assert "0 người nhận" in officer.text
+    assert "Không có ai khớp với nhóm người nhận này" in officer.text
+    assert officer.buttons == ["👥 Tất cả", "✖ Hủy"]  # neither send nor schedule
+    officer.press_payload("bc:send:1")  # a send button from elsewhere: still nobody
+    assert "Không có ai khớp với nhóm người nhận này" in officer.text
+    assert rows(conversation, Outbox, Outbox.kind == "broadcast") == []
+    assert [r.status for r in rows(conversation, Broadcast)] == ["draft"]
+    officer.says("sector=rice_food")  # the draft still asks for its audience
+    assert "2 người nhận" in officer.text and "✅ Gửi ngay" in officer.buttons

@@ -182,6 +182,8 @@ def test_the_list_is_one_line_per_ticket_oldest_first_and_pages(conversation, cl
     officer.says("/inbox")
     entries = [line for line in officer.text.splitlines() if line.startswith("#")]
     assert len(entries) == 1 and "Câu giả" in entries[0]
+    officer.says("/inbox 2")
+    assert officer.text == "Không có trang «2». Danh sách phiếu chỉ có 1 trang: gõ /inbox."
     for i in range(25):
         clock.advance(minutes=1)
         Person(conversation, user_id=f"p{i}").says(f"/officer Câu hỏi số {i}")
@@ -191,6 +193,11 @@ def test_the_list_is_one_line_per_ticket_oldest_first_and_pages(conversation, cl
     assert "Câu thật" in first_page[0] and "Câu hỏi số 0" in first_page[1]
     officer.says("/questions 3")  # the old name still works
     assert "trang 3/3" in officer.text and "Câu hỏi số 24" in officer.text
+    for bad in ("abc", "999", "0"):  # never page 1 silently in place of what was asked
+        officer.says(f"/inbox {bad}")
+        assert officer.text == (
+            f"Không có trang «{bad}». Danh sách phiếu có 3 trang: gõ /inbox 1 đến /inbox 3."
+        ), bad
 
 
 def test_one_person_cannot_push_others_out_of_the_list(conversation):

@@ -169,7 +169,11 @@ def test_cancel_in_the_assessment_itself_still_cancels_it(conv):
     assert rows(conv, Response)[0].status == "cancelled"
 
 
-@pytest.mark.parametrize("typed", ["Thôi, không gửi", "thoi khong gui", "thôi", "Hủy", "cancel"])
+@pytest.mark.parametrize(
+    "typed",
+    ["Thôi, không gửi", "thoi khong gui", "thôi", "Hủy", "huy", "cancel", "Never mind",
+     "thôi không cần nữa", "Thoi khong can nua a", "Không cần nữa ạ"],
+)  # fmt: skip
 def test_typing_the_do_not_send_label_cancels_the_message_to_the_officers(conv, typed):
     p = Person(conv, user_id="dn")
     p.says("/officer")

@@ -14,6 +14,7 @@ from content import store
 from content.lexicon import Lexicon
 from content.textnorm import canonical
 from storage.models import Contact, QuestionLog
+from storage.tickets_models import Ticket
 from tests.chat import Person, rows
 from tests.conftest import ROOT, make_settings
 
@@ -83,6 +84,27 @@ def test_opt_out_words_come_from_the_content_officers_edit(tmp_path, sqlite_url,
         p.says("/start")
         p.says("Thoi nhan tin")
         assert contact(conv, "p").status == "stopped"
+    finally:
+        conv.engine.dispose()
+
+
+def test_words_that_cancel_the_message_to_officers_come_from_the_content(tmp_path, sqlite_url,
+                                                                        clock):  # fmt: skip
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    words = content / "lexicon" / "words.yaml"
+    words.write_text(
+        words.read_text(encoding="utf-8") + "\ncancel:\n  words: [thôi khỏi cần]\n",
+        encoding="utf-8",
+    )
+    settings = make_settings(sqlite_url).model_copy(update={"content_dir": content})
+    conv = build_conversation(settings, clock=clock)
+    try:
+        p = Person(conv, user_id="p")
+        p.says("/officer")
+        p.says("Thoi khoi can")  # typed without diacritics
+        assert p.text.startswith("Đã hủy, chưa gửi gì")
+        assert rows(conv, Ticket) == []
     finally:
         conv.engine.dispose()
 

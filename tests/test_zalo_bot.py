@@ -33,11 +33,12 @@ async def srv():
         yield server
 
 
-def conversation_for(tmp_path, srv: FakeZaloBot, **zalo_bot):  # noqa: ANN001, ANN201
+def conversation_for(tmp_path, srv: FakeZaloBot, limits=None, **zalo_bot):  # noqa: ANN001, ANN201
     settings = make_settings(
         f"sqlite:///{tmp_path / 'bot.db'}",
         search={"embeddings": False},
         zalo_bot={"token": TOKEN, "api_url": srv.url, "poll_timeout": 1, **zalo_bot},
+        limits=limits or {},
     )
     return settings, build_conversation(settings, clock=FrozenClock())
 
@@ -124,4 +125,20 @@ async def test_an_answer_zalo_would_not_take_is_held_and_sent_once_later(tmp_pat
         assert await delivery.run_once() == {}  # once
     [answer, *_] = srv.texts("c9")
     assert "nước" in answer
+    conversation.engine.dispose()
+
+
+async def test_a_rate_limit_longer_than_the_set_wait_holds_the_answer_at_once(tmp_path, srv):
+    """limits.reply_max_wait_seconds holds for Zalo Bot answers as for the other channels: a
+    429 asking for 30 s with 5 s allowed is not waited out, the answer goes to the outbox."""
+    settings, conversation = conversation_for(tmp_path, srv, limits={"reply_max_wait_seconds": 5})
+    async with AsyncExitStack() as stack:
+        bot = await ZaloBot.open(conversation, settings, stack)
+        for _ in range(10):
+            srv.fail("sendMessage", 429, "too many requests")  # no retry_after: 30 s assumed
+        handling = bot.pump.handler.handle(srv.update(QUESTION, chat="c10"))
+        await asyncio.wait_for(handling, 10)  # waiting the 30 s out would time out here
+    assert srv.texts("c10") == []
+    with session_scope(conversation.engine) as session:
+        assert session.exec(select(Outbox).where(Outbox.kind == "held_reply")).all()
     conversation.engine.dispose()

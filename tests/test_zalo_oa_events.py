@@ -3,6 +3,8 @@ core and the local Zalo OA server: what the person receives and what the databas
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
 from datetime import timedelta
 
 import httpx
@@ -12,11 +14,12 @@ from sqlmodel import select
 
 from bot import flood
 from bot.app import build_conversation
+from bot.channels.answers import Answering
 from bot.channels.errors import ChannelDown
 from bot.channels.zalo_oa.app import alerter
 from bot.channels.zalo_oa.client import ZaloOAClient
 from bot.channels.zalo_oa.events import EventHandler
-from bot.channels.zalo_oa.limits import TAP
+from bot.channels.zalo_oa.limits import CHANNEL, TAP
 from bot.channels.zalo_oa.sender import ZaloOASender
 from bot.channels.zalo_oa.tokens import TokenKeeper
 from bot.channels.zalo_oa.webhook import Pump
@@ -39,10 +42,14 @@ U = "2512523625412515"
 
 
 @pytest.fixture
-async def bot(tmp_path):
+async def bot(tmp_path, request):
+    """The handler as the channel builds it; `limits` settings by indirect parametrisation."""
     clock = FrozenClock()
     settings = make_settings(
-        f"sqlite:///{tmp_path / 'bot.db'}", search={"embeddings": False}, officer_ids="telegram:777"
+        f"sqlite:///{tmp_path / 'bot.db'}",
+        search={"embeddings": False},
+        officer_ids="telegram:777",
+        limits=getattr(request, "param", {}),
     )
     conversation = build_conversation(settings, clock=clock)
     engine = conversation.engine
@@ -57,7 +64,9 @@ async def bot(tmp_path):
             clock,
             alert=alerter(engine, clock, settings),
         )
-        handler = EventHandler(conversation, sender, flood.FloodGuard(30, 60), backoff=0.01)
+        answering = Answering.configured(CHANNEL, engine, clock, settings.limits)
+        answering = replace(answering, backoff=0.01)  # no half-second waits between tries
+        handler = EventHandler(conversation, sender, flood.FloodGuard(30, 60), answering)
         yield srv, handler, conversation
     engine.dispose()
 
@@ -251,12 +260,13 @@ async def test_an_answer_zalo_would_not_take_is_held_and_sent_once_later(bot):
     assert srv.texts(U) == calm  # the same answer a person got without the outage
 
 
+@pytest.mark.parametrize("bot", [{"reply_max_wait_seconds": 30}], indirect=True)
 async def test_a_rate_limit_longer_than_an_answer_may_wait_is_not_waited_out(bot, caplog):
-    srv, handler, _ = bot
-    handler.max_wait = 30  # Zalo's -32 asks for a minute
-    srv.fail(-32)
-    await handler.handle(srv.event("user_send_text", U, text="/start"))
+    srv, handler, conversation = bot
+    srv.fail(-32)  # Zalo's -32 asks for a minute, the settings allow 30 s
+    await asyncio.wait_for(handler.handle(srv.event("user_send_text", U, text="/start")), 10)
     assert "zalo -32" in caplog.text
+    assert rows(conversation, Outbox, Outbox.kind == "held_reply")  # kept, not waited for
 
 
 async def test_a_zalo_person_registers_for_an_event_and_gets_its_reminder(bot):

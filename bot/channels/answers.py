@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from bot.channels.errors import Blocked, ChannelDown, Retryable, SendError, Throttled
+from bot.settings_areas import LimitSettings
 from handlers.clock import Clock
 from handlers.held_replies import hold_for
 from handlers.messages import Reply
@@ -21,11 +22,12 @@ from handlers.messages import Reply
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Answering:
     """How one channel answers: `attempts` tries of a part on a transient fault (5xx, timeout,
     rate limit), `backoff` seconds before the second, doubling; a rate limit asking to wait
-    longer than `max_wait` seconds is not waited out for an answer."""
+    longer than `max_wait` seconds is not waited out for an answer. A channel's handler holds
+    one, built once (`configured`)."""
 
     channel: str
     engine: Engine
@@ -33,6 +35,14 @@ class Answering:
     attempts: int = 3
     backoff: float = 0.5
     max_wait: float = 60.0
+
+    @classmethod
+    def configured(
+        cls, channel: str, engine: Engine, clock: Clock, limits: LimitSettings
+    ) -> Answering:
+        """The settings' tries and wait (limits.reply_attempts, reply_max_wait_seconds)."""
+        return cls(channel, engine, clock, attempts=limits.reply_attempts,
+                   max_wait=limits.reply_max_wait_seconds)  # fmt: skip
 
     async def answer(self, sender, user_id: str, replies: list[Reply]) -> list[Reply]:  # noqa: ANN001
         """Send `replies` as the sender's parts. A part that cannot be sent does not stop the

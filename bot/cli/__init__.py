@@ -3,6 +3,8 @@ registered here. The modules share bot/cli/common.py and never import this packa
 
 from __future__ import annotations
 
+import inspect
+
 import typer
 
 from bot.cli import ask, maintenance, questions, reports, run, zalo
@@ -38,3 +40,19 @@ app.add_typer(privacy_app, name="privacy")
 app.add_typer(broadcast_app, name="broadcast")
 app.command("serve")(zalo.serve)
 app.add_typer(zalo.zalo_app, name="zalo")
+
+
+def _one_line_summaries(group: typer.Typer) -> None:
+    """A command list shows each command's first paragraph as it is written, line breaks and
+    all (typer's rich mode keeps them): give every command that paragraph on one line, so the
+    summary reads as a sentence on its row whatever the terminal's width."""
+    for info in group.registered_commands:
+        doc = info.help or inspect.getdoc(info.callback) or ""
+        if info.short_help is None and doc:
+            info.short_help = " ".join(doc.split("\n\n")[0].split())
+    for sub in group.registered_groups:
+        if sub.typer_instance is not None:
+            _one_line_summaries(sub.typer_instance)
+
+
+_one_line_summaries(app)

@@ -25,6 +25,7 @@ def ask(
     """Print the bot's answer to a question (content and search only, no database)."""
     import json
 
+    from bot.settings import configure_search
     from content.store import ContentStore
     from handlers.qa import compose
 
@@ -33,6 +34,7 @@ def ask(
     if language not in ("vi", "en"):
         fail("--lang must be vi or en")
     with friendly_errors():
+        configure_search(s)
         content = ContentStore.load(s.content_dir)
 
     def one(q: str) -> None:

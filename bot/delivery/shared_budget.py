@@ -2,7 +2,7 @@
 
 Telegram allows a bot about 30 messages a second in all and about one a second to one chat
 (core.telegram.org/bots/faq). Each process's own limiter keeps only its own sends to that rate,
-so two processes send 60 a second together. With `SXSH_DELIVERY__REDIS_URL` set, every process
+so two processes send 60 a second together. With `SXSH_DELIVERY_REDIS_URL` set, every process
 also takes a slot from Redis before each send: the slot schedule ("the next free moment") lives
 in one Redis key per channel and one per chat, advanced atomically by a Lua script on Redis's
 own clock (no clock skew between hosts). The scheme is GCRA's virtual scheduling with no burst:

@@ -11,7 +11,7 @@ from handlers.context import Context
 from handlers.messages import Button, Reply
 from handlers.qa import small_talk
 from handlers.start import menu_button
-from handlers.typed_choice import without_polite_ending, yes_or_no
+from handlers.typed_choice import nothing_typed, without_polite_ending, yes_or_no
 from storage import assessments, contacts
 from storage.models import Response
 
@@ -117,8 +117,10 @@ def on_consent_text(ctx: Context, text: str) -> list[Reply] | None:
     prompt and is read as a question (None)."""
     if ctx.contact.active_flow != CONSENT_FLOW:
         return None
-    contacts.set_flow(ctx.session, ctx.contact, None)
     q = ctx.content.questionnaire
+    if q is not None and nothing_typed(text):
+        return flow.consent(ctx)[-1:]  # the question again, with its buttons (still open)
+    contacts.set_flow(ctx.session, ctx.contact, None)
     if q is None:
         return None
     choice = yes_or_no(ctx, text, "assess.consent_yes", "assess.consent_no")

@@ -158,9 +158,16 @@ def _set_audience(ctx: Context, row: Broadcast, spec: dict) -> list[Reply]:
 def _preview(ctx: Context, row: Broadcast) -> list[Reply]:
     p = service.preview(ctx.session, row, ctx.settings, ctx.now)
     lines = service.preview_lines(p, ctx.content.texts, ctx.lang)
-    buttons = [Button(ctx.t("broadcasts.send_now"), f"{NS}:send:{row.id}"),
-               Button(ctx.t("broadcasts.schedule"), f"{NS}:sched:{row.id}"),
-               Button(ctx.t("broadcasts.cancel"), f"{NS}:cancel:{row.id}")]  # fmt: skip
+    cancel = Button(ctx.t("broadcasts.cancel"), f"{NS}:cancel:{row.id}")
+    if p.audience.included:
+        send = Button(ctx.t("broadcasts.send_now"), f"{NS}:send:{row.id}")
+        buttons = [send, Button(ctx.t("broadcasts.schedule"), f"{NS}:sched:{row.id}"), cancel]
+    else:  # nobody to send to: other filters asked for, never "Send now" to 0 people
+        _set_step(ctx, "audience", row.id)
+        lines.append(ctx.t("broadcasts.nobody_retype"))
+        everyone = Button(ctx.t("broadcasts.everyone"), f"{NS}:all:{row.id}")
+        all_ = broadcasts.audience_of(row).get("all")
+        buttons = [cancel] if all_ else [everyone, cancel]
     seen = copies.copy_of(row, ctx.contact.channel) or Reply(text=row.text)
     held = copies.chat_file(row)
     if held is not None and held[0] != ctx.contact.channel:

@@ -96,6 +96,9 @@ def preview_lines(p: Preview, texts: Texts, lang: str) -> list[str]:
         lines.append(t(lang, "broadcasts.excluded", reason=why, count=count))
     if p.audience.samples:
         lines.append(t(lang, "broadcasts.samples", names=", ".join(p.audience.samples)))
+    if not total:  # nothing to send: no duration, and no sending offered (chat.py)
+        lines.append(t(lang, "broadcasts.nobody"))
+        return lines
     lines.append(t(lang, "broadcasts.duration", minutes=_minutes(p.seconds)))
     return lines
 
@@ -116,13 +119,17 @@ def confirm(
     twin_ok: bool = False,
 ) -> int | None:
     """Confirm a draft for `at` (None: now) and, when now, start it in this transaction.
-    Raises Refused: not a draft, a time in the past, night hours without `night_ok`, an
-    identical broadcast running without `twin_ok`. Returns the number queued when started."""
+    Raises Refused: not a draft, a time in the past, nobody to send to now, night hours
+    without `night_ok`, an identical broadcast running without `twin_ok`. Returns the number
+    queued when started."""
     when = at or now
     if row.status != BroadcastStatus.draft:
         raise Refused("broadcasts.not_draft", id=row.id, status=row.status)
     if at is not None and at < now:
         raise Refused("broadcasts.in_past", id=row.id)
+    audience = broadcasts.audience_of(row)
+    if at is None and not broadcasts.resolve(session, audience, now=now).included:
+        raise Refused("broadcasts.nobody_send", id=row.id)
     twin = broadcasts.running_twin(session, row)
     if twin is not None and not twin_ok:
         raise Refused("broadcasts.twin", "twin", id=row.id, other=twin.id, other_status=twin.status)

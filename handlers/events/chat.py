@@ -13,7 +13,7 @@ from handlers.context import Context
 from handlers.events import calendar, display, service
 from handlers.messages import Button, Reply
 from handlers.start import menu_button, stale
-from handlers.typed_choice import yes_or_no
+from handlers.typed_choice import nothing_typed, yes_or_no
 from storage import app_state, contacts
 from storage import events as store
 from storage import events_reminders as subs
@@ -167,8 +167,10 @@ def on_confirm_text(ctx: Context, text: str) -> list[Reply] | None:
     word answers it; anything else closes the question (nothing cancelled) and goes on (None)."""
     if ctx.contact.active_flow != CONFIRM_FLOW:
         return None
-    contacts.set_flow(ctx.session, ctx.contact, None)
     ref = app_state.get_value(ctx.session, f"{CONFIRM_FLOW}:{ctx.contact.id}") or ""
+    if ref and nothing_typed(text):
+        return button(ctx, f"u:{ref}")  # a sticker answers nothing: the question again
+    contacts.set_flow(ctx.session, ctx.contact, None)
     choice = yes_or_no(ctx, text, "events.button.unregister_anyway", "events.button.keep_seat")
     if choice is None or not ref:
         _take_question(ctx)

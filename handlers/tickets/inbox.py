@@ -104,12 +104,17 @@ def parse_number(value: str) -> int | None:
 
 # -- commands ---------------------------------------------------------------------------------
 def inbox_command(ctx: Context, args: str = "") -> list[Reply]:
-    """/inbox [page]: open and pending tickets, oldest first, one flattened line each."""
+    """/inbox [page]: open and pending tickets, oldest first, one flattened line each. A page
+    that is not there ("abc", "999") is said so, with the pages there are (never page 1 in its
+    place)."""
     arg = args.strip()
-    page = int(arg) if arg.isascii() and arg.isdigit() and len(arg) < 7 else 1
-    work = tickets.active_page(ctx.session, page, PAGE_SIZE)
+    page = int(arg) if arg.isascii() and arg.isdigit() and len(arg) < 7 else 0
+    work = tickets.active_page(ctx.session, page if arg else 1, PAGE_SIZE)
     if not work.rows:
         return [ctx.reply("officer.none")]
+    if arg and page != work.page:
+        key = "officer.bad_page" if work.pages > 1 else "officer.bad_page_one"
+        return [ctx.reply(key, page=arg[:20], pages=work.pages)]
     lines = [ctx.t("officer.list_title", count=work.total, page=work.page, pages=work.pages)]
     names = officers.display_names(ctx.session, [t.claimed_by for t in work.rows])
     tz = ctx.settings.tz
@@ -231,8 +236,12 @@ def on_text(ctx: Context, text: str) -> list[Reply] | None:
     """The text after "✍️ Trả lời" is the answer to that ticket."""
     if ctx.contact.active_flow != FLOW:
         return None
-    contacts.set_flow(ctx.session, ctx.contact, None)
     ticket_id = row_id(app_state.get_value(ctx.session, _draft_key(ctx), "") or "")
+    if ticket_id is not None and not text.strip():
+        # A sticker or a photo is no answer: the draft waits for the text (it used to be
+        # dropped, and the answer typed next went to the bot as a question).
+        return [ctx.reply("tickets.write_reply", id=ticket_id)]
+    contacts.set_flow(ctx.session, ctx.contact, None)
     app_state.set_value(ctx.session, _draft_key(ctx), "")
     if ticket_id is None or not roles.is_officer(
         ctx.session, ctx.settings, ctx.contact.channel, ctx.contact.platform_id

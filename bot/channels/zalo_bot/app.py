@@ -45,8 +45,7 @@ class UpdateHandler:
     conversation: Conversation
     sender: ZaloBotSender
     guard: flood.FloodGuard
-    attempts: int = 3
-    backoff: float = 0.5
+    answering: Answering  # tries, backoff and the longest 429 wait (Answering.configured)
 
     def person(self, update: dict) -> str:
         inbound = to_inbound(update)
@@ -58,9 +57,7 @@ class UpdateHandler:
             return
         inbound = await asyncio.to_thread(self._typed_number, inbound)
         replies = await asyncio.to_thread(flood.handle, self.conversation, self.guard, inbound)
-        answering = Answering(CHANNEL, self.conversation.engine, self.conversation.clock,
-                              self.attempts, self.backoff)  # fmt: skip
-        await answering.answer(self.sender, inbound.user_id, replies)
+        await self.answering.answer(self.sender, inbound.user_id, replies)
 
     def _typed_number(self, inbound: Inbound) -> Inbound:
         """ "2" under numbered choices presses the second; any message makes them stale."""
@@ -100,9 +97,8 @@ class ZaloBot:
         engine, clock = conversation.engine, conversation.clock
         sender = ZaloBotSender(client, engine, clock, text_limit=s.text_limit)
         guard = flood.FloodGuard(settings.limits.flood_burst, settings.limits.flood_per_minute)
-        handler = UpdateHandler(
-            conversation, sender, guard, attempts=settings.limits.reply_attempts
-        )
+        answering = Answering.configured(CHANNEL, engine, clock, settings.limits)
+        handler = UpdateHandler(conversation, sender, guard, answering)
         pump = Pump(engine, clock, handler, model=ZaloBotUpdate)
         return cls(settings, client, pump, engine, clock)
 

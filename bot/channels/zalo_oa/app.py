@@ -13,9 +13,11 @@ import httpx
 from sqlalchemy.engine import Engine
 
 from bot import flood
+from bot.channels.answers import Answering
 from bot.channels.errors import SendError
 from bot.channels.zalo_oa.client import ZaloOAClient
 from bot.channels.zalo_oa.events import EventHandler
+from bot.channels.zalo_oa.limits import CHANNEL
 from bot.channels.zalo_oa.sealing import PREFIX
 from bot.channels.zalo_oa.sender import Window, ZaloOASender
 from bot.channels.zalo_oa.tokens import TokenKeeper
@@ -86,14 +88,8 @@ class ZaloOA:
         engine, clock = conversation.engine, conversation.clock
         sender = open_sender(settings, engine, clock, http)
         guard = flood.FloodGuard(settings.limits.flood_burst, settings.limits.flood_per_minute)
-        limits = settings.limits
-        handler = EventHandler(
-            conversation,
-            sender,
-            guard,
-            attempts=limits.reply_attempts,
-            max_wait=limits.reply_max_wait_seconds,
-        )
+        answering = Answering.configured(CHANNEL, engine, clock, settings.limits)
+        handler = EventHandler(conversation, sender, guard, answering)
         pump = Pump(engine, clock, handler)
         webhook = Webhook(
             engine,

@@ -46,9 +46,7 @@ class EventHandler:
     conversation: Conversation
     sender: ZaloOASender
     guard: flood.FloodGuard
-    attempts: int = 3  # tries of one answer on a transient fault (settings: limits.reply_attempts)
-    backoff: float = 0.5  # seconds before the second try, doubling
-    max_wait: float = 60.0  # a -32 asking to wait longer is not waited out for an answer
+    answering: Answering  # tries, backoff and the longest -32 wait (Answering.configured)
 
     @property
     def engine(self):  # noqa: ANN201
@@ -88,9 +86,7 @@ class EventHandler:
     async def _answer(self, user_id: str, replies: list) -> None:
         """Part by part; passing faults tried again, what Zalo would not take held in the
         outbox (bot/channels/answers.py)."""
-        answering = Answering(CHANNEL, self.engine, self.conversation.clock, self.attempts,
-                              self.backoff, self.max_wait)  # fmt: skip
-        await answering.answer(self.sender, user_id, replies)
+        await self.answering.answer(self.sender, user_id, replies)
 
     def _seen(self, inbound: Inbound) -> bool:
         """Handled before (the core checks again, atomically; this keeps a duplicate from

@@ -1,0 +1,67 @@
+"""An operator following the README's deployment section: the processes a new operator starts
+(`worker`, `ask`, `serve`) honour every setting, and each mistake is one line saying what to fix
+(no traceback)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+BIN = Path(sys.executable).parent / "sxsh-bot"
+
+
+def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SXSH_", "XDG_"))}
+    env.update(
+        XDG_CACHE_HOME=str(tmp_path / "xdg"),
+        SXSH_DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}",
+        SXSH_CONTENT_DIR=str(ROOT / "content"),
+    )
+    env.update(extra)
+    return env
+
+
+def sxsh(tmp_path: Path, *args: str, timeout: float = 300, **extra: str):
+    return subprocess.run(
+        [str(BIN), *args],
+        env=env_for(tmp_path, **extra),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_worker_and_ask_follow_the_search_settings(tmp_path):
+    # With SXSH_SEARCH_EMBEDDINGS=off in /etc/sxsh-bot.env the worker still ran the embedding
+    # model over the whole content at start (a minute of CPU before "worker delivering ...",
+    # vectors written to the default cache, not SXSH_SEARCH_CACHE_DIR); `ask` did the same.
+    r = sxsh(tmp_path, "worker", "--once", SXSH_SEARCH_EMBEDDINGS="off")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "nothing due"
+    r = sxsh(tmp_path, "ask", "tiết kiệm nước", SXSH_SEARCH_EMBEDDINGS="off")
+    assert r.returncode == 0, r.stderr
+    assert "nước" in r.stdout
+    assert not (tmp_path / "xdg").exists()  # no model ran: no vectors cached anywhere
+
+
+def test_a_misspelt_variable_stops_the_bot_with_the_name_it_meant(tmp_path):
+    # SXSH_TELEGRAM_TOKN in the env file: `serve` started "serving no channel", `run` opened
+    # the terminal chat under systemd; nothing said the token was never read.
+    r = sxsh(tmp_path, "serve", SXSH_TELEGRAM_TOKN="123456:" + "A" * 35, timeout=60)
+    assert r.returncode == 2
+    assert r.stderr == (
+        "sxsh-bot: configuration error: SXSH_TELEGRAM_TOKN is not a setting "
+        "(did you mean SXSH_TELEGRAM_TOKEN?)\n"
+    )
+    (tmp_path / ".env").write_text("SXSH_WEB_PORTT=8443\n", encoding="utf-8")
+    r = sxsh(tmp_path, "db", "current")
+    assert (r.returncode, r.stderr) == (
+        2,
+        "sxsh-bot: configuration error: SXSH_WEB_PORTT is not a setting "
+        "(did you mean SXSH_WEB_PORT?)\n",
+    )

@@ -1,0 +1,108 @@
+"""Misses a new-user tester found, each standing for a kind, as the person sees them: registering
+for or cancelling an event in free text leads to the events list or the person's own events;
+"test" or "alo có ai không" gets the bot's presence reply with what it does."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, select
+
+from storage.tickets_models import Ticket
+from tests.chat import Person
+
+REFUSED_VI = "Câu hỏi này không thuộc phạm vi của Sở Công Thương"
+REFUSED_EN = "This question is outside the cleaner-production work"
+UNSURE = ("Tôi hiểu anh/chị hỏi về", "I understand you are asking about", "Bot chưa", "The bot")
+
+
+def tickets(conversation) -> list[Ticket]:
+    with Session(conversation.engine) as s:
+        return list(s.exec(select(Ticket)))
+
+
+def short_of(conversation, entry_id: str, lang: str) -> str:
+    return conversation.content.knowledge.entries[entry_id].text(lang).short
+
+
+# ------------------------------------------------------------------ events in free text
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("huy dang ky hoi thao", "vi"),
+        ("hủy đăng ký hội thảo", "vi"),
+        ("tôi muốn hủy đăng ký lớp tập huấn tuần sau", "vi"),
+        ("em bận rồi, không đi tập huấn được, hủy giúp em", "vi"),
+        ("xem lai cac su kien toi da dang ky", "vi"),
+        ("cancel my workshop registration", "en"),
+        ("I can't come to the training, how do I cancel", "en"),
+    ],
+)
+def test_cancelling_an_event_is_answered_with_how(conversation, question, lang):
+    p = Person(conversation)
+    p.says(question)
+    assert p.text.startswith(short_of(conversation, "bot.events", lang)[:60]), p.text
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("huy dang ky hoi thao", "vi"),
+        ("cancel my workshop registration", "en"),
+        # The field trip's own answer: it offers the person's events too.
+        ("huỷ đăng kí chuyến tham quan mô hình", "vi"),
+    ],
+)
+def test_cancelling_an_event_leads_to_the_person_s_events(conversation, question, lang):
+    p = Person(conversation)
+    p.says(question)
+    assert not p.text.startswith(UNSURE), p.text
+    mine = "🗂 Sự kiện của tôi" if lang == "vi" else "🗂 My events"
+    assert mine in p.buttons
+    p.presses(mine)
+    # The person's own registrations (none yet), with the way to the upcoming events.
+    assert p.text.startswith(("Anh/chị chưa đăng ký sự kiện nào", "You have not registered"))
+
+
+@pytest.mark.parametrize(
+    ("question", "entry", "lang"),
+    [
+        ("how do I register for the workshop", "support.training", "en"),
+        ("dang ky tham du hoi thao sxsh", "support.training", "vi"),
+        ("cho em đăng kí một chỗ dự hội thảo tuần sau", "support.training", "vi"),
+        ("sign me up for the next training course", "support.training", "en"),
+        ("đăng ký đi tham quan nhà máy mẫu ở đâu", "support.field_trips", "vi"),
+    ],
+)
+def test_registering_for_an_event_leads_to_the_events_list(conversation, question, entry, lang):
+    p = Person(conversation)
+    p.says(question)
+    assert p.text.startswith(short_of(conversation, entry, lang)[:60]), p.text
+    upcoming = "📅 Sự kiện sắp tới" if lang == "vi" else "📅 Upcoming events"
+    assert upcoming in p.buttons
+    p.presses(upcoming)
+    assert p.text.startswith(("Hiện chưa có sự kiện sắp tới", "There are no upcoming events"))
+
+
+# ------------------------------------------------------------------ is anyone there?
+@pytest.mark.parametrize(
+    "said",
+    [
+        "test",
+        "alo co ai khong",
+        "có ai không",
+        "co ai ko",
+        "bot ơi có ai không",
+        "test thử",
+        "alo alo, có ai trực không",
+        "are you there?",
+        "anyone there",
+        "hello, is anybody there?",
+    ],
+)
+def test_is_anyone_there_gets_the_presence_reply_with_what_the_bot_does(conversation, said):
+    p = Person(conversation)
+    p.says(said)
+    assert p.text.startswith("Dạ, bot đang ở đây"), p.text
+    assert "đánh giá nhanh" in p.text and "cán bộ" in p.text
+    assert "❓ Hỏi đáp SXSH" in p.buttons and "👤 Gặp cán bộ" in p.buttons
+    assert tickets(conversation) == []
