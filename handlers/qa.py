@@ -33,7 +33,7 @@ from handlers.qa_replies import (
     redirect_of,
 )
 from handlers.tickets import intake
-from storage import questions, tickets
+from storage import questions
 from storage.tickets_models import TicketSource
 
 log = logging.getLogger(__name__)
@@ -191,25 +191,28 @@ def _a_question(text: str) -> bool:
 def _log(ctx: Context, text: str, lang: str, match: Match) -> int | None:
     """Log the question; a failure here must never cost the person their answer. A request
     for a person, and what a person writes while their ticket is open, are addressed to the
-    officers: logged as such, they stay out of /unanswered (the ticket inbox has them)."""
+    officers: logged as such, they stay out of /unanswered (the ticket inbox has them).
+    No savepoint around it (two round trips on every question, issue 13): every value is
+    bounded before the INSERT (text by MAX_TEXT, ids by the content schema), so the database
+    has nothing to refuse but an outage, which fails the whole turn anyway. The person's
+    ticket is read once for the turn (intake.current): the log and intake share it."""
     try:
-        with ctx.session.begin_nested():
-            on_ticket = tickets.current_for(ctx.session, ctx.contact.id) is not None
-            row = questions.log_question(
-                ctx.session,
-                contact_id=ctx.contact.id,
-                channel=ctx.inbound.channel,
-                text=text,
-                lang=lang,
-                # A middle-tier answer is logged as not confident, with the topic it gave: it
-                # is in the officers' list of questions to review.
-                topic=match.topic if match.confident else match.best,
-                score=match.score,
-                confident=match.confident,
-                alternatives=match.alternatives,
-                now=ctx.now,
-                for_officers=bool(match.person) or on_ticket,
-            )
+        ticket, reopens = intake.current(ctx)
+        row = questions.log_question(
+            ctx.session,
+            contact_id=ctx.contact.id,
+            channel=ctx.inbound.channel,
+            text=text,
+            lang=lang,
+            # A middle-tier answer is logged as not confident, with the topic it gave: it is
+            # in the officers' list of questions to review.
+            topic=match.topic if match.confident else match.best,
+            score=match.score,
+            confident=match.confident,
+            alternatives=match.alternatives,
+            now=ctx.now,
+            for_officers=bool(match.person) or (ticket is not None and not reopens),
+        )
         return row.id
     except Exception:
         log.exception("could not log a question")
