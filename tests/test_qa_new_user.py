@@ -1,6 +1,7 @@
 """Misses a new-user tester found, each standing for a kind, as the person sees them: registering
 for or cancelling an event in free text leads to the events list or the person's own events;
-"test" or "alo có ai không" gets the bot's presence reply with what it does."""
+concrete technique questions (compressed-air leaks, scrap) get a sure answer; "test" or "alo có
+ai không" gets the bot's presence reply with what it does."""
 
 from __future__ import annotations
 
@@ -81,6 +82,34 @@ def test_registering_for_an_event_leads_to_the_events_list(conversation, questio
     assert upcoming in p.buttons
     p.presses(upcoming)
     assert p.text.startswith(("Hiện chưa có sự kiện sắp tới", "There are no upcoming events"))
+
+
+# ------------------------------------------------------------------ concrete techniques
+@pytest.mark.parametrize(
+    ("question", "entry", "lang"),
+    [
+        ("giảm rò rỉ khí nén", "sxsh.compressed_air", "vi"),
+        ("giam ro ri khi nen", "sxsh.compressed_air", "vi"),
+        ("cách tìm chỗ xì khí nén trong xưởng", "sxsh.compressed_air", "vi"),
+        ("máy nén khí chạy liên tục mà áp không lên, có bị xì không", "sxsh.compressed_air", "vi"),
+        ("how to fix compressed air leaks", "sxsh.compressed_air", "en"),
+        ("how to recycle scrap", "sxsh.recycling", "en"),
+        ("recycling plastic scrap in the factory", "sxsh.recycling", "en"),
+        ("tái chế phế liệu trong xưởng thế nào", "sxsh.recycling", "vi"),
+        ("phế liệu sắt vụn trong xưởng tái sử dụng được không", "sxsh.recycling", "vi"),
+    ],
+)
+def test_a_concrete_technique_gets_a_sure_answer(conversation, question, entry, lang):
+    p = Person(conversation)
+    p.says(question)
+    assert p.text.startswith(short_of(conversation, entry, lang)[:60]), p.text
+
+
+def test_the_compressed_air_answer_says_how_to_find_leaks(conversation):
+    p = Person(conversation)
+    p.says("giảm rò rỉ khí nén")
+    assert "nước xà phòng" in p.text and "áp suất" in p.text
+    assert "Tiết kiệm năng lượng trong nhà máy" in p.buttons  # the wider topic, one tap away
 
 
 # ------------------------------------------------------------------ is anyone there?
