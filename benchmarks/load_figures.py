@@ -116,7 +116,7 @@ def table(results: list[dict], load: tuple[float, float, float]) -> str:
     head = (
         f"{'set-up':<10} {'users':>5} {'proc p50/p99 ms':>16} {'e2e p50/p99 s':>14} "
         f"{'rate/limit':>10} {'429s':>5} {'msg/turn':>8} {'turns':>6} {'lost':>5} "
-        f"{'CPU % (each)':>20} {'peak MB (each)':>18}"
+        f"{'apolog.':>7} {'CPU % (each)':>20} {'peak MB (each)':>18}"
     )
     lines = [
         "Load: users talking through the local Bot API server (30/s overall, 1/s per chat).",
@@ -135,6 +135,14 @@ def table(results: list[dict], load: tuple[float, float, float]) -> str:
             f"{r['rate_fraction']:>10.3f} {r['429s']:>5} {_f(r['messages_per_turn'], '.2f'):>8} "
             f"{r['turns']:>6} {r['unanswered']:>5} {r['apologies']:>7.0f} {cpu:>20} {rss:>18}"
         )
+    lines.append(
+        "harness (simulated users + local Bot API server): "
+        + "; ".join(
+            f"{r['setup']}: CPU {_f(r.get('harness_cpu_percent'), '.0f')}%, "
+            f"nice +{r.get('harness_nice', 0)}"
+            for r in results
+        )
+    )
     lines.append(
         "processes: " + "; ".join(f"{r['setup']}: {', '.join(r['processes'])}" for r in results)
     )

@@ -1,8 +1,8 @@
 """`/metrics` of `sxsh-bot serve` in Prometheus's text format (prometheus_client): what one
 process did since it started, and what waits in the shared outbox.
 
-Per process (scrape every `serve` process): messages in and out (out: Telegram's, every send
-the platform accepted), the time to handle each (received →
+Per process (scrape every `serve` process): messages in and out (out: every message a platform
+accepted, Telegram, Zalo OA and Zalo Bot alike), the time to handle each (received →
 replies ready: the bot's own processing time, without the platform's network), turns that ended
 in the apology, outbox sends by channel, lane and outcome, 429s from a platform. From the
 database at each scrape (the same figure from any process): outbox rows pending or being sent
@@ -47,10 +47,16 @@ TURN_SECONDS = Histogram(
         0.015,
         0.02,
         0.03,
+        0.04,
         0.05,
-        0.075,
+        0.06,
+        0.07,
+        0.08,
+        0.09,
         0.1,
+        0.125,
         0.15,
+        0.2,
         0.25,
         0.5,
         1,

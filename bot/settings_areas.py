@@ -181,6 +181,24 @@ class DeliverySettings(_Area):
     # A limiter shared by every process (e.g. redis://127.0.0.1:6379/0); in-process when unset.
     redis_url: str | None = None
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis(cls, v: str | None) -> str | None:
+        """Checked at start: a wrong URL failed only at the first send (a traceback in the
+        worker; `serve` said the Bot API could not be reached)."""
+        if not v:
+            return None
+        from urllib.parse import urlsplit
+
+        try:
+            url = urlsplit(v)
+            url.port  # noqa: B018 - raises ValueError for a port that is not a number
+        except ValueError:
+            url = None
+        if url is None or url.scheme not in {"redis", "rediss", "unix"}:
+            raise ValueError("not a Redis URL, e.g. redis://127.0.0.1:6379/0")
+        return v
+
 
 class SearchSettings(_Area):
     """The question matcher's optional sentence-embedding model."""

@@ -1,6 +1,6 @@
 """Words people type, from content/lexicon/*.yaml (officers edit them, not Python): the words
 that work like a command when typed alone (the opt-out words among them), greetings, thanks
-and the words that cancel the message for the officers. Every word is kept folded (lower
+goodbyes and the words that cancel the message for the officers. Every word is kept folded (lower
 case, no diacritics, punctuation as spaces), the way `content.textnorm.fold_words` reads what a
 person typed; command words also with their diacritics, because a message typed with marks
 must match with its marks ("đúng" is not "dừng"), and a one-syllable word typed without marks
@@ -36,6 +36,7 @@ class Lexicon:
     acknowledgements: frozenset[str] = frozenset()
     # Typed alone at the question "Gặp cán bộ" asks, these cancel it (folded: "huy" is "hủy").
     cancel_words: frozenset[str] = frozenset()
+    farewells: frozenset[str] = frozenset()  # "tạm biệt", "bye": a goodbye, not a question
 
     def command_for(self, text: str) -> str | None:
         """The command a whole typed message stands for ("Dừng!" -> "stop"), or None. Typed
@@ -105,6 +106,7 @@ class Lexicon:
             thanks_words=frozenset(t.get("words", [])),
             acknowledgements=frozenset(t.get("acknowledgements", [])),
             cancel_words=frozenset(c.get("words", [])),
+            farewells=frozenset(raw.get("farewells", {}).get("words", [])),
         )
 
 
@@ -113,6 +115,7 @@ _SECTIONS = {
     "greetings": ("words", "fillers", "presence"),
     "thanks": ("phrases", "words", "acknowledgements"),
     "cancel": ("words",),
+    "farewells": ("words",),
 }
 
 

@@ -36,7 +36,12 @@ class Context:
     registry: CapabilityView  # the registry (handlers/registry.py), seen through what handlers use
     files: ReportFiles | None = None  # None: this process cannot make files (tests, tools)
     is_new: bool = False
+    # Whether the officers table listed the sender when this turn began (read with the
+    # contact, storage.contacts.arrive); None: not read, is_officer asks the table.
+    listed_officer: bool | None = None
     _now: datetime | None = field(default=None, repr=False)
+    # What this turn has read once and several handlers need (e.g. the person's ticket).
+    memo: dict[str, object] = field(default_factory=dict, repr=False)
 
     @property
     def lang(self) -> str:
@@ -52,6 +57,9 @@ class Context:
     def is_officer(self) -> bool:
         # Checked on the server at every message against the settings and the officers table,
         # never from the message nor a role stored once: a removal takes effect at once.
+        if self.listed_officer is not None:
+            c = self.contact
+            return self.listed_officer or self.settings.is_officer(c.channel, c.platform_id)
         return is_officer(
             self.session, self.settings, self.contact.channel, self.contact.platform_id
         )

@@ -66,6 +66,7 @@ def _pass_on(ctx: Context, text: str) -> list[Reply]:
         confident=False,
         alternatives=[],
         now=ctx.now,
+        for_officers=True,  # the ticket inbox's, not a question for the content
     )
     questions.mark_handed_off(ctx.session, row.id, ctx.contact.id)
     _, told = intake.request(ctx, text, TicketSource.person, row.id)

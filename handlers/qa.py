@@ -9,6 +9,7 @@ question is logged (storage.questions) so officers see what people ask and what 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -36,21 +37,32 @@ from storage import questions
 from storage.tickets_models import TicketSource
 
 log = logging.getLogger(__name__)
+_NOT_DIGITS = re.compile(r"[\s.,+()\-]")  # "1.", "0292 3 821 234", "+84 909 123 456"
 PROGRAMMES_ENTRY = "support.programmes"
 HUMAN = "bot.human"  # the entry that says how to reach an officer: a person request is that
 
 
 def small_talk(text: str, lexicon: Lexicon) -> str | None:
-    """ "greeting", "presence", "thanks", "ack" or None: a hello, "is anyone there?", a
-    thank-you or an "ok" is not a question. The words are officers' content
-    (content/lexicon/words.yaml)."""
+    """ "greeting", "farewell", "presence", "thanks", "ack", "number", "phone" or None: a hello,
+    a goodbye, "is anyone there?", a thank-you, an "ok" or a number alone is not a question.
+    The words are officers' content (content/lexicon/words.yaml)."""
     words = fold_words(text).split()
     if not words and text.strip():
         return "ack"  # "👍", "🙂", "...": no word at all is heard, not searched as a question
     if not words or len(words) > 6:
         return None
+    digits = _NOT_DIGITS.sub("", text)
+    if digits.isdigit():
+        # A menu number typed when no list is open ("3"), or a phone number left alone: never
+        # a question (it was refused as sport, or listed to officers in /unanswered).
+        return "phone" if len(digits) >= 9 else "number"
     joined = " ".join(words)
     greetings, fillers = lexicon.greetings, lexicon.greeting_fillers
+    said_bye = f" {joined} "
+    for phrase in sorted(lexicon.farewells, key=len, reverse=True):
+        said_bye = said_bye.replace(f" {phrase} ", " ")
+    if said_bye != f" {joined} " and all(w in greetings or w in fillers for w in said_bye.split()):
+        return "farewell"  # "tạm biệt", "bye bye", "chào tạm biệt nha"
     if any(w in greetings for w in words) and all(w in greetings or w in fillers for w in words):
         return "greeting"
     for phrase in lexicon.presence:
@@ -103,12 +115,17 @@ def _today(ctx: Context) -> date:
 def on_text(ctx: Context, text: str) -> list[Reply]:
     """A free-text message that no questionnaire took: a question (or a hello, or thanks)."""
     talk = small_talk(text, ctx.content.lexicon)
-    if talk == "greeting":
-        return [Reply(text=ctx.t("qa.greeting"), buttons=start.main_menu(ctx))]
+    if talk in ("greeting", "number"):
+        return [Reply(text=ctx.t(f"qa.{talk}"), buttons=start.main_menu(ctx))]
     if talk == "presence":
         # "test", "alo có ai không" (a tester got sports and an off-topic refusal): the bot is
         # here, what it does, and the menu; nothing to log or pass to an officer.
         return [Reply(text=ctx.t("qa.presence"), buttons=start.main_menu(ctx))]
+    if talk == "phone":  # the number is kept nowhere: the officer button says how to be called
+        officer = Button(ctx.t("menu.officer"), "m:officer")
+        return [Reply(text=ctx.t("qa.phone"), buttons=[officer, start.menu_button(ctx)])]
+    if talk == "farewell":
+        return [Reply(text=ctx.t("qa.farewell"), buttons=[start.menu_button(ctx)])]
     if talk in ("thanks", "ack"):
         return [Reply(text=ctx.t(f"qa.{talk}"), buttons=[start.menu_button(ctx)])]
     if ctx.content.lexicon.ambiguous_command(text) == "stop":
@@ -172,23 +189,30 @@ def _a_question(text: str) -> bool:
 
 
 def _log(ctx: Context, text: str, lang: str, match: Match) -> int | None:
-    """Log the question; a failure here must never cost the person their answer."""
+    """Log the question; a failure here must never cost the person their answer. A request
+    for a person, and what a person writes while their ticket is open, are addressed to the
+    officers: logged as such, they stay out of /unanswered (the ticket inbox has them).
+    No savepoint around it (two round trips on every question, issue 13): every value is
+    bounded before the INSERT (text by MAX_TEXT, ids by the content schema), so the database
+    has nothing to refuse but an outage, which fails the whole turn anyway. The person's
+    ticket is read once for the turn (intake.current): the log and intake share it."""
     try:
-        with ctx.session.begin_nested():
-            row = questions.log_question(
-                ctx.session,
-                contact_id=ctx.contact.id,
-                channel=ctx.inbound.channel,
-                text=text,
-                lang=lang,
-                # A middle-tier answer is logged as not confident, with the topic it gave: it
-                # is in the officers' list of questions to review.
-                topic=match.topic if match.confident else match.best,
-                score=match.score,
-                confident=match.confident,
-                alternatives=match.alternatives,
-                now=ctx.now,
-            )
+        ticket, reopens = intake.current(ctx)
+        row = questions.log_question(
+            ctx.session,
+            contact_id=ctx.contact.id,
+            channel=ctx.inbound.channel,
+            text=text,
+            lang=lang,
+            # A middle-tier answer is logged as not confident, with the topic it gave: it is
+            # in the officers' list of questions to review.
+            topic=match.topic if match.confident else match.best,
+            score=match.score,
+            confident=match.confident,
+            alternatives=match.alternatives,
+            now=ctx.now,
+            for_officers=bool(match.person) or (ticket is not None and not reopens),
+        )
         return row.id
     except Exception:
         log.exception("could not log a question")

@@ -104,7 +104,7 @@ class Conversation:
                 if contact is not None:
                     contacts.set_status(session, contact, ContactStatus.blocked)
                 return []
-            contact, is_new = contacts.touch(
+            arrival = contacts.arrive(
                 session,
                 inbound.channel,
                 inbound.user_id,
@@ -112,6 +112,7 @@ class Conversation:
                 # The platform's display name is personal data: used for this reply, not stored.
                 language=self.settings.default_language,
             )
+            contact = arrival.contact
             ctx = Context(
                 session=session,
                 contact=contact,
@@ -121,7 +122,8 @@ class Conversation:
                 clock=self.clock,
                 registry=self.registry,
                 files=self.files,
-                is_new=is_new,
+                is_new=arrival.is_new,
+                listed_officer=arrival.listed_officer,
                 _now=now,
             )
             if inbound.kind == "unblocked":

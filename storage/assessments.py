@@ -46,11 +46,24 @@ def answers_of(session: Session, response_id: int) -> dict[str, Any]:
 
 
 def save_answer(
-    session: Session, response: Response, question_id: str, value: Any, now: datetime
+    session: Session,
+    response: Response,
+    question_id: str,
+    value: Any,
+    now: datetime,
+    *,
+    exists: bool | None = None,
 ) -> None:
-    row = session.exec(
-        select(Answer).where(Answer.response_id == response.id, Answer.question_id == question_id)
-    ).first()
+    """Write (or overwrite) one answer. `exists=False` from a caller that read the response's
+    answers in this transaction skips looking for the row (one round trip fewer per answer);
+    None looks it up. The unique key refuses a second row either way."""
+    row = None
+    if exists is not False:
+        row = session.exec(
+            select(Answer).where(
+                Answer.response_id == response.id, Answer.question_id == question_id
+            )
+        ).first()
     encoded = json.dumps(value, ensure_ascii=False)
     if row is None:
         row = Answer(

@@ -4,13 +4,15 @@ want proactive messages."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from storage.models import ConsentRecord, Contact, ContactStatus
+from storage.tickets_models import Officer
 
 
 def lock_person(session: Session, channel: str, platform_id: str) -> None:
@@ -31,7 +33,17 @@ def get(session: Session, channel: str, platform_id: str) -> Contact | None:
     ).first()
 
 
-def touch(
+@dataclass(frozen=True)
+class Arrival:
+    """A message's sender as its turn starts: the contact, whether it was new, and whether the
+    officers table lists them (the settings' officers are the handlers' to check)."""
+
+    contact: Contact
+    is_new: bool
+    listed_officer: bool
+
+
+def arrive(
     session: Session,
     channel: str,
     platform_id: str,
@@ -40,13 +52,27 @@ def touch(
     display_name: str | None = None,
     language: str = "vi",
     role: str | None = None,
-) -> tuple[Contact, bool]:
-    """Find or create the contact and record that they were seen now. Returns (contact, is_new).
+) -> Arrival:
+    """Find or create the contact, record that they were seen now, and read whether they are a
+    listed officer. A known person costs one statement (UPDATE ... RETURNING, the officers
+    table read in it): every message passes here, and under load each round trip to
+    PostgreSQL waits for a core (issue 13).
 
     Two processes may see a new person at once; the unique key decides and the loser re-reads.
     """
-    contact = get(session, channel, platform_id)
-    created = False
+    listed = (
+        select(Officer.id)
+        .where(Officer.channel == Contact.channel, Officer.platform_id == Contact.platform_id)
+        .exists()
+    )
+    seen = (
+        update(Contact)
+        .where(Contact.channel == channel, Contact.platform_id == platform_id)
+        .values(last_seen=now)
+        .returning(Contact, listed)
+    )
+    row = session.execute(seen).first()
+    contact, created = (row[0], False) if row is not None else (None, False)
     if contact is None:
         contact = Contact(
             channel=channel,
@@ -64,7 +90,11 @@ def touch(
         except IntegrityError:
             contact = get(session, channel, platform_id)
             assert contact is not None
-    contact.last_seen = now
+            contact.last_seen = now
+        officer = session.exec(
+            select(Officer.id).where(Officer.channel == channel, Officer.platform_id == platform_id)
+        ).first()
+        row = (contact, officer is not None)
     if display_name and contact.display_name != display_name:
         contact.display_name = display_name
     if role and contact.role != role:
@@ -73,7 +103,24 @@ def touch(
     if contact.status == ContactStatus.blocked:
         contact.status = ContactStatus.active
     session.add(contact)
-    return contact, created
+    return Arrival(contact, created, bool(row[1]))
+
+
+def touch(
+    session: Session,
+    channel: str,
+    platform_id: str,
+    now: datetime,
+    *,
+    display_name: str | None = None,
+    language: str = "vi",
+    role: str | None = None,
+) -> tuple[Contact, bool]:
+    """`arrive` for callers that need only (contact, is_new)."""
+    a = arrive(
+        session, channel, platform_id, now, display_name=display_name, language=language, role=role
+    )
+    return a.contact, a.is_new
 
 
 def set_status(session: Session, contact: Contact, status: ContactStatus) -> None:

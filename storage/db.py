@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,6 +54,16 @@ def _guard(engine: Engine) -> Engine:
     return engine
 
 
+def private_file(path: Path) -> None:
+    """Create the SQLite file (and its folder) readable by its owner only, when it does not
+    exist yet: it holds people's messages and phone numbers (SQLite gives its -wal and -shm
+    files the database file's mode). An existing file keeps the mode it has."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
 def make_engine(url: str) -> Engine:
     """An engine whose errors never show SQL parameters (people's messages, phone numbers,
     ids reach logs through exception texts) and whose text parameters are cleaned of what the
@@ -61,7 +72,7 @@ def make_engine(url: str) -> Engine:
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         if u.database and u.database != ":memory:":
-            Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(u.database))
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},

@@ -12,7 +12,7 @@ from alembic.config import Config
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
-from storage.db import make_engine, normalise_url
+from storage.db import make_engine, normalise_url, private_file
 
 
 def alembic_config(url: str) -> Config:
@@ -35,7 +35,7 @@ def serialised(url: str) -> Iterator[None]:
         yield
         return
     path = Path(u.database)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_file(path)
     with open(f"{path}.migrate.lock", "a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)  # waits for the process migrating now
         try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -90,6 +90,9 @@ class QuestionLog(SQLModel, table=True):
     confident: bool = Field(default=False, index=True)
     alternatives: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON list
     handed_off: bool = False  # the person asked for an officer
+    # Addressed to the officers (the message after "Gặp cán bộ", a request for a person, what
+    # the person wrote on their open ticket): the ticket inbox's, never in /unanswered.
+    for_officers: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = Field(index=True)
     answered_at: datetime | None = None  # before migration 0011; tickets hold answers now
 

@@ -34,6 +34,20 @@ def enqueue(
     """Add the message unless its key exists; with `reschedule`, move a pending one's time.
     A cancelled row with the key is queued again (the caller asks for it anew); a sent one is
     never sent twice, so a message that may recur needs a key per occurrence."""
+    if reschedule:
+        # The usual case (each answer moves the assessment's nudge) in one statement.
+        moved = (
+            session.execute(
+                update(Outbox)
+                .where(Outbox.key == key, Outbox.status == OutboxStatus.pending)
+                .values(due_at=due_at)
+                .returning(Outbox)
+            )
+            .scalars()
+            .first()
+        )
+        if moved is not None:
+            return moved
     row = session.exec(select(Outbox).where(Outbox.key == key)).first()
     if row is None:
         row = Outbox(

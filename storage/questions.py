@@ -27,7 +27,10 @@ def log_question(
     confident: bool,
     alternatives: list[str],
     now: datetime,
+    for_officers: bool = False,
 ) -> QuestionLog:
+    """`for_officers`: the message is addressed to the officers (their ticket inbox), not a
+    question for the content (kept out of /unanswered)."""
     row = QuestionLog(
         contact_id=contact_id,
         channel=channel,
@@ -38,6 +41,7 @@ def log_question(
         confident=confident,
         alternatives=json.dumps(alternatives, ensure_ascii=False),
         created_at=now,
+        for_officers=for_officers,
     )
     session.add(row)
     session.flush()
@@ -98,9 +102,12 @@ def alternatives(row: QuestionLog) -> list[str]:
 
 def unconfident_texts(session: Session, since: datetime, limit: int = 5000) -> list[str]:
     """The texts of questions since `since` the bot did not answer confidently, newest first,
-    at most `limit` (bounded: /unanswered groups them in memory)."""
+    at most `limit` (bounded: /unanswered groups them in memory). Messages addressed to the
+    officers are not among them: they are on tickets."""
     query = select(QuestionLog.text).where(
-        QuestionLog.confident.is_(False), QuestionLog.created_at >= since
+        QuestionLog.confident.is_(False),
+        QuestionLog.for_officers.is_(False),
+        QuestionLog.created_at >= since,
     )
     order = (QuestionLog.created_at.desc(), QuestionLog.id.desc())
     return list(session.exec(query.order_by(*order).limit(limit)))

@@ -65,3 +65,80 @@ def test_a_misspelt_variable_stops_the_bot_with_the_name_it_meant(tmp_path):
         "sxsh-bot: configuration error: SXSH_WEB_PORTT is not a setting "
         "(did you mean SXSH_WEB_PORT?)\n",
     )
+
+
+def test_a_wrong_redis_url_is_one_line_at_start(tmp_path):
+    # The worker printed redis's traceback at its first send; `serve` logged that the Bot API
+    # could not be reached (ValueError) and exited 3: neither named SXSH_DELIVERY_REDIS_URL.
+    for wrong in ("http://127.0.0.1:6379", "127.0.0.1:6379", "redis://127.0.0.1:port/0"):
+        r = sxsh(tmp_path, "worker", "--once", SXSH_DELIVERY_REDIS_URL=wrong, timeout=60)
+        assert (r.returncode, r.stderr) == (
+            2,
+            "sxsh-bot: configuration error: SXSH_DELIVERY_REDIS_URL: not a Redis URL, "
+            "e.g. redis://127.0.0.1:6379/0\n",
+        )
+
+
+def test_the_sqlite_database_is_readable_by_its_owner_only(tmp_path):
+    # `./scripts/run` made data/ and data/sxsh.db world-readable (0755 / 0644): people's
+    # messages and phone numbers for every user of the machine, and for the backups copied
+    # from it. A file that already exists keeps its mode (the operator chose it).
+    import stat
+
+    r = sxsh(tmp_path, "db", "upgrade", SXSH_DATABASE_URL="sqlite:///data/sxsh.db", timeout=120)
+    assert r.returncode == 0, r.stderr
+    data = tmp_path / "data"
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    assert stat.S_IMODE((data / "sxsh.db").stat().st_mode) == 0o600
+    chosen = tmp_path / "shared.db"
+    chosen.touch(mode=0o640)
+    chosen.chmod(0o640)
+    r = sxsh(tmp_path, "db", "upgrade", SXSH_DATABASE_URL=f"sqlite:///{chosen}", timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert stat.S_IMODE(chosen.stat().st_mode) == 0o640
+
+
+def test_every_option_and_argument_of_every_command_says_what_it_is():
+    # `sxsh-bot db upgrade --help` showed `--revision <str> [default: head]` and `db downgrade`
+    # a bare `revision [required]`: an operator upgrading had to read the code.
+    import typer.main
+
+    from bot.cli import app
+
+    def walk(command, path):  # noqa: ANN001, ANN202
+        for name, sub in getattr(command, "commands", {}).items():
+            yield from walk(sub, [*path, name])
+        for param in command.params:
+            if param.name != "help" and not getattr(param, "help", None):
+                yield " ".join(path) + f": {param.name}"
+
+    silent = list(walk(typer.main.get_command(app), ["sxsh-bot"]))
+    assert silent == []
+
+
+async def test_a_job_that_cannot_reach_the_database_is_named_in_the_log(caplog):
+    # The worker logged "maintenance-4: database unavailable": which job, the operator could
+    # not tell. The registry's job names are the ones logged.
+    import logging
+
+    from bot.delivery import Delivery
+    from bot.scheduler import start_scheduler
+    from bot.worker import maintenance_jobs
+    from handlers.clock import SystemClock
+    from storage.db import make_engine
+    from tests.conftest import make_settings
+
+    url = "postgresql+psycopg://nobody@127.0.0.1:9/closed"  # a closed port: nothing listens
+    s = make_settings(url)
+    engine = make_engine(url)
+    clock = SystemClock()
+    delivery = Delivery.from_settings(engine, None, clock, {}, s.delivery)  # not run here
+    scheduler = start_scheduler(delivery, maintenance=maintenance_jobs(engine, clock, s))
+    try:
+        with caplog.at_level(logging.ERROR, logger="bot.scheduler"):
+            await scheduler.get_job("ticket_reminders").func()
+    finally:
+        scheduler.shutdown(wait=False)
+        engine.dispose()
+    [line] = [r.getMessage() for r in caplog.records if r.name == "bot.scheduler"]
+    assert line.startswith("ticket_reminders: database unavailable, trying again each interval")

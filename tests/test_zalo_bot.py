@@ -9,10 +9,12 @@ from contextlib import AsyncExitStack
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlmodel import select
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from bot import metrics
 from bot.app import build_conversation
 from bot.channels.zalo_bot.app import ZaloBot
 from bot.delivery import Delivery
@@ -25,6 +27,17 @@ from tests.support.zalo_bot_server import TOKEN, FakeZaloBot
 
 QUESTION = "tiết kiệm nước trong nhà máy thế nào"
 SECRET = "zalo-bot-secret-" + "y" * 20
+
+
+def counted(channel: str, name: str = "sxsh_messages_out_total") -> float:
+    """A /metrics counter's value for `channel` in this process."""
+    text = metrics.generate_latest(metrics.REGISTRY).decode()
+    return sum(
+        s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == name and s.labels == {"channel": channel}
+    )
 
 
 @pytest.fixture
@@ -134,11 +147,30 @@ async def test_a_rate_limit_longer_than_the_set_wait_holds_the_answer_at_once(tm
     settings, conversation = conversation_for(tmp_path, srv, limits={"reply_max_wait_seconds": 5})
     async with AsyncExitStack() as stack:
         bot = await ZaloBot.open(conversation, settings, stack)
+        limited = counted("zalo_bot", "sxsh_platform_429_total")
         for _ in range(10):
             srv.fail("sendMessage", 429, "too many requests")  # no retry_after: 30 s assumed
         handling = bot.pump.handler.handle(srv.update(QUESTION, chat="c10"))
         await asyncio.wait_for(handling, 10)  # waiting the 30 s out would time out here
+        assert counted("zalo_bot", "sxsh_platform_429_total") - limited >= 1  # /metrics
     assert srv.texts("c10") == []
     with session_scope(conversation.engine) as session:
         assert session.exec(select(Outbox).where(Outbox.kind == "held_reply")).all()
+    conversation.engine.dispose()
+
+
+async def test_zalo_bot_sends_are_counted_in_messages_out(tmp_path, srv):
+    """/metrics counted Telegram's sends only: a Zalo Bot answer is counted as each message the
+    platform accepted, with the channel label; a refused one is not."""
+    settings, conversation = conversation_for(tmp_path, srv)
+    async with AsyncExitStack() as stack:
+        bot = await ZaloBot.open(conversation, settings, stack)
+        before = counted("zalo_bot")
+        await bot.pump.handler.handle(srv.update(QUESTION, chat="c11"))
+        accepted = len(srv.texts("c11"))
+        srv.fail("sendMessage", 400, "bad request")  # refused for good: not counted
+        await bot.pump.handler.handle(srv.update(QUESTION, chat="c12"))
+        accepted += len(srv.texts("c12"))
+    assert accepted >= 1 and len(srv.texts("c12")) == len(srv.texts("c11")) - 1
+    assert counted("zalo_bot") - before == accepted
     conversation.engine.dispose()

@@ -299,3 +299,14 @@ def test_the_withdraw_payload_pressed_elsewhere_asks_first(conversation):
     replies = lan.press_payload("pv:withdraw")
     assert rows(conversation, Contact)  # still there
     assert any("Có, xóa hết" in [b.label for b in r.buttons] for r in replies)
+
+
+async def test_zalo_oa_sends_are_counted_in_messages_out(bot):
+    """/metrics counted Telegram's sends only: each message Zalo OA accepted counts, with the
+    channel label."""
+    from tests.test_zalo_bot import counted
+
+    srv, handler, _ = bot
+    before = counted("zalo_oa")
+    texts = await says(srv, handler, "tiết kiệm nước trong nhà máy thế nào")
+    assert texts and counted("zalo_oa") - before == len(srv.sent(U))

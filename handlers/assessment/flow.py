@@ -138,9 +138,17 @@ def answer(
 def store(ctx: Context, response: Response, answers: dict, accepted: Accepted) -> list[Reply]:
     q = ctx.content.questionnaire
     new = apply(q, answers, accepted)
-    assessments.save_answer(ctx.session, response, accepted.question_id, accepted.value, ctx.now)
-    # Answers that no longer apply after a changed earlier answer are removed, with any draft.
-    dropped = [k for k in answers if k not in new] + [DRAFT + accepted.question_id]
+    assessments.save_answer(
+        ctx.session,
+        response,
+        accepted.question_id,
+        accepted.value,
+        ctx.now,
+        exists=accepted.question_id in answers,  # `answers` is what the database holds
+    )
+    # Answers that no longer apply after a changed earlier answer are removed, with any draft
+    # (`answers` is what the database holds: no DELETE when there is nothing to drop).
+    dropped = [k for k in answers if k not in new or k == DRAFT + accepted.question_id]
     assessments.delete_answers(ctx.session, response, dropped)
     update_enterprise(ctx, response, new, accepted.question_id)
     echo = [Reply(text=accepted.echo)] if accepted.echo else []

@@ -14,6 +14,7 @@ from storage import outbox, tickets
 from storage.tickets_models import Ticket, TicketSource
 
 CARD = "ticket_card"
+_CURRENT = "tickets.current"  # ctx.memo key
 
 
 def notify(ctx: Context, ticket: Ticket) -> None:
@@ -50,21 +51,33 @@ def _told(ctx: Context, ticket: Ticket) -> list[Reply]:
     return [ctx.reply("tickets.notice", id=ticket.id)]
 
 
-def _reopenable(ctx: Context) -> Ticket | None:
-    days = ctx.settings.tickets.reopen_days
-    if not days:
-        return None
-    return tickets.closed_since(ctx.session, ctx.contact.id, ctx.now - timedelta(days=days))
+def current(ctx: Context) -> tuple[Ticket | None, bool]:
+    """The person's open ticket (False), else one closed in the last `reopen_days` that a
+    message now reopens (True), else (None, False). Read once per turn (one statement; the
+    question log and the intake below both need it): call it before the turn changes tickets."""
+    if _CURRENT not in ctx.memo:
+        days = ctx.settings.tickets.reopen_days
+        since = ctx.now - timedelta(days=days) if days else None
+        ticket = tickets.current_or_closed_since(ctx.session, ctx.contact.id, since)
+        found = (ticket, ticket.status not in tickets.ACTIVE) if ticket else (None, False)
+        ctx.memo[_CURRENT] = found
+    return ctx.memo[_CURRENT]
+
+
+def _take(ctx: Context) -> tuple[Ticket | None, bool]:
+    """`current`, forgotten for the rest of the turn: the caller is about to change it."""
+    found = current(ctx)
+    del ctx.memo[_CURRENT]
+    return found
 
 
 def follow_up(ctx: Context, text: str) -> list[Reply]:
     """A question the bot answered: it joins the person's open ticket, or reopens one closed
     in the last `reopen_days`; otherwise nothing happens. Returns what the person is told."""
-    ticket = tickets.current_for(ctx.session, ctx.contact.id)
+    ticket, reopens = _take(ctx)
     if ticket is None:
-        ticket = _reopenable(ctx)
-        if ticket is None:
-            return []
+        return []
+    if reopens:
         tickets.reopen(ctx.session, ticket, ctx.now)
         notify(ctx, ticket)
         tickets.add_message(ctx.session, ticket, text, ctx.now)
@@ -78,12 +91,11 @@ def request(
 ) -> tuple[Ticket, list[Reply]]:
     """Something for an officer (the bot was not sure, or the person asked for one): it joins
     the open ticket, reopens a recent one, or opens a new ticket with a card to officers."""
-    ticket = tickets.current_for(ctx.session, ctx.contact.id)
-    if ticket is not None:
+    ticket, reopens = _take(ctx)
+    if ticket is not None and not reopens:
         _joined(ctx, ticket, text)
         _raise_source(ctx, ticket, source)
         return ticket, _told(ctx, ticket)
-    ticket = _reopenable(ctx)
     if ticket is not None:
         tickets.reopen(ctx.session, ticket, ctx.now)
         tickets.add_message(ctx.session, ticket, text, ctx.now)

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
+from bot import metrics
 from bot.channels.base import split_text
+from bot.channels.errors import Throttled
 from bot.channels.zalo_bot.client import ZaloBotClient, ZaloBotError, classify
 from bot.channels.zalo_bot.limits import CHANNEL, TEXT
 from handlers.clock import Clock
@@ -77,7 +79,11 @@ class ZaloBotSender:
             try:
                 await self.client.call("sendMessage", {"chat_id": platform_id, "text": part.text})
             except ZaloBotError as exc:
-                raise classify(exc) from None
+                error = classify(exc)
+                if isinstance(error, Throttled):
+                    metrics.rate_limited(CHANNEL)
+                raise error from None
+            metrics.message_out(CHANNEL)  # /metrics: each message the platform accepted
             if isinstance(part, Numbered):
                 await asyncio.to_thread(
                     self._remember, platform_id, [b.payload for b in part.buttons]

@@ -24,7 +24,8 @@ from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
-from bot.channels.errors import Blocked, ChannelDown, Permanent, Unreachable
+from bot import metrics
+from bot.channels.errors import Blocked, ChannelDown, Permanent, Throttled, Unreachable
 from bot.channels.zalo_oa import render
 from bot.channels.zalo_oa.client import ZaloOAClient
 from bot.channels.zalo_oa.codes import UPLOAD_EXPIRED, ZaloError, classify
@@ -90,6 +91,8 @@ class ZaloOASender:
             await self._call(path, recipient, message, part)
         except ZaloError as exc:
             error = classify(exc)
+            if isinstance(error, Throttled):
+                metrics.rate_limited(CHANNEL)
             if isinstance(error, ChannelDown) and self.alert is not None:
                 await asyncio.to_thread(self.alert, error.reason)
             if isinstance(error, (Unreachable, Permanent, Blocked)):
@@ -101,6 +104,7 @@ class ZaloOASender:
             exc.route = NOT_REACHABLE
             raise
         self.counts[mode] += 1
+        metrics.message_out(CHANNEL)  # /metrics: each message the platform accepted
         if choices is not None:
             await asyncio.to_thread(self._remember, contact_id, choices)
         return mode
