@@ -36,12 +36,14 @@ def start_scheduler(
         coalesce=True,
     )
     for index, job in enumerate(maintenance or []):
+        # A registry job's name (ticket_reminders, broadcasts...) is what its log lines say.
+        name = getattr(job, "__name__", "") or f"maintenance-{index}"
         scheduler.add_job(
-            _logged(_in_thread(job), f"maintenance-{index}"),
+            _logged(_in_thread(job), name),
             "interval",
             # A registry job carries its own interval (handlers.capability.Job).
             minutes=getattr(job, "every_minutes", 30),
-            id=f"maintenance-{index}",
+            id=name if name != "outbox" else f"maintenance-{index}",
             max_instances=1,
             coalesce=True,
         )

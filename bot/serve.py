@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.channels.webbody import read_capped
+from bot.channels.webbody import Refusals, read_capped
 from bot.delivery import Delivery
 from bot.scheduler import start_scheduler
 from bot.settings import Settings
@@ -48,6 +48,7 @@ def telegram_path(settings: Settings) -> str:
 def build(conversation: Conversation, settings: Settings) -> Any:
     """The ASGI app; channels start in its lifespan (uvicorn runs it)."""
     live: dict[str, Any] = {}
+    refusals = Refusals(conversation.clock)  # Telegram's: at most a line a minute
 
     @asynccontextmanager
     async def lifespan(app: Starlette):  # noqa: ANN202
@@ -94,7 +95,7 @@ def build(conversation: Conversation, settings: Settings) -> Any:
         return await _metrics(conversation, settings)
 
     async def telegram_webhook(request: Request) -> Response:
-        return await _telegram_update(request, settings, live)
+        return await _telegram_update(request, settings, live, refusals)
 
     async def zalo_oa_webhook(request: Request) -> Response:
         zalo = live.get("zalo_oa")
@@ -197,7 +198,9 @@ async def _start_zalo_bot(conversation, settings, stack, live) -> object:  # noq
     return bot.pump.handler.sender
 
 
-async def _telegram_update(request: Request, settings: Settings, live: dict) -> Response:
+async def _telegram_update(
+    request: Request, settings: Settings, live: dict, refusals: Refusals
+) -> Response:
     from telegram import Update
 
     ptb = live.get("telegram")
@@ -206,7 +209,9 @@ async def _telegram_update(request: Request, settings: Settings, live: dict) -> 
     if secret is None or not hmac.compare_digest(
         given.encode(), secret.get_secret_value().encode()
     ):
-        log.warning("refused a Telegram webhook request without the right secret header")
+        refusals.refused(
+            request, "refused a Telegram webhook request without the right secret header"
+        )
         return PlainTextResponse("forbidden", status_code=403)
     body = await read_capped(request, settings.web.max_body_bytes)
     if body is None:

@@ -96,3 +96,49 @@ def test_the_sqlite_database_is_readable_by_its_owner_only(tmp_path):
     r = sxsh(tmp_path, "db", "upgrade", SXSH_DATABASE_URL=f"sqlite:///{chosen}", timeout=120)
     assert r.returncode == 0, r.stderr
     assert stat.S_IMODE(chosen.stat().st_mode) == 0o640
+
+
+def test_every_option_and_argument_of_every_command_says_what_it_is():
+    # `sxsh-bot db upgrade --help` showed `--revision <str> [default: head]` and `db downgrade`
+    # a bare `revision [required]`: an operator upgrading had to read the code.
+    import typer.main
+
+    from bot.cli import app
+
+    def walk(command, path):  # noqa: ANN001, ANN202
+        for name, sub in getattr(command, "commands", {}).items():
+            yield from walk(sub, [*path, name])
+        for param in command.params:
+            if param.name != "help" and not getattr(param, "help", None):
+                yield " ".join(path) + f": {param.name}"
+
+    silent = list(walk(typer.main.get_command(app), ["sxsh-bot"]))
+    assert silent == []
+
+
+async def test_a_job_that_cannot_reach_the_database_is_named_in_the_log(caplog):
+    # The worker logged "maintenance-4: database unavailable": which job, the operator could
+    # not tell. The registry's job names are the ones logged.
+    import logging
+
+    from bot.delivery import Delivery
+    from bot.scheduler import start_scheduler
+    from bot.worker import maintenance_jobs
+    from handlers.clock import SystemClock
+    from storage.db import make_engine
+    from tests.conftest import make_settings
+
+    url = "postgresql+psycopg://nobody@127.0.0.1:9/closed"  # a closed port: nothing listens
+    s = make_settings(url)
+    engine = make_engine(url)
+    clock = SystemClock()
+    delivery = Delivery.from_settings(engine, None, clock, {}, s.delivery)  # not run here
+    scheduler = start_scheduler(delivery, maintenance=maintenance_jobs(engine, clock, s))
+    try:
+        with caplog.at_level(logging.ERROR, logger="bot.scheduler"):
+            await scheduler.get_job("ticket_reminders").func()
+    finally:
+        scheduler.shutdown(wait=False)
+        engine.dispose()
+    [line] = [r.getMessage() for r in caplog.records if r.name == "bot.scheduler"]
+    assert line.startswith("ticket_reminders: database unavailable, trying again each interval")

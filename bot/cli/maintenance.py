@@ -28,7 +28,11 @@ def _known_revision(revision: str) -> Iterator[None]:
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = "head") -> None:
+def db_upgrade(
+    revision: Annotated[
+        str, typer.Option(help="Stop at this revision (`sxsh-bot db current` shows where it is).")
+    ] = "head",
+) -> None:
     """Apply migrations up to REVISION (default head; the bot also does this when it starts)."""
     from storage import migrate
 
@@ -39,7 +43,14 @@ def db_upgrade(revision: str = "head") -> None:
 
 
 @db_app.command("downgrade")
-def db_downgrade(revision: str) -> None:
+def db_downgrade(
+    revision: Annotated[
+        str,
+        typer.Argument(
+            help="The revision to go back to, e.g. 0015_zalo_routes_uploads; base undoes all."
+        ),
+    ],
+) -> None:
     """Undo migrations down to REVISION ("base" undoes all)."""
     from storage import migrate
 

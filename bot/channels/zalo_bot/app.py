@@ -20,7 +20,7 @@ from starlette.responses import PlainTextResponse, Response
 from bot import flood
 from bot.channels.answers import Answering
 from bot.channels.errors import SendError
-from bot.channels.webbody import read_capped
+from bot.channels.webbody import Refusals, read_capped
 from bot.channels.zalo_bot.client import NOTHING_NEW, ZaloBotClient, ZaloBotError
 from bot.channels.zalo_bot.inbound import to_inbound, unwrap
 from bot.channels.zalo_bot.limits import CHANNEL
@@ -86,6 +86,7 @@ class ZaloBot:
         self.settings, self.client, self.pump = settings.zalo_bot, client, pump
         self.engine, self.clock = engine, clock
         self.max_body_bytes = settings.web.max_body_bytes
+        self.refusals = Refusals(clock)
 
     @classmethod
     async def open(
@@ -155,7 +156,8 @@ class ZaloBot:
         if secret is None or not hmac.compare_digest(
             given.encode(), secret.get_secret_value().encode()
         ):
-            log.warning("refused a zalo_bot webhook request without the right secret header")
+            reason = "refused a zalo_bot webhook request without the right secret header"
+            self.refusals.refused(request, reason)
             return PlainTextResponse("forbidden", status_code=403)
         body = await read_capped(request, self.max_body_bytes)
         if body is None:

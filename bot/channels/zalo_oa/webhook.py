@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from bot.channels.webbody import read_capped
+from bot.channels.webbody import Refusals, read_capped
 from bot.channels.zalo_oa import signature
 from handlers.clock import Clock
 from storage import zalo_oa as store
@@ -47,6 +47,7 @@ class Webhook:
     ):
         self.engine, self.clock, self.pump = engine, clock, pump
         self.app_id, self.oa_secret, self.max_body_bytes = app_id, oa_secret, max_body_bytes
+        self.refusals = Refusals(clock)
 
     async def __call__(self, request: Request) -> Response:
         body = await read_capped(request, self.max_body_bytes)
@@ -57,12 +58,10 @@ class Webhook:
             return PlainTextResponse("ok")  # Zalo checking a new URL: nothing to do
         ts = request.headers.get("x-zevent-timestamp")
         if not signature.verify(body, sig, self.app_id, self.oa_secret, ts):
-            log.warning(
-                "refused a zalo_oa webhook: %s signature (%d bytes, num_retry %s)",
-                "missing" if sig is None else "wrong",
-                len(body),
-                request.headers.get("num_retry", "0")[:4],
-            )
+            retry = "".join(ch for ch in request.headers.get("num_retry", "0")[:4] if ch.isdigit())
+            self.refusals.refused(request, f"refused a zalo_oa webhook: "
+                                  f"{'missing' if sig is None else 'wrong'} signature "
+                                  f"({len(body)} bytes, num_retry {retry or '?'})")  # fmt: skip
             return PlainTextResponse("bad signature", status_code=401)
         event_id = await asyncio.to_thread(self._store, body.decode("utf-8", "replace"))
         self.pump.kick(event_id)
