@@ -12,6 +12,7 @@ import string
 from collections.abc import Mapping
 from pathlib import Path
 
+from content.counts import counted
 from content.files import UnreadableFile, read_yaml
 from content.text_fields import FIELDS
 
@@ -44,6 +45,15 @@ def placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
 
 
+def _count_specs(template: str) -> set[str]:
+    """{name:spec} placeholders whose spec is not the "one/more" form of a count."""
+    return {
+        f"{{{name}:{spec}}}"
+        for _, name, spec, _ in string.Formatter().parse(template)
+        if name is not None and spec and spec.count("/") != 1
+    }
+
+
 def _braces(names: set[str] | frozenset[str]) -> str:
     return ", ".join(f"{{{n}}}" for n in sorted(names)) or "none"
 
@@ -66,6 +76,12 @@ def _check_placeholders(
             if odd:
                 errs.append(f"{where}: placeholder {_braces(odd)} is not a name like {{name}}")
                 continue
+            bad = _count_specs(value)
+            if bad:
+                errs.append(
+                    f"{where}: {', '.join(sorted(bad))}: write the words of a count as "
+                    "{n:one/more}, e.g. {n:seat/seats}"
+                )
             found.setdefault(key, {})[lang] = names
             allowed = FIELDS.get(key)
             if allowed is not None and names - allowed:
@@ -131,7 +147,7 @@ class Texts:
         if not fields:
             return template
         try:
-            return template.format_map(_Keep(fields))
+            return template.format_map(_Keep(counted(fields)))
         except (ValueError, IndexError, AttributeError, KeyError) as exc:
             log.error("text %s (%s) cannot be filled: %s", key, lang, type(exc).__name__)
             return template

@@ -94,3 +94,11 @@ def test_db_commands(tmp_path):
     assert up.returncode == 0 and "database at revision" in up.stdout
     down = run(["db", "downgrade", "base"], env, cwd=tmp_path)
     assert down.returncode == 0, down.stderr
+
+
+def test_version_is_the_installed_packages(tmp_path):
+    from importlib.metadata import version
+
+    r = run(["--version"], cwd=tmp_path)  # no settings needed
+    assert (r.returncode, r.stderr) == (0, "")
+    assert r.stdout == f"sxsh-bot {version('sxsh-bot')}\n"

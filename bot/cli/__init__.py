@@ -4,6 +4,8 @@ registered here. The modules share bot/cli/common.py and never import this packa
 from __future__ import annotations
 
 import inspect
+from importlib.metadata import PackageNotFoundError, version
+from typing import Annotated
 
 import typer
 
@@ -21,6 +23,32 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+
+def _version(value: bool) -> None:
+    """--version: the installed package's version (its metadata, from pyproject.toml)."""
+    if not value:
+        return
+    try:
+        number = version("sxsh-bot")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        number = "unknown (not installed)"
+    typer.echo(f"sxsh-bot {number}")
+    raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Show the version and exit.", callback=_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
+    pass
+
+
 app.command()(run.run)
 app.command()(run.chat)
 app.add_typer(maintenance.db_app, name="db")

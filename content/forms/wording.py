@@ -7,6 +7,7 @@ import string
 from collections.abc import Mapping
 from typing import Any
 
+from content.counts import counted
 from content.textnorm import clip
 
 TEXT_PREFIX = "assessment."
@@ -21,7 +22,7 @@ def text(texts: Mapping[str, str], key: str, **fields: Any) -> str:
     """ "assessment.<key>" filled with its {fields}; a missing key or field stays visible
     (content check reports both before they reach a person)."""
     template = texts.get(TEXT_PREFIX + key, TEXT_PREFIX + key)
-    return string.Formatter().vformat(template, (), _Keep(fields))
+    return string.Formatter().vformat(template, (), _Keep(counted(fields)))
 
 
 def short(raw: str, limit: int = 40) -> str:

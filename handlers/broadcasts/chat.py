@@ -78,8 +78,17 @@ def on_text(ctx: Context, text: str) -> list[Reply] | None:
         return _take_audience(ctx, step.get("id"), text)
     if step.get("step") == "schedule":
         return _take_time(ctx, step.get("id"), text)
+    if step.get("step") == "preview" and _draft(ctx, step.get("id")) and _filters(text):
+        return _take_audience(ctx, step.get("id"), text)  # narrowed after seeing who gets it
     _set_step(ctx, None)
     return None
+
+
+def _filters(text: str) -> bool:
+    """Typed under a preview, this is other filters ("sector=rice_food", "unfinished"), not a
+    question: a key=value or a flag word alone."""
+    words = text.lower().split()
+    return "=" in text or (len(words) == 1 and words[0] in FLAGS)
 
 
 def _take_text(ctx: Context, text: str) -> list[Reply]:
@@ -151,7 +160,8 @@ def _set_audience(ctx: Context, row: Broadcast, spec: dict) -> list[Reply]:
     row.digest = broadcasts.digest_of(row.text, row.attachment, spec)
     ctx.session.add(row)
     ctx.session.flush()
-    _set_step(ctx, None)
+    # The preview stays open to other filters typed under it; a question closes it.
+    _set_step(ctx, "preview", row.id)
     return _preview(ctx, row)
 
 
