@@ -125,12 +125,9 @@ def build(conversation: Conversation, settings: Settings) -> Any:
 def _telegram_start_error(exc: Exception) -> str:
     from telegram.error import InvalidToken
 
-    if isinstance(exc, InvalidToken):
-        return "Telegram: the Bot API refused SXSH_TELEGRAM_TOKEN (401): check the token"
-    return (
-        f"Telegram: the Bot API (SXSH_TELEGRAM_API_URL) could not be reached at start "
-        f"({type(exc).__name__}); not serving"
-    )
+    from bot.channels.telegram.requests import start_failure
+
+    return start_failure(exc) + ("" if isinstance(exc, InvalidToken) else "; not serving")
 
 
 class _OneLineStartupError:

@@ -32,6 +32,10 @@ log = logging.getLogger(__name__)
 RELOAD_CHECK_SECONDS = 30  # how often the worker looks for content reloaded by an officer
 
 
+class StartError(Exception):
+    """A channel could not be opened at start; the message is the operator's one line."""
+
+
 @dataclass
 class Content:
     """The content the lanes render with; follows `sxsh-bot content reload` in any process
@@ -69,11 +73,12 @@ async def open_senders(
     tokens and reply windows live there)."""
     senders: dict[str, Sender] = {}
     if settings.telegram.token is not None:
+        from telegram.error import TelegramError
         from telegram.ext import ExtBot
         from telegram.request import HTTPXRequest
 
         from bot.channels.telegram import TelegramSender
-        from bot.channels.telegram.requests import ReplyLimiter
+        from bot.channels.telegram.requests import ReplyLimiter, start_failure
         from bot.delivery import Limits
         from bot.delivery.shared_budget import SharedBudget
 
@@ -94,7 +99,10 @@ async def open_senders(
                 shared=SharedBudget(url) if url else None,
             ),
         )
-        await stack.enter_async_context(bot)
+        try:
+            await stack.enter_async_context(bot)  # getMe, retried (requests.STARTUP)
+        except TelegramError as exc:
+            raise StartError(start_failure(exc)) from None
         if bot.rate_limiter.shared is not None:
             stack.push_async_callback(bot.rate_limiter.shared.close)
         senders["telegram"] = TelegramSender(bot)

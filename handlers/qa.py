@@ -16,7 +16,7 @@ from datetime import date
 from content.lexicon import Lexicon
 from content.search import Match
 from content.textnorm import fold_words
-from handlers import start
+from handlers import qa_prepared, start
 from handlers.capability import Capability, MenuItem, PersonalData
 from handlers.context import Context
 from handlers.messages import Button, Reply
@@ -131,7 +131,10 @@ def on_text(ctx: Context, text: str) -> list[Reply]:
     if ctx.content.lexicon.ambiguous_command(text) == "stop":
         # "dung" alone: dừng (stop), đúng (right) or dùng (use)? Opting out is not guessed.
         return [Reply(text=ctx.t("qa.stop_hint"), buttons=[start.menu_button(ctx)])]
-    match = ctx.content.knowledge.index.search(text)
+    index = ctx.content.knowledge.index
+    match = qa_prepared.taken(ctx.memo, text, index)
+    if match is None:
+        match = index.search(text)
     if match.lang not in (None, ctx.lang) and len(fold_words(text).split()) < 2:
         # One English-looking word alone ("test", "stats") does not switch a Vietnamese
         # conversation to English (tester's fault 8): the person's language stays.

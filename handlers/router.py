@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from content.store import ContentStore
 from content.textnorm import canonical
 from content.texts import ContentError
-from handlers import qa, start
+from handlers import qa, qa_prepared, start
 from handlers.clock import Clock, SystemClock
 from handlers.context import MAX_TEXT, Context
 from handlers.messages import Inbound, Reply
@@ -52,6 +52,7 @@ class Conversation:
     files: ReportFiles | None = None  # chart and Excel files for officers (bot/exports/)
     # Told of every handled message: (channel, seconds, ended in the apology); bot/metrics.py.
     observe: Callable[[str, float, bool], None] | None = None
+    _open_flows: qa_prepared.OpenFlows = field(default_factory=qa_prepared.OpenFlows, repr=False)
 
     # -- entry point ---------------------------------------------------------------------
     def handle(self, inbound: Inbound) -> list[Reply]:
@@ -90,6 +91,9 @@ class Conversation:
             # The one neutral ingress: every capability reads what was typed in one form.
             inbound = replace(inbound, text=canonical(inbound.text))
         now = self.clock.now()
+        # A likely question is searched before the transaction: no lock held meanwhile.
+        index = self.content.knowledge.index
+        prepared = qa_prepared.prepare(inbound, index, self._open_flows, MAX_TEXT)
         with session_scope(self.engine) as session:
             contacts.lock_person(session, inbound.channel, inbound.user_id)
             if inbound.message_id is not None and not inbound_seen.first_time(
@@ -125,10 +129,13 @@ class Conversation:
                 is_new=arrival.is_new,
                 listed_officer=arrival.listed_officer,
                 _now=now,
+                memo=prepared,
             )
             if inbound.kind == "unblocked":
                 return []
-            return _as_list(self.dispatch(ctx))
+            replies = _as_list(self.dispatch(ctx))
+            self._open_flows.set(inbound.channel, inbound.user_id, contact.active_flow)
+            return replies
 
     def dispatch(self, ctx: Context) -> list[Reply] | Reply:
         inbound = ctx.inbound

@@ -142,3 +142,32 @@ async def test_a_job_that_cannot_reach_the_database_is_named_in_the_log(caplog):
         engine.dispose()
     [line] = [r.getMessage() for r in caplog.records if r.name == "bot.scheduler"]
     assert line.startswith("ticket_reminders: database unavailable, trying again each interval")
+
+
+async def test_a_worker_that_cannot_open_telegram_says_so_in_one_line(tmp_path):
+    # `sxsh-bot worker` with the Bot API unreachable (or the token refused) printed 60 lines of
+    # httpx / PTB traceback and exited 1; `serve` says the same in one line and exits 3.
+    import asyncio
+
+    from tests.support.telegram_server import DEFAULT_TOKEN, FakeTelegram, free_port
+
+    async def worker(api_url: str):  # noqa: ANN202
+        return await asyncio.to_thread(
+            sxsh, tmp_path, "worker", timeout=120, SXSH_TELEGRAM_TOKEN=DEFAULT_TOKEN,
+            SXSH_TELEGRAM_API_URL=api_url, SXSH_SEARCH_EMBEDDINGS="off",
+        )  # fmt: skip
+
+    r = await worker(f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    assert r.returncode == 3
+    assert "Traceback" not in r.stderr
+    assert r.stderr.splitlines()[-1] == (
+        "sxsh-bot: Telegram: the Bot API (SXSH_TELEGRAM_API_URL) could not be reached at "
+        "start (NetworkError)"
+    )
+    async with FakeTelegram(token_ok="987654:" + "B" * 35) as srv:
+        r = await worker(srv.root_url)
+    assert r.returncode == 3
+    assert "Traceback" not in r.stderr
+    assert r.stderr.splitlines()[-1] == (
+        "sxsh-bot: Telegram: the Bot API refused SXSH_TELEGRAM_TOKEN (401): check the token"
+    )

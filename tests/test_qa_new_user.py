@@ -1,6 +1,8 @@
 """Misses a new-user tester found, each standing for a kind, as the person sees them: registering
 for or cancelling an event in free text leads to the events list or the person's own events;
-"test" or "alo có ai không" gets the bot's presence reply with what it does."""
+concrete technique questions (compressed-air leaks, scrap) get a sure answer; "test" or "alo có
+ai không" gets the bot's presence reply with what it does; land prices, boiler inspection, taxes
+and bank loans are refused with where to ask, without an officer ticket."""
 
 from __future__ import annotations
 
@@ -83,6 +85,34 @@ def test_registering_for_an_event_leads_to_the_events_list(conversation, questio
     assert p.text.startswith(("Hiện chưa có sự kiện sắp tới", "There are no upcoming events"))
 
 
+# ------------------------------------------------------------------ concrete techniques
+@pytest.mark.parametrize(
+    ("question", "entry", "lang"),
+    [
+        ("giảm rò rỉ khí nén", "sxsh.compressed_air", "vi"),
+        ("giam ro ri khi nen", "sxsh.compressed_air", "vi"),
+        ("cách tìm chỗ xì khí nén trong xưởng", "sxsh.compressed_air", "vi"),
+        ("máy nén khí chạy liên tục mà áp không lên, có bị xì không", "sxsh.compressed_air", "vi"),
+        ("how to fix compressed air leaks", "sxsh.compressed_air", "en"),
+        ("how to recycle scrap", "sxsh.recycling", "en"),
+        ("recycling plastic scrap in the factory", "sxsh.recycling", "en"),
+        ("tái chế phế liệu trong xưởng thế nào", "sxsh.recycling", "vi"),
+        ("phế liệu sắt vụn trong xưởng tái sử dụng được không", "sxsh.recycling", "vi"),
+    ],
+)
+def test_a_concrete_technique_gets_a_sure_answer(conversation, question, entry, lang):
+    p = Person(conversation)
+    p.says(question)
+    assert p.text.startswith(short_of(conversation, entry, lang)[:60]), p.text
+
+
+def test_the_compressed_air_answer_says_how_to_find_leaks(conversation):
+    p = Person(conversation)
+    p.says("giảm rò rỉ khí nén")
+    assert "nước xà phòng" in p.text and "áp suất" in p.text
+    assert "Tiết kiệm năng lượng trong nhà máy" in p.buttons  # the wider topic, one tap away
+
+
 # ------------------------------------------------------------------ is anyone there?
 @pytest.mark.parametrize(
     "said",
@@ -105,4 +135,46 @@ def test_is_anyone_there_gets_the_presence_reply_with_what_the_bot_does(conversa
     assert p.text.startswith("Dạ, bot đang ở đây"), p.text
     assert "đánh giá nhanh" in p.text and "cán bộ" in p.text
     assert "❓ Hỏi đáp SXSH" in p.buttons and "👤 Gặp cán bộ" in p.buttons
+    assert tickets(conversation) == []
+
+
+# ------------------------------------------------------------------ outside the remit
+@pytest.mark.parametrize(
+    ("question", "where"),
+    [
+        ("giá đất ở cần thơ bao nhiêu", "quản lý đất đai"),
+        ("gia dat nen o ninh kieu", "quản lý đất đai"),
+        ("bảng giá đất nhà nước năm nay tăng không", "quản lý đất đai"),
+        ("kiểm định lò hơi ở đâu", "kiểm định"),
+        ("nồi hơi sắp hết hạn kiểm định thì gọi ai", "kiểm định"),
+        ("nộp thuế môn bài", "cơ quan thuế"),
+        ("quyet toan thue tncn cho nhan vien", "cơ quan thuế"),
+        ("vay von ngan hang mo rong san xuat", "ngân hàng"),
+        ("thủ tục vay vốn ngân hàng cho doanh nghiệp nhỏ", "ngân hàng"),
+        ("vay tín chấp", "ngân hàng"),
+        ("lai suat vay ngan hang agribank", "ngân hàng"),
+    ],
+)
+def test_outside_the_remit_is_refused_with_where_to_ask(conversation, question, where):
+    p = Person(conversation)
+    p.says(question)
+    assert p.text.startswith(REFUSED_VI), p.text
+    assert where in p.text
+    assert tickets(conversation) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "where"),
+    [
+        ("how much does land cost in Can Tho", "land authority"),
+        ("boiler safety inspection where", "inspection bodies"),
+        ("how do I pay corporate tax", "tax office"),
+        ("bank loan for working capital", "bank"),
+    ],
+)
+def test_the_same_in_english(conversation, question, where):
+    p = Person(conversation)
+    p.says(question)
+    assert p.text.startswith(REFUSED_EN), p.text
+    assert where in p.text
     assert tickets(conversation) == []

@@ -73,6 +73,9 @@ def worker(
     s = settings()
     setup_logging(s)
     with friendly_errors():
-        counts = asyncio.run(lanes.run(s, once=once))
+        try:
+            counts = asyncio.run(lanes.run(s, once=once))
+        except lanes.StartError as exc:
+            fail(str(exc), code=3)  # as `serve`: systemd's Restart=always tries again
     if once:
         typer.echo(" ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "nothing due")

@@ -217,3 +217,16 @@ class ReplyLimiter(BaseRateLimiter[int]):
             await asyncio.sleep(delay)
         if self._paused.get(chat) == until:
             del self._paused[chat]
+
+
+def start_failure(exc: Exception) -> str:
+    """One line for the operator when the Bot API would not answer the start-up calls (after
+    their retries): a refused token, or the API not reachable."""
+    from telegram.error import InvalidToken
+
+    if isinstance(exc, InvalidToken):
+        return "Telegram: the Bot API refused SXSH_TELEGRAM_TOKEN (401): check the token"
+    return (
+        f"Telegram: the Bot API (SXSH_TELEGRAM_API_URL) could not be reached at start "
+        f"({type(exc).__name__})"
+    )
