@@ -32,10 +32,6 @@ log = logging.getLogger(__name__)
 RELOAD_CHECK_SECONDS = 30  # how often the worker looks for content reloaded by an officer
 
 
-class StartError(Exception):
-    """A channel could not be opened at start; the message is the operator's one line."""
-
-
 @dataclass
 class Content:
     """The content the lanes render with; follows `sxsh-bot content reload` in any process
@@ -78,7 +74,7 @@ async def open_senders(
         from telegram.request import HTTPXRequest
 
         from bot.channels.telegram import TelegramSender
-        from bot.channels.telegram.requests import ReplyLimiter, start_failure
+        from bot.channels.telegram.requests import ReplyLimiter, StartFailed, start_failure
         from bot.delivery import Limits
         from bot.delivery.shared_budget import SharedBudget
 
@@ -102,7 +98,7 @@ async def open_senders(
         try:
             await stack.enter_async_context(bot)  # getMe, retried (requests.STARTUP)
         except TelegramError as exc:
-            raise StartError(start_failure(exc)) from None
+            raise StartFailed(start_failure(exc)) from None
         if bot.rate_limiter.shared is not None:
             stack.push_async_callback(bot.rate_limiter.shared.close)
         senders["telegram"] = TelegramSender(bot)

@@ -171,3 +171,22 @@ async def test_a_worker_that_cannot_open_telegram_says_so_in_one_line(tmp_path):
     assert r.stderr.splitlines()[-1] == (
         "sxsh-bot: Telegram: the Bot API refused SXSH_TELEGRAM_TOKEN (401): check the token"
     )
+
+
+async def test_run_that_cannot_reach_telegram_says_so_in_one_line(tmp_path):
+    # `sxsh-bot run` logged PTB's "Network Retry Loop ... Aborting." and the same chained
+    # httpx / PTB traceback twice (about 80 lines) before "the bot stopped: NetworkError".
+    import asyncio
+
+    from tests.support.telegram_server import DEFAULT_TOKEN, free_port
+
+    r = await asyncio.to_thread(
+        sxsh, tmp_path, "run", timeout=120, SXSH_TELEGRAM_TOKEN=DEFAULT_TOKEN,
+        SXSH_TELEGRAM_API_URL=f"http://127.0.0.1:{free_port()}", SXSH_SEARCH_EMBEDDINGS="off",
+    )  # fmt: skip
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr
+    assert r.stderr.splitlines()[-1] == (
+        "sxsh-bot: Telegram: the Bot API (SXSH_TELEGRAM_API_URL) could not be reached at "
+        "start (NetworkError)"
+    )

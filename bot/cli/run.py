@@ -20,10 +20,9 @@ def run() -> None:
         typer.echo("SXSH_TELEGRAM_TOKEN is not set: starting the terminal chat.", err=True)
         chat(user=None)
         return
-    from telegram.error import InvalidToken
-
     from bot.app import build_conversation, setup_logging
     from bot.channels import telegram
+    from bot.channels.telegram.requests import StartFailed
 
     # The process opts in to PTB's future behaviour (retry_after as a timedelta) here, at its
     # entry point, not as a side effect of an import; TelegramSender handles both forms.
@@ -33,8 +32,8 @@ def run() -> None:
         conversation = build_conversation(s)
     try:
         telegram.run(conversation, s)
-    except InvalidToken:
-        fail("the Bot API refused SXSH_TELEGRAM_TOKEN (401): check the token", code=1)
+    except StartFailed as exc:  # token refused, or the Bot API not reachable at start
+        fail(str(exc), code=1)
     except Exception as exc:  # noqa: BLE001 - logged (redacted) with its traceback, one line here
         logging.getLogger("bot.cli").exception("the bot stopped")
         fail(f"the bot stopped: {type(exc).__name__} (details in the log above)", code=1)
@@ -75,7 +74,9 @@ def worker(
     with friendly_errors():
         try:
             counts = asyncio.run(lanes.run(s, once=once))
-        except lanes.StartError as exc:
+        except Exception as exc:
+            if type(exc).__name__ != "StartFailed":  # telegram's, imported only with a token
+                raise
             fail(str(exc), code=3)  # as `serve`: systemd's Restart=always tries again
     if once:
         typer.echo(" ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "nothing due")

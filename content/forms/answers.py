@@ -129,6 +129,33 @@ def clean_text(raw: str) -> str:
     return s.strip()
 
 
+def _parse_choice(
+    question: Question,
+    s: str,
+    lang: str,
+    texts: Mapping[str, str],
+    answer_words: AnswerWords | None,
+) -> Parsed:
+    if question.type == "multi_choice":
+        return parse_multi(question, s, lang, texts, answer_words)
+    kind, detail = match_choice(question, s)
+    if kind == "ok":
+        return Ok(detail)
+    return choice_error(question, kind, detail, s, lang, texts)
+
+
+def spelled_out(s: str, words: AnswerWords | None) -> str:
+    """`s` with the short forms of answer_words.yaml `shorthand` written out ("ko" -> "không")."""
+    table = {
+        fold_words(short): full
+        for full, shorts in (words.shorthand if words else {}).items()
+        for short in shorts
+    }
+    if not table:
+        return s
+    return re.sub(r"[^\W\d_]+", lambda m: table.get(fold_words(m.group()), m.group()), s)
+
+
 def parse_answer(
     question: Question,
     raw: str | None,
@@ -164,12 +191,16 @@ def parse_answer(
     if t != "text":
         s = ascii_digits(s)  # "１２０", "١٢٠" read as the 120 they show
     if t in CHOICE_TYPES:
-        if t == "multi_choice":
-            return parse_multi(question, s, lang, texts, answer_words)
-        kind, detail = match_choice(question, s)
-        if kind == "ok":
-            return Ok(detail)
-        return choice_error(question, kind, detail, s, lang, texts)
+        longer = spelled_out(s, answer_words)
+        if longer != s and match_choice(question, s, exact_only=True)[0] != "ok":
+            # "ko co" is "không có" (it was "có": the alias "co" inside it); a message quotes
+            # what was typed
+            spelled = _parse_choice(question, longer, lang, texts, answer_words)
+            if isinstance(spelled, Ok):
+                return spelled
+            as_typed = _parse_choice(question, s, lang, texts, answer_words)
+            return as_typed if isinstance(as_typed, Err) else spelled
+        return _parse_choice(question, s, lang, texts, answer_words)
     if t == "yes_no":
         value = parse_yes_no(s, answer_words)
         if value is None:

@@ -34,6 +34,17 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+def _longest(found: list[tuple[str, str]], typed: str) -> list[str]:
+    """The values whose way of typing shares the most words with what was typed: "không có"
+    is the label "Không có đồng hồ" (both words), not the alias "có" inside it (one)."""
+    shared = {}
+    for c, v in found:
+        n = len((c if f" {c} " in f" {typed} " else typed).split())
+        shared[v] = max(shared.get(v, 0), n)
+    most = max(shared.values(), default=0)
+    return [v for v, n in shared.items() if n == most]
+
+
 def match_choice(question: Question, token: str, exact_only: bool = False) -> tuple[str, Any]:
     """("ok", value) | ("number", n) for a number out of range | ("ambiguous", [values]) |
     ("unknown", None). Order: exact payload, number, exact label, whole words, typo."""
@@ -56,7 +67,7 @@ def match_choice(question: Question, token: str, exact_only: bool = False) -> tu
         return "ambiguous", exact
     if len(f) >= 3 and not exact_only:
         padded = f" {f} "
-        inside = _unique([v for c, v in cands if padded in f" {c} " or f" {c} " in padded])
+        inside = _longest([(c, v) for c, v in cands if padded in f" {c} " or f" {c} " in padded], f)
         if len(inside) == 1:
             return "ok", inside[0]
         if len(inside) > 1:

@@ -218,6 +218,9 @@ class AnswerWords(BaseModel):
     # resume/restart answer the "continue or start over?" offer; done confirms a multi choice
     commands: dict[Literal["skip", "back", "cancel", "resume", "restart", "done"], list[str]] = {}
     list_separators: list[str] = []
+    # a word -> the short forms people type for it ("không": ko, k, hok): a choice answer that
+    # names nothing as typed is read again with them spelled out ("ko co" is "không có")
+    shorthand: dict[str, list[str]] = {}
 
 
 class Questionnaire(BaseModel):

@@ -30,7 +30,7 @@ from bot import flood
 from bot.channels.telegram.inbound import to_inbound
 from bot.channels.telegram.limits import CHANNEL
 from bot.channels.telegram.render import send_each
-from bot.channels.telegram.requests import ReplyLimiter
+from bot.channels.telegram.requests import ReplyLimiter, StartFailed, start_failure
 from bot.channels.telegram.sender import TelegramSender
 from bot.channels.telegram.updates import ALLOWED_UPDATES, PerPersonProcessor, TolerantBot
 from bot.delivery import Delivery
@@ -168,6 +168,7 @@ async def _post_shutdown(app: Application) -> None:
 def run(conversation: Conversation, settings: Settings) -> None:
     """Blocking: polling, or a webhook server when SXSH_TELEGRAM_WEBHOOK_URL is set."""
     app = build_application(conversation, settings)
+    _initialise(app)
     if settings.telegram.webhook_url:
         path = urlparse(settings.telegram.webhook_url).path.lstrip("/")
         log.info("Telegram webhook on %s:%s/%s", settings.web.listen, settings.web.port, path)
@@ -182,3 +183,15 @@ def run(conversation: Conversation, settings: Settings) -> None:
     else:
         log.info("Telegram polling")
         app.run_polling(allowed_updates=ALLOWED_UPDATES)
+
+
+def _initialise(app: Application) -> None:
+    """getMe (retried, requests.STARTUP) on the loop run_polling / run_webhook then use:
+    PTB's own start logs three chained tracebacks when it fails; this is one line."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(app.initialize())
+    except TelegramError as exc:
+        loop.close()
+        raise StartFailed(start_failure(exc)) from None

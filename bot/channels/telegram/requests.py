@@ -219,6 +219,10 @@ class ReplyLimiter(BaseRateLimiter[int]):
             del self._paused[chat]
 
 
+class StartFailed(Exception):
+    """The Bot API would not answer the start-up calls; the message is the operator's line."""
+
+
 def start_failure(exc: Exception) -> str:
     """One line for the operator when the Bot API would not answer the start-up calls (after
     their retries): a refused token, or the API not reachable."""
