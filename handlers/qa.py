@@ -168,7 +168,7 @@ def on_text(ctx: Context, text: str) -> list[Reply]:
     if (
         kind_of(ctx.content, match) == "not_sure"
         and redirect_of(ctx.content, match) is None
-        and _a_question(text)
+        and a_question(text)
     ):
         # The bot could not answer: a ticket first, then the one reply that says so (a
         # question outside the remit is not one: the person was told where to ask; nor is "1"
@@ -183,7 +183,7 @@ def on_text(ctx: Context, text: str) -> list[Reply]:
     return answer.replies + told
 
 
-def _a_question(text: str) -> bool:
+def a_question(text: str) -> bool:
     """Worth an officer's time without being asked: a question mark with a word or two, or at
     least three words with some substance. "1", "👍", "bot la ai", "lam tiep" are not (a
     tester's officers got tickets for them); the person can still press "Gặp cán bộ"."""
