@@ -190,3 +190,18 @@ async def test_run_that_cannot_reach_telegram_says_so_in_one_line(tmp_path):
         "sxsh-bot: Telegram: the Bot API (SXSH_TELEGRAM_API_URL) could not be reached at "
         "start (NetworkError)"
     )
+
+
+def test_zalo_authorize_with_the_token_endpoint_away_names_what_to_check(tmp_path):
+    # It said "could not reach the token endpoint: Retryable": an internal class name.
+    from tests.support.telegram_server import free_port
+
+    r = sxsh(
+        tmp_path, "zalo", "authorize", "--code", "abc", timeout=120,
+        SXSH_ZALO_OA_APP_ID="1234567890", SXSH_ZALO_OA_APP_SECRET="secret",
+        SXSH_ZALO_OA_OAUTH_URL=f"http://127.0.0.1:{free_port()}",
+    )  # fmt: skip
+    assert (r.returncode, r.stderr) == (
+        1,
+        "sxsh-bot: could not reach Zalo's token endpoint (SXSH_ZALO_OA_OAUTH_URL): ConnectError\n",
+    )
