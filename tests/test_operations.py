@@ -205,3 +205,35 @@ def test_zalo_authorize_with_the_token_endpoint_away_names_what_to_check(tmp_pat
         1,
         "sxsh-bot: could not reach Zalo's token endpoint (SXSH_ZALO_OA_OAUTH_URL): ConnectError\n",
     )
+
+
+async def test_serve_without_a_webhook_url_says_telegram_sends_it_nothing(tmp_path):
+    # The env file lacked SXSH_TELEGRAM_WEBHOOK_URL: `serve` logged "serving telegram on ..."
+    # and /healthz said 200, while no message could ever reach it.
+    import asyncio
+    import signal
+
+    from tests.support.telegram_server import DEFAULT_TOKEN, FakeTelegram, free_port
+
+    async with FakeTelegram() as srv:
+        env = env_for(
+            tmp_path, SXSH_TELEGRAM_TOKEN=DEFAULT_TOKEN, SXSH_TELEGRAM_API_URL=srv.root_url,
+            SXSH_SEARCH_EMBEDDINGS="off", SXSH_WEB_LISTEN="127.0.0.1",
+            SXSH_WEB_PORT=str(free_port()),
+        )  # fmt: skip
+        log = tmp_path / "serve.log"
+        with log.open("w") as out:
+            proc = subprocess.Popen([str(BIN), "serve"], env=env, cwd=tmp_path, stderr=out)
+        try:
+            await srv.wait_for("setMyCommands", timeout=90, since=0)
+            for _ in range(100):
+                if "serving telegram" in log.read_text():
+                    break
+                await asyncio.sleep(0.1)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            await asyncio.to_thread(proc.wait, 30)
+    assert (
+        "WARNING bot.serve: SXSH_TELEGRAM_WEBHOOK_URL is not set: Telegram sends this process "
+        "nothing (it only delivers the outbox); set it, or run `sxsh-bot run` to poll"
+    ) in log.read_text()
