@@ -36,6 +36,11 @@ def sxsh(tmp_path: Path, *args: str, timeout: float = 300, **extra: str):
     )
 
 
+def start_serve(env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen:
+    with log.open("w") as out:
+        return subprocess.Popen([str(BIN), "serve"], env=env, cwd=cwd, stderr=out)
+
+
 def test_worker_and_ask_follow_the_search_settings(tmp_path):
     # With SXSH_SEARCH_EMBEDDINGS=off in /etc/sxsh-bot.env the worker still ran the embedding
     # model over the whole content at start (a minute of CPU before "worker delivering ...",
@@ -222,8 +227,7 @@ async def test_serve_without_a_webhook_url_says_telegram_sends_it_nothing(tmp_pa
             SXSH_WEB_PORT=str(free_port()),
         )  # fmt: skip
         log = tmp_path / "serve.log"
-        with log.open("w") as out:
-            proc = subprocess.Popen([str(BIN), "serve"], env=env, cwd=tmp_path, stderr=out)
+        proc = start_serve(env, tmp_path, log)
         try:
             await srv.wait_for("setMyCommands", timeout=90, since=0)
             for _ in range(100):
