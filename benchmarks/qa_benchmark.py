@@ -46,6 +46,9 @@ QUESTIONS_V2 = ROOT / "benchmarks" / "questions_v2.yaml"
 # Written after the matcher was built, by another writer who saw only the topic list; held out
 # whole (never tuned on; measured once, at the final run).
 QUESTIONS_V3 = ROOT / "benchmarks" / "questions_v3.yaml"
+# A fresh blind set written the same way (only the topic list and the geography seen), held out
+# whole like v3.
+QUESTIONS_V4 = ROOT / "benchmarks" / "questions_v4.yaml"
 HANDOFF = "handoff"  # the label of a request for a person
 CONTENT = ROOT / "content"
 TARGETS = {
@@ -254,7 +257,7 @@ ROWS = [
 
 
 def table(name: str, data: dict[str, Any], plain: dict[str, Any] | None) -> list[str]:
-    """A set's figures per half; a set that is held out whole (v3: every question `half: odd`)
+    """A set's figures per half; a set that is held out whole (v3, v4: every question `half: odd`)
     gets one column."""
     a = data["all"]
     halves = ["all", "even", "odd"] if data["even"]["questions"] else ["all"]
@@ -343,7 +346,13 @@ def report_md(data: dict[str, Any]) -> str:
             "listed, and it was run once.",
             "",
         ]
-    for name in ("v3", "v2", "v1"):
+    if "v4" in data["sets"]:
+        lines += [
+            "**v4** (`benchmarks/questions_v4.yaml`) is a second blind set written the same way "
+            "(the writer saw only the topic list and the geography); held out whole like v3.",
+            "",
+        ]
+    for name in ("v4", "v3", "v2", "v1"):
         if name in data["sets"]:
             lines += table(name, data["sets"][name], data["bm25_only"].get(name))
     lines += [
@@ -387,7 +396,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "--no-fallback", action="store_true", help="skip the second pass with BM25 alone"
     )
     parser.add_argument(
-        "--set", choices=("v1", "v2", "v3"), action="append", help="only this set (repeatable)"
+        "--set",
+        choices=("v1", "v2", "v3", "v4"),
+        action="append",
+        help="only this set (repeatable)",
     )
     parser.add_argument(
         "--half",
@@ -400,7 +412,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     build_seconds, build_peak = measure_build(args.content)
     content = ContentStore.load(args.content)
-    sets = {"v3": QUESTIONS_V3, "v2": QUESTIONS_V2, "v1": QUESTIONS}
+    sets = {"v4": QUESTIONS_V4, "v3": QUESTIONS_V3, "v2": QUESTIONS_V2, "v1": QUESTIONS}
     sets = {name: path for name, path in sets.items() if path.exists()}
     sets = {name: path for name, path in sets.items() if not args.set or name in args.set}
     if args.set:

@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 _NOT_DIGITS = re.compile(r"[\s.,+()\-]")  # "1.", "0292 3 821 234", "+84 909 123 456"
 PROGRAMMES_ENTRY = "support.programmes"
 HUMAN = "bot.human"  # the entry that says how to reach an officer: a person request is that
+# How people type "không" at the end of a short question, for the presence phrases.
+_NO = dict.fromkeys(("ko", "k", "kh", "khg", "hk", "hong", "hok", "hem"), "khong")
 
 
 def small_talk(text: str, lexicon: Lexicon) -> str | None:
@@ -65,9 +67,10 @@ def small_talk(text: str, lexicon: Lexicon) -> str | None:
         return "farewell"  # "tạm biệt", "bye bye", "chào tạm biệt nha"
     if any(w in greetings for w in words) and all(w in greetings or w in fillers for w in words):
         return "greeting"
+    plain = " ".join(_NO.get(w, w) for w in words)  # "có ai ko" is "có ai không"
     for phrase in lexicon.presence:
         # "alo có ai không", "test", "bot ơi, có ai không": is the bot there?
-        before, found, after = f" {joined} ".partition(f" {phrase} ")
+        before, found, after = f" {plain} ".partition(f" {phrase} ")
         if found and all(w in greetings or w in fillers for w in (before + after).split()):
             return "presence"
     ack, thanks = lexicon.acknowledgements, lexicon.thanks_words
@@ -165,7 +168,7 @@ def on_text(ctx: Context, text: str) -> list[Reply]:
     if (
         kind_of(ctx.content, match) == "not_sure"
         and redirect_of(ctx.content, match) is None
-        and _a_question(text)
+        and a_question(text)
     ):
         # The bot could not answer: a ticket first, then the one reply that says so (a
         # question outside the remit is not one: the person was told where to ask; nor is "1"
@@ -180,7 +183,7 @@ def on_text(ctx: Context, text: str) -> list[Reply]:
     return answer.replies + told
 
 
-def _a_question(text: str) -> bool:
+def a_question(text: str) -> bool:
     """Worth an officer's time without being asked: a question mark with a word or two, or at
     least three words with some substance. "1", "👍", "bot la ai", "lam tiep" are not (a
     tester's officers got tickets for them); the person can still press "Gặp cán bộ"."""

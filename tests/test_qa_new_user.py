@@ -127,6 +127,8 @@ def test_the_compressed_air_answer_says_how_to_find_leaks(conversation):
         "are you there?",
         "anyone there",
         "hello, is anybody there?",
+        "bot còn hoạt động không",
+        "bot co online ko",
     ],
 )
 def test_is_anyone_there_gets_the_presence_reply_with_what_the_bot_does(conversation, said):

@@ -20,7 +20,7 @@ def run() -> None:
         typer.echo("SXSH_TELEGRAM_TOKEN is not set: starting the terminal chat.", err=True)
         chat(user=None)
         return
-    from bot.app import build_conversation, setup_logging
+    from bot.app import answering_threads, build_conversation, setup_logging
     from bot.channels import telegram
     from bot.channels.telegram.requests import StartFailed
 
@@ -28,6 +28,7 @@ def run() -> None:
     # entry point, not as a side effect of an import; TelegramSender handles both forms.
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     setup_logging(s)
+    answering_threads()
     with friendly_errors():
         conversation = build_conversation(s)
     try:

@@ -16,11 +16,12 @@ def serve() -> None:
     SXSH_WEB_LISTEN:SXSH_WEB_PORT; also delivers the outbox. Put it behind a reverse proxy with
     TLS (README, Deployment)."""
     from bot import serve as server
-    from bot.app import build_conversation, setup_logging
+    from bot.app import answering_threads, build_conversation, setup_logging
     from bot.cli.common import friendly_errors, settings
 
     s = settings()
     setup_logging(s)
+    answering_threads()
     with friendly_errors():
         conversation = build_conversation(s)
     server.run(conversation, s)

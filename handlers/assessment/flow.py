@@ -20,11 +20,13 @@ from content.forms import (
     submit,
 )
 from content.forms.schema import NUMBER_TYPES
+from handlers import qa
 from handlers.assessment import keys, nudge
 from handlers.assessment.enterprise import update_enterprise
 from handlers.assessment.result import completed_replies
 from handlers.context import Context
 from handlers.messages import Button, Reply
+from handlers.qa_replies import kind_of
 from storage import assessments, contacts
 from storage.models import Response
 
@@ -33,6 +35,8 @@ CONSENT_FLOW = "assessment_consent"  # the consent prompt is open: a typed "Ä‘á»
 CONSENT_PURPOSE = "assessment_contact"
 CONSENT_VERSION = "assess-consent-1"  # bump when the consent wording changes
 DRAFT = "_draft:"  # prefix of a multi-choice selection not yet confirmed
+# answered in the person's own words: a question typed there may be the answer itself
+FREE_TYPES = ("text", "location", "phone", "tax_code")
 
 
 def answers_of(ctx: Context, response: Response) -> dict[str, Any]:
@@ -130,9 +134,29 @@ def answer(
         personal=response.personal_consent,
     )
     if not isinstance(outcome, Accepted):
+        if question_id is None:  # typed, not pressed: maybe a question asked meanwhile
+            meanwhile = _asked_meanwhile(ctx, response, answers, raw)
+            if meanwhile is not None:
+                return meanwhile
         # Nothing is stored; the message says what is expected, then the same question.
         return [Reply(text=outcome.message), *ask(ctx, response, answers)]
     return store(ctx, response, answers, outcome)
+
+
+def _asked_meanwhile(
+    ctx: Context, response: Response, answers: dict, raw: str
+) -> list[Reply] | None:
+    """A question the bot is sure of, typed at a question with choices or a number (where it
+    cannot be the answer): its answer, then the assessment's question again. None otherwise
+    (free text may be a name or a place; the answer's error message is shown)."""
+    q = ctx.content.questionnaire
+    question = current_question(q, answers, personal=response.personal_consent)
+    if question is None or question.type in FREE_TYPES or not qa.a_question(raw):
+        return None
+    match = ctx.content.knowledge.index.search(raw)
+    if kind_of(ctx.content, match) != "answer":
+        return None
+    return [*qa.on_text(ctx, raw), *ask(ctx, response, answers)]
 
 
 def store(ctx: Context, response: Response, answers: dict, accepted: Accepted) -> list[Reply]:
