@@ -9,10 +9,12 @@ depend on the neighbours".
 
 So a message that will most likely be a question is searched first, with no lock held, and
 qa.on_text takes the match from the context. "Most likely": plain text, not a command, not a
-reply to a card, and the sender had no flow open (an assessment's answers are not questions)
-after their last turn in this process. A wrong guess costs nothing but the search: a
-prepared match is used only for the same text and the same content (a reload in between
-makes it stale), otherwise qa.on_text searches as before.
+reply to a card, and the sender's last turn in this process left no flow open (an
+assessment's answers are not questions). Someone this process has not seen yet (a first
+message; behind a load balancer, a person whose last turn another process handled) is not
+searched ahead: the model must not run for answers that are not questions. A prepared match
+is used only for the same text and the same content (a reload in between makes it stale),
+otherwise qa.on_text searches as before.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from collections import OrderedDict
 from handlers.messages import Inbound
 
 KEY = "qa.prepared"  # Context.memo key: (text, index, match)
+UNSEEN = "?"  # OpenFlows: no turn of this person here yet
 
 
 class OpenFlows:
@@ -35,9 +38,10 @@ class OpenFlows:
         self._flows: OrderedDict[tuple[str, str], str | None] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, channel: str, user_id: str) -> str | None:
+    def free(self, channel: str, user_id: str) -> bool:
+        """True when the person's last turn here left no flow open (False: a flow, or unseen)."""
         with self._lock:
-            return self._flows.get((channel, user_id))
+            return self._flows.get((channel, user_id), UNSEEN) is None
 
     def set(self, channel: str, user_id: str, flow: str | None) -> None:
         with self._lock:
@@ -58,7 +62,7 @@ def prepare(inbound: Inbound, index, flows: OpenFlows, max_text: int) -> dict:  
         or not text
         or text.startswith("/")
         or len(text) > max_text
-        or flows.get(inbound.channel, inbound.user_id)
+        or not flows.free(inbound.channel, inbound.user_id)
     ):
         return {}
     return {KEY: (text, index, index.search(text))}
