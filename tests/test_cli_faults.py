@@ -85,7 +85,7 @@ def test_the_help_example_reaches_the_enterprise_it_describes(conv, cli):
     assert example, shown
     r = cli("broadcast", "create", "Hội thảo SXSH", "--audience", example.group(1), "--as", "lan")
     assert r.exit_code == 0, r.output
-    assert "Draft #1: 1 recipients" in r.output  # Công ty 0: seafood in Trà Nóc I
+    assert "Draft #1: 1 recipient\n" in r.output  # Công ty 0: seafood in Trà Nóc I
     assert "Bản nháp" not in r.output  # the terminal speaks English (fault 13)
 
 

@@ -60,6 +60,7 @@ def _check_values(session, spec: dict, s) -> None:  # noqa: ANN001
 
     questionnaire = load_questionnaire(questionnaire_path(s.content_dir))
     topics = list(events.load(s.content_dir, []).topics)
+    spec.update(audience_values.by_name(spec, questionnaire))  # "sector=thủy sản" is seafood
     wrong = audience_values.unknown_value(session, spec, questionnaire, topics)
     if wrong is not None:
         key, value, valid = wrong

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from content.forms.choices import match_choice
 from content.forms.schema import Questionnaire
 from storage.broadcast_audience import fold
 from storage.events_models import Event
@@ -17,6 +18,23 @@ from storage.models import Enterprise
 LANGUAGES = ("vi", "en")
 CHANNELS = ("telegram", "zalo_oa", "zalo_bot", "console")
 FOLDED = ("sector", "park", "ward")  # compared without case by the audience query
+NAMED = {"sector": "sector", "park": "industrial_park"}  # key -> the questionnaire's question
+
+
+def by_name(spec: dict, questionnaire: Questionnaire | None) -> dict:
+    """`spec` with a sector or park given by its name ("thủy sản", "Trà Nóc 1", "KCN Tra Noc
+    I") written as its code, read as the assessment reads a person's answer; a name that is not
+    exactly one choice (or a bare number) stays as typed, and is refused by `unknown_value`."""
+    out = dict(spec)
+    for key, question_id in NAMED.items():
+        value = out.get(key)
+        question = questionnaire.by_id.get(question_id) if questionnaire is not None else None
+        if not isinstance(value, str) or question is None or value.strip().isdigit():
+            continue
+        kind, found = match_choice(question, value)
+        if kind == "ok":
+            out[key] = found
+    return out
 
 
 def _choices(questionnaire: Questionnaire | None, question_id: str) -> list[str]:

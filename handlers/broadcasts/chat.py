@@ -141,7 +141,7 @@ def _take_audience(ctx: Context, number: int | None, text: str) -> list[Reply]:
         _set_step(ctx, None)
         return [ctx.reply("broadcasts.gone")]
     try:
-        spec = parse_filters(text)
+        spec = audience_values.by_name(parse_filters(text), ctx.content.questionnaire)
     except broadcasts.AudienceError as exc:
         keys = ", ".join(broadcasts.AUDIENCE_KEYS)
         return [ctx.reply("broadcasts.bad_audience", error=str(exc), keys=keys)]
