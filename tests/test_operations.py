@@ -310,3 +310,17 @@ async def test_a_second_poller_is_named_as_the_mistake_it_is(tmp_path):
         "`sxsh-bot serve` with SXSH_TELEGRAM_WEBHOOK_URL (README, Deployment)"
     ) in text
     assert "error while handling an update" not in text
+
+
+def test_zalo_oa_left_off_by_a_missing_key_says_which(tmp_path):
+    # App id and app secret set, the OA secret key forgotten: the worker and serve started
+    # without Zalo OA (its webhook answered 404) and no line said why.
+    r = sxsh(
+        tmp_path, "worker", "--once", SXSH_SEARCH_EMBEDDINGS="off",
+        SXSH_ZALO_OA_APP_ID="1234567890", SXSH_ZALO_OA_APP_SECRET="secret",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert (
+        "WARNING bot.worker: Zalo OA is off: SXSH_ZALO_OA_OA_SECRET_KEY not set "
+        "(README, Configuration)"
+    ) in r.stderr
