@@ -167,6 +167,11 @@ async def _start_telegram(conversation, settings, stack, live) -> object:  # noq
             secret_token=settings.telegram.webhook_secret.get_secret_value(),
             allowed_updates=ALLOWED_UPDATES,
         )
+    else:  # it started "serving telegram" and no message ever came
+        log.warning(
+            "SXSH_TELEGRAM_WEBHOOK_URL is not set: Telegram sends this process nothing (it "
+            "only delivers the outbox); set it, or run `sxsh-bot run` to poll"
+        )
     live["telegram"] = ptb
     return TelegramSender(ptb.bot)
 

@@ -36,6 +36,11 @@ def sxsh(tmp_path: Path, *args: str, timeout: float = 300, **extra: str):
     )
 
 
+def start_serve(env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen:
+    with log.open("w") as out:
+        return subprocess.Popen([str(BIN), "serve"], env=env, cwd=cwd, stderr=out)
+
+
 def test_worker_and_ask_follow_the_search_settings(tmp_path):
     # With SXSH_SEARCH_EMBEDDINGS=off in /etc/sxsh-bot.env the worker still ran the embedding
     # model over the whole content at start (a minute of CPU before "worker delivering ...",
@@ -190,3 +195,49 @@ async def test_run_that_cannot_reach_telegram_says_so_in_one_line(tmp_path):
         "sxsh-bot: Telegram: the Bot API (SXSH_TELEGRAM_API_URL) could not be reached at "
         "start (NetworkError)"
     )
+
+
+def test_zalo_authorize_with_the_token_endpoint_away_names_what_to_check(tmp_path):
+    # It said "could not reach the token endpoint: Retryable": an internal class name.
+    from tests.support.telegram_server import free_port
+
+    r = sxsh(
+        tmp_path, "zalo", "authorize", "--code", "abc", timeout=120,
+        SXSH_ZALO_OA_APP_ID="1234567890", SXSH_ZALO_OA_APP_SECRET="secret",
+        SXSH_ZALO_OA_OAUTH_URL=f"http://127.0.0.1:{free_port()}",
+    )  # fmt: skip
+    assert (r.returncode, r.stderr) == (
+        1,
+        "sxsh-bot: could not reach Zalo's token endpoint (SXSH_ZALO_OA_OAUTH_URL): ConnectError\n",
+    )
+
+
+async def test_serve_without_a_webhook_url_says_telegram_sends_it_nothing(tmp_path):
+    # The env file lacked SXSH_TELEGRAM_WEBHOOK_URL: `serve` logged "serving telegram on ..."
+    # and /healthz said 200, while no message could ever reach it.
+    import asyncio
+    import signal
+
+    from tests.support.telegram_server import DEFAULT_TOKEN, FakeTelegram, free_port
+
+    async with FakeTelegram() as srv:
+        env = env_for(
+            tmp_path, SXSH_TELEGRAM_TOKEN=DEFAULT_TOKEN, SXSH_TELEGRAM_API_URL=srv.root_url,
+            SXSH_SEARCH_EMBEDDINGS="off", SXSH_WEB_LISTEN="127.0.0.1",
+            SXSH_WEB_PORT=str(free_port()),
+        )  # fmt: skip
+        log = tmp_path / "serve.log"
+        proc = start_serve(env, tmp_path, log)
+        try:
+            await srv.wait_for("setMyCommands", timeout=90, since=0)
+            for _ in range(100):
+                if "serving telegram" in log.read_text():
+                    break
+                await asyncio.sleep(0.1)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            await asyncio.to_thread(proc.wait, 30)
+    assert (
+        "WARNING bot.serve: SXSH_TELEGRAM_WEBHOOK_URL is not set: Telegram sends this process "
+        "nothing (it only delivers the outbox); set it, or run `sxsh-bot run` to poll"
+    ) in log.read_text()

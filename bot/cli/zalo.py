@@ -74,7 +74,12 @@ def authorize(
         except RefreshRefused as exc:
             fail(f"Zalo refused: {exc}", code=1)
         except Exception as exc:  # noqa: BLE001 - network: one line, never the token
-            fail(f"could not reach the token endpoint: {type(exc).__name__}", code=1)
+            # A send error's reason is safe to show ("token endpoint: ConnectError"); it said
+            # only "Retryable", a class name that told the operator nothing.
+            why = (getattr(exc, "reason", None) or type(exc).__name__).removeprefix(
+                "token endpoint: "
+            )
+            fail(f"could not reach Zalo's token endpoint (SXSH_ZALO_OA_OAUTH_URL): {why}", code=1)
         finally:
             engine.dispose()
     typer.echo(
