@@ -42,6 +42,7 @@ from bot.settings_areas import (
 
 PREFIX = "SXSH_"
 DEFAULT_DB_URL = "sqlite:///./data/sxsh.db"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Names from before the settings were grouped; the canonical name wins when both are set.
 LEGACY_NAMES: dict[str, tuple[str, str]] = {
     "SXSH_WEBHOOK_URL": ("telegram", "webhook_url"),
@@ -140,6 +141,15 @@ class Settings(BaseSettings):
     @classmethod
     def _officers(cls, v: object) -> list[str]:
         return parse_officer_ids(v)
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, v: str) -> str:
+        # An unknown level passed the settings and stopped every process in setup_logging
+        # with a traceback (ValueError: Unknown level: 'VERBOSE').
+        if v.upper() not in LOG_LEVELS:
+            raise ValueError(f"{v!r}: use one of {', '.join(LOG_LEVELS)}")
+        return v.upper()
 
     @field_validator("default_language")
     @classmethod

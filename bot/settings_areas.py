@@ -27,6 +27,14 @@ def _blank_secret(v: SecretStr | str | None) -> SecretStr | None:
     return SecretStr(raw.strip()) if raw.strip() else None
 
 
+def _web_root(v: str) -> str:
+    """An API root the HTTP clients can call: `api.telegram.org` (no scheme) was accepted and
+    failed only at the first call, as 'could not be reached'."""
+    if not v.startswith(("https://", "http://")) or len(v.split("://", 1)[1].strip("/")) == 0:
+        raise ValueError(f"{v!r} is not a web address, e.g. https://api.example.vn")
+    return v
+
+
 def _long_enough(v: SecretStr | None) -> SecretStr | None:
     if v is not None and len(v.get_secret_value()) < MIN_WEBHOOK_SECRET:
         # The value itself is never echoed: it is a secret.
@@ -42,6 +50,12 @@ class TelegramSettings(_Area):
 
     token: SecretStr | None = None
     api_url: str = "https://api.telegram.org"
+
+    @field_validator("api_url")
+    @classmethod
+    def _roots(cls, v: str) -> str:
+        return _web_root(v)
+
     # Webhook mode (PTB's own server on web.listen:web.port) when set; polling otherwise.
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
@@ -93,6 +107,12 @@ class ZaloOASettings(_Area):
     token_key: SecretStr | None = None
     api_url: str = "https://openapi.zalo.me"
     oauth_url: str = "https://oauth.zaloapp.com"
+
+    @field_validator("api_url", "oauth_url")
+    @classmethod
+    def _roots(cls, v: str) -> str:
+        return _web_root(v)
+
     webhook_path: str = "/zalo/oa"
     text_limit: int = Field(default=2000, ge=1)  # characters per message
     max_buttons: int = Field(default=5, ge=0)
@@ -129,6 +149,12 @@ class ZaloBotSettings(_Area):
 
     token: SecretStr | None = None
     api_url: str = "https://bot-api.zaloplatforms.com"
+
+    @field_validator("api_url")
+    @classmethod
+    def _roots(cls, v: str) -> str:
+        return _web_root(v)
+
     webhook_url: str | None = None  # webhook mode when set, polling otherwise (never both)
     webhook_secret: SecretStr | None = None
     webhook_path: str = "/zalo/bot"

@@ -20,6 +20,8 @@ MAX_RELATED = 3
 ACTIONS = {
     "events": ("menu.events", "m:events"),  # the upcoming events (the main-menu item)
     "my_events": ("events.button.mine", "ev:mine"),  # the person's own registrations
+    "officer": ("menu.officer", "m:officer"),  # "Gặp cán bộ": a message for the officers
+    "assess": ("menu.assess", "m:assess"),  # the quick assessment
 }
 
 

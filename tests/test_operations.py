@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 BIN = Path(sys.executable).parent / "sxsh-bot"
@@ -241,3 +243,29 @@ async def test_serve_without_a_webhook_url_says_telegram_sends_it_nothing(tmp_pa
         "WARNING bot.serve: SXSH_TELEGRAM_WEBHOOK_URL is not set: Telegram sends this process "
         "nothing (it only delivers the outbox); set it, or run `sxsh-bot run` to poll"
     ) in log.read_text()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "line"),
+    [
+        # Passed the settings, then stopped every process in setup_logging with a traceback.
+        ("SXSH_LOG_LEVEL", "verbose",
+         "SXSH_LOG_LEVEL: 'verbose': use one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+        # Passed the settings, then failed at the first call as "could not be reached".
+        ("SXSH_TELEGRAM_API_URL", "api.telegram.org",
+         "SXSH_TELEGRAM_API_URL: 'api.telegram.org' is not a web address, "
+         "e.g. https://api.example.vn"),
+        ("SXSH_ZALO_OA_OAUTH_URL", "oauth.zaloapp.com",
+         "SXSH_ZALO_OA_OAUTH_URL: 'oauth.zaloapp.com' is not a web address, "
+         "e.g. https://api.example.vn"),
+        ("SXSH_ZALO_BOT_API_URL", "ftp://bot",
+         "SXSH_ZALO_BOT_API_URL: 'ftp://bot' is not a web address, e.g. https://api.example.vn"),
+    ],
+)  # fmt: skip
+def test_a_value_no_process_can_use_is_refused_at_start(monkeypatch, variable, value, line):
+    from bot.settings import SettingsError, load_settings
+
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    assert str(refused.value) == line
