@@ -84,6 +84,8 @@ def build(conversation: Conversation, settings: Settings) -> Any:
                 timezone=settings.timezone,
             )
             stack.callback(scheduler.shutdown, wait=False)
+            if settings.zalo_oa.left_off():
+                log.warning("%s", settings.zalo_oa.left_off())
             log.info("serving %s on %s:%s", ", ".join(senders) or "no channel",
                      settings.web.listen, settings.web.port)  # fmt: skip
             yield

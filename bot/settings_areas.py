@@ -143,6 +143,18 @@ class ZaloOASettings(_Area):
     def enabled(self) -> bool:
         return bool(self.app_id and self.oa_secret_key)
 
+    def left_off(self) -> str | None:
+        """Why the channel is off although some of its keys are set (one line for the log of
+        serve and worker), else None: with the OA secret key missing, Zalo's webhook calls
+        got 404 and nothing said why."""
+        keys = {"SXSH_ZALO_OA_APP_ID": self.app_id, "SXSH_ZALO_OA_APP_SECRET": self.app_secret,
+                "SXSH_ZALO_OA_OA_SECRET_KEY": self.oa_secret_key}  # fmt: skip
+        missing = [name for name, value in keys.items() if not value]
+        if not missing or len(missing) == len(keys):
+            return None
+        state = "off" if not self.enabled else "on but cannot renew its token"
+        return f"Zalo OA is {state}: {' and '.join(missing)} not set (README, Configuration)"
+
 
 class ZaloBotSettings(_Area):
     """The Zalo Bot platform (Telegram-like); on when `token` is set."""

@@ -147,6 +147,8 @@ async def run(
     try:
         async with AsyncExitStack() as stack:
             senders = await open_senders(settings, stack, engine, clock)
+            if settings.zalo_oa.left_off():
+                log.warning("%s", settings.zalo_oa.left_off())
             if not senders:
                 log.warning("no channel configured (SXSH_TELEGRAM_TOKEN): nothing to deliver")
             delivery = Delivery.from_settings(engine, content, clock, senders, settings.delivery)

@@ -46,7 +46,9 @@ class Entry(_Model):
     # What the person can do next, as buttons beside the answer: "events" (the upcoming events,
     # to register) and "my_events" (the person's registrations, to cancel). An answer on how to
     # register leads there in one tap.
-    actions: list[Literal["events", "my_events", "officer", "assess"]] = Field(default_factory=list)
+    actions: list[Literal["events", "my_events", "officer", "assess", "subscribe"]] = Field(
+        default_factory=list
+    )
     vi: EntryText
     en: EntryText
 

@@ -22,6 +22,7 @@ ACTIONS = {
     "my_events": ("events.button.mine", "ev:mine"),  # the person's own registrations
     "officer": ("menu.officer", "m:officer"),  # "Gặp cán bộ": a message for the officers
     "assess": ("menu.assess", "m:assess"),  # the quick assessment
+    "subscribe": ("events.button.subscribe", "ev:topics"),  # 🔔 choose the news topics
 }
 
 

@@ -144,7 +144,10 @@ class Conversation:
             return cancelled
         paused = self._pause_flow_if_left(ctx)
         if paused:
-            return [*paused, *_as_list(self.dispatch(ctx))]
+            rest = _as_list(self.dispatch(ctx))
+            # Said after the command ran, so in the language it left ("/lang en" pauses the
+            # assessment: the notice, with the word to type to go on, is in English).
+            return [*(ctx.reply(key) for key in paused), *rest]
         if inbound.kind == "unsupported":
             # A sticker or photo inside an open flow: the flow repeats what it is waiting for.
             flow = self.registry.flow(ctx.contact.active_flow)
@@ -206,9 +209,10 @@ class Conversation:
         contacts.set_flow(ctx.session, ctx.contact, None)
         return [ctx.reply("flow_cancelled", buttons=[start.menu_button(ctx)])]
 
-    def _pause_flow_if_left(self, ctx: Context) -> list[Reply]:
+    def _pause_flow_if_left(self, ctx: Context) -> list[str]:
         """Another command or menu while a flow is open pauses it (the assessment keeps its
-        answers), so the person's next free text is a question again, not an answer."""
+        answers), so the person's next free text is a question again, not an answer. The
+        text key of the flow's notice, if it has one."""
         flow = ctx.contact.active_flow
         if flow is None:
             return []
@@ -221,7 +225,7 @@ class Conversation:
         open_flow = self.registry.flow(flow)
         notice = open_flow.pause_notice if open_flow else None
         contacts.set_flow(ctx.session, ctx.contact, None)
-        return [ctx.reply(notice)] if notice else []
+        return [notice] if notice else []
 
     def maintenance_jobs(self) -> list[Callable[[], object]]:
         """The registry's periodic jobs, each in its own transaction (run in a worker thread)."""
@@ -266,7 +270,10 @@ def typed_command(ctx: Context) -> tuple[str, str] | None:
     if inbound.command is not None:
         return inbound.command
     word = ctx.content.lexicon.command_for(inbound.text or "")
-    return (word, "") if word else None
+    if word:
+        return word, ""
+    lang = start.language_named(inbound.text or "")  # "English" alone, even mid-assessment
+    return ("lang", lang) if lang else None
 
 
 def _as_list(result: list[Reply] | Reply | None) -> list[Reply]:

@@ -63,10 +63,15 @@ LANGUAGE_NAMES = {
 }
 
 
+def language_named(text: str) -> str | None:
+    """ "en" or "vi" when the whole message names that language, else None."""
+    typed = fold_words(text)
+    return next((code for code, names in LANGUAGE_NAMES.items() if typed in names), None)
+
+
 def typed_language(ctx: Context, text: str) -> list[Reply] | None:
     """The whole message names a language: switch to it; None for anything else."""
-    typed = fold_words(text)
-    lang = next((code for code, names in LANGUAGE_NAMES.items() if typed in names), None)
+    lang = language_named(text)
     return set_language(ctx, lang) if lang else None
 
 

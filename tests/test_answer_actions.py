@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from content.store import ContentStore
-from handlers.qa_replies import entry_replies
+from handlers.qa_replies import ACTIONS, entry_replies
 from tests.chat import Person
 from tests.conftest import ROOT
 
@@ -20,6 +20,7 @@ MENTIONS = {
     "officer": ("Gặp cán bộ", "/officer", "Talk to an officer"),
     "assess": ("/assess", "Đánh giá nhanh", "Quick assessment"),
     "events": ("/events", "Sự kiện sắp tới", "Upcoming events"),
+    "subscribe": ("/subscribe",),
 }
 
 
@@ -32,7 +33,7 @@ def test_every_answer_shows_the_buttons_it_tells_people_to_press(lang):
         [reply] = entry_replies(CONTENT, entry_id, lang)
         payloads = {b.payload for b in reply.buttons}
         for item, words in MENTIONS.items():
-            if any(w in short for w in words) and f"m:{item}" not in payloads:
+            if any(w in short for w in words) and ACTIONS[item][1] not in payloads:
                 missing.append(f"{entry_id} ({lang}): {item}")
     assert missing == []
 

@@ -38,9 +38,13 @@ def sxsh(tmp_path: Path, *args: str, timeout: float = 300, **extra: str):
     )
 
 
-def start_serve(env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen:
+def start_process(command: str, env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen:
     with log.open("w") as out:
-        return subprocess.Popen([str(BIN), "serve"], env=env, cwd=cwd, stderr=out)
+        return subprocess.Popen([str(BIN), command], env=env, cwd=cwd, stderr=out)
+
+
+def start_serve(env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen:
+    return start_process("serve", env, cwd, log)
 
 
 def test_worker_and_ask_follow_the_search_settings(tmp_path):
@@ -269,3 +273,54 @@ def test_a_value_no_process_can_use_is_refused_at_start(monkeypatch, variable, v
     with pytest.raises(SettingsError) as refused:
         load_settings()
     assert str(refused.value) == line
+
+
+async def test_a_second_poller_is_named_as_the_mistake_it_is(tmp_path):
+    # Two `sxsh-bot run` on one token (polling): each logged "error while handling an update:
+    # Conflict: ..." every few seconds, while they took each other's messages.
+    import asyncio
+    import signal
+
+    from tests.support.telegram_server import DEFAULT_TOKEN, FakeTelegram
+
+    async with FakeTelegram() as srv:
+        env = env_for(
+            tmp_path, SXSH_TELEGRAM_TOKEN=DEFAULT_TOKEN, SXSH_TELEGRAM_API_URL=srv.root_url,
+            SXSH_SEARCH_EMBEDDINGS="off",
+        )  # fmt: skip
+        logs = [tmp_path / "first.log", tmp_path / "second.log"]
+        procs = []
+        for log in logs:
+            procs.append(start_process("run", env, tmp_path, log))
+            await srv.wait_for("setMyCommands", timeout=90)
+        try:
+            for _ in range(200):
+                if "409 Conflict" in logs[0].read_text() + logs[1].read_text():
+                    break
+                await asyncio.sleep(0.1)
+        finally:
+            for proc in procs:
+                proc.send_signal(signal.SIGTERM)
+            for proc in procs:
+                await asyncio.to_thread(proc.wait, 30)
+    text = logs[0].read_text() + logs[1].read_text()
+    assert (
+        "ERROR bot.channels.telegram.app: Telegram: another process polls this bot (409 "
+        "Conflict), each takes the other's messages: run one `sxsh-bot run`, or several "
+        "`sxsh-bot serve` with SXSH_TELEGRAM_WEBHOOK_URL (README, Deployment)"
+    ) in text
+    assert "error while handling an update" not in text
+
+
+def test_zalo_oa_left_off_by_a_missing_key_says_which(tmp_path):
+    # App id and app secret set, the OA secret key forgotten: the worker and serve started
+    # without Zalo OA (its webhook answered 404) and no line said why.
+    r = sxsh(
+        tmp_path, "worker", "--once", SXSH_SEARCH_EMBEDDINGS="off",
+        SXSH_ZALO_OA_APP_ID="1234567890", SXSH_ZALO_OA_APP_SECRET="secret",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert (
+        "WARNING bot.worker: Zalo OA is off: SXSH_ZALO_OA_OA_SECRET_KEY not set "
+        "(README, Configuration)"
+    ) in r.stderr

@@ -13,7 +13,7 @@ import logging
 from urllib.parse import urlparse
 
 from telegram import BotCommand, Update
-from telegram.error import TelegramError
+from telegram.error import Conflict, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -120,6 +120,13 @@ async def _on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     # The exception text can hold a user's message; log its type and where, not the content.
     err = context.error
+    if update is None and isinstance(err, Conflict):  # getUpdates: a second poller, not an update
+        log.error(
+            "Telegram: another process polls this bot (409 Conflict), each takes the other's "
+            "messages: run one `sxsh-bot run`, or several `sxsh-bot serve` with "
+            "SXSH_TELEGRAM_WEBHOOK_URL (README, Deployment)"
+        )
+        return
     log.warning("error while handling an update: %s: %s", type(err).__name__, err)
 
 
