@@ -324,3 +324,24 @@ def test_zalo_oa_left_off_by_a_missing_key_says_which(tmp_path):
         "WARNING bot.worker: Zalo OA is off: SXSH_ZALO_OA_OA_SECRET_KEY not set "
         "(README, Configuration)"
     ) in r.stderr
+
+
+def test_a_database_migrated_by_a_newer_version_is_one_line(tmp_path):
+    # The code was rolled back after an upgrade: every process (worker, serve, run) stopped
+    # with alembic's traceback "Can't locate revision identified by ..."; `db upgrade` blamed
+    # 'head'.
+    import sqlite3
+
+    assert sxsh(tmp_path, "db", "upgrade", timeout=120).returncode == 0
+    with sqlite3.connect(tmp_path / "bot.db") as db:
+        db.execute("update alembic_version set version_num = '0099_future'")
+    line = (
+        "sxsh-bot: the database is at revision 0099_future, which this version of the bot does "
+        "not know: a newer version migrated it; run that version, or restore a backup made "
+        "before the upgrade"
+    )
+    for command in (["worker", "--once"], ["db", "upgrade"]):
+        r = sxsh(tmp_path, *command, timeout=120, SXSH_SEARCH_EMBEDDINGS="off")
+        assert r.returncode == 2
+        assert "Traceback" not in r.stderr
+        assert r.stderr.splitlines()[-1] == line

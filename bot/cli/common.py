@@ -4,6 +4,7 @@ The command modules import this one; it imports none of them."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -47,6 +48,25 @@ def friendly_errors() -> Iterator[None]:
         raise typer.Exit(1) from None
     except OperationalError as exc:
         fail(f"cannot use the database (SXSH_DATABASE_URL): {str(exc.orig).splitlines()[0]}")
+    except Exception as exc:
+        if type(exc).__name__ != "CommandError":  # alembic's, imported only when migrating
+            raise
+        fail(revision_problem(exc))
+
+
+def revision_problem(exc: Exception, asked: str | None = None) -> str:
+    """alembic's CommandError as one line. A revision the code does not know that is not the
+    one asked for is the database's own: a newer version of the bot migrated it (a code
+    rollback), and every process stopped with alembic's traceback."""
+    first = str(exc).splitlines()[0]
+    found = re.search(r"identified by '([^']+)'", first)
+    if found and found.group(1) != asked:
+        return (
+            f"the database is at revision {found.group(1)}, which this version of the bot does "
+            "not know: a newer version migrated it; run that version, or restore a backup "
+            "made before the upgrade"
+        )
+    return f"revision {asked!r}: {first} (see `sxsh-bot db current`)"
 
 
 def settings() -> Settings:

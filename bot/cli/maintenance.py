@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import fail, friendly_errors, now, open_session, settings
+from bot.cli.common import fail, friendly_errors, now, open_session, revision_problem, settings
 from bot.cli.officers import cli_actor
 
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -24,7 +24,7 @@ def _known_revision(revision: str) -> Iterator[None]:
     try:
         yield
     except CommandError as exc:
-        fail(f"revision {revision!r}: {str(exc).splitlines()[0]} (see `sxsh-bot db current`)")
+        fail(revision_problem(exc, revision))
 
 
 @db_app.command("upgrade")
