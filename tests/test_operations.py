@@ -345,3 +345,14 @@ def test_a_database_migrated_by_a_newer_version_is_one_line(tmp_path):
         assert r.returncode == 2
         assert "Traceback" not in r.stderr
         assert r.stderr.splitlines()[-1] == line
+
+
+@pytest.mark.parametrize("command", [["db", "current"], ["db", "upgrade"]])
+def test_a_sqlite_file_where_none_can_be_made_is_one_line(tmp_path, command):
+    # /proc takes no new files: `db current` and `db upgrade` stopped with a FileNotFoundError
+    # traceback (the migration lock, the file made private before SQLite opened it).
+    r = sxsh(tmp_path, *command, SXSH_DATABASE_URL="sqlite:////proc/sxsh-test.db")
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+    assert r.stderr.startswith("sxsh-bot: cannot use the database (SXSH_DATABASE_URL): ")
+    assert len(r.stderr.splitlines()) == 1
