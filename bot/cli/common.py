@@ -14,6 +14,7 @@ import typer
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from bot.exports.files import CannotWrite, unwritable
 from bot.settings import Settings, SettingsError, load_settings
 from content.texts import ContentError
 
@@ -32,6 +33,8 @@ def xlsx_output(path: Path, option: str = "-o") -> None:
     saved as e.pdf opens nowhere."""
     if path.suffix.lower() != ".xlsx":
         fail(f"{option} {path.name}: the export is an Excel workbook: name the file .xlsx")
+    if (problem := unwritable(path)) is not None:  # said before any work, nothing written
+        fail(problem)
 
 
 @contextmanager
@@ -48,6 +51,8 @@ def friendly_errors() -> Iterator[None]:
         raise typer.Exit(1) from None
     except OperationalError as exc:
         fail(f"cannot use the database (SXSH_DATABASE_URL): {str(exc.orig).splitlines()[0]}")
+    except CannotWrite as exc:
+        fail(f"cannot write {exc.filename}: {exc.strerror}")
     except Exception as exc:
         if type(exc).__name__ != "CommandError":  # alembic's, imported only when migrating
             raise

@@ -164,7 +164,8 @@ def export(
             content.texts.get(lang, f"events.export.{c}") for c in officer_view.EXPORT_COLUMNS
         ]
         sheet = content.texts.get(lang, "events.export.sheet")
-    save(workbook([Sheet(sheet, headers, rows)]), output)
+    with friendly_errors():
+        save(workbook([Sheet(sheet, headers, rows)]), output)
     with open_session(s) as session:
         audit.record(
             session, cli_actor(), "export.event", now(s), "event", code, f"{len(rows)} rows"

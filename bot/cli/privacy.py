@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import fail, now, open_session, settings
+from bot.cli.common import fail, friendly_errors, now, open_session, settings
 from bot.cli.officers import AsOption, cli_actor
 
 privacy_app = typer.Typer(help="Requests about one person's data.", no_args_is_help=True)
@@ -60,7 +60,7 @@ def export(
         if problem := unwritable(path):
             fail(problem)
         data = personal_export.collect(session, contact)
-        with atomic(path, ".json") as tmp:
+        with friendly_errors(), atomic(path, ".json") as tmp:
             tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
         os.chmod(path, 0o600)
         audit.record(session, actor, "privacy.export", now(s), "contact", contact.id)

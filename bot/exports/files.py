@@ -10,6 +10,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+class CannotWrite(OSError):
+    """The file cannot be written (a folder that refuses files, a full disk); `filename` is the
+    file meant, `strerror` why. Nothing was left behind."""
+
+
 def unwritable(path: Path) -> str | None:
     """Why `path` cannot be written, in one line, or None (checked before any work)."""
     path = Path(path)
@@ -29,12 +34,18 @@ def unwritable(path: Path) -> str | None:
 def atomic(path: Path, suffix: str) -> Iterator[Path]:
     """Write beside `path` and rename at the end: a failure never leaves a half file."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent or ".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent or ".")
+    except OSError as exc:  # checked before, yet refused (/proc, a read-only mount)
+        raise CannotWrite(exc.errno, exc.strerror or str(exc), str(path)) from exc
     os.close(fd)
     try:
         yield Path(tmp)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise CannotWrite(exc.errno, exc.strerror or str(exc), str(path)) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
