@@ -232,7 +232,9 @@ def _read_environment(env_file: Path = Path(".env")) -> dict[tuple[str, ...], tu
     .env file, a canonical name over a legacy one."""
     found: dict[tuple[str, ...], tuple[str, str]] = {}
     for layer in _layers(env_file):
-        upper = {k.upper(): v for k, v in layer.items() if v is not None}
+        # Spaces and a Windows line end around a value are no part of it: an env file saved
+        # with CRLF and sourced by the shell gave 'off\r', refused as "not a valid boolean".
+        upper = {k.upper(): v.strip() for k, v in layer.items() if v is not None}
         for table in (LEGACY_NAMES, VARIABLES):
             for name, path in table.items():
                 if name in upper:

@@ -57,11 +57,15 @@ def _guard(engine: Engine) -> Engine:
 def private_file(path: Path) -> None:
     """Create the SQLite file (and its folder) readable by its owner only, when it does not
     exist yet: it holds people's messages and phone numbers (SQLite gives its -wal and -shm
-    files the database file's mode). An existing file keeps the mode it has."""
-    if not path.parent.exists():
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if not path.exists():
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    files the database file's mode). An existing file keeps the mode it has. A folder that
+    cannot be made is left to SQLite, whose error says so in one line."""
+    try:
+        if not path.parent.exists():
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    except OSError:
+        pass
 
 
 def make_engine(url: str) -> Engine:

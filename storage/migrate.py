@@ -11,6 +11,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from storage.db import make_engine, normalise_url, private_file
 
@@ -36,7 +37,11 @@ def serialised(url: str) -> Iterator[None]:
         return
     path = Path(u.database)
     private_file(path)
-    with open(f"{path}.migrate.lock", "a") as fh:
+    try:
+        fh = open(f"{path}.migrate.lock", "a")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:  # the folder cannot hold the database either: one line, not a trace
+        raise OperationalError("open the migration lock", None, exc) from None
+    with fh:
         fcntl.flock(fh, fcntl.LOCK_EX)  # waits for the process migrating now
         try:
             yield

@@ -345,3 +345,27 @@ def test_a_database_migrated_by_a_newer_version_is_one_line(tmp_path):
         assert r.returncode == 2
         assert "Traceback" not in r.stderr
         assert r.stderr.splitlines()[-1] == line
+
+
+@pytest.mark.parametrize("command", [["db", "current"], ["db", "upgrade"]])
+def test_a_sqlite_file_where_none_can_be_made_is_one_line(tmp_path, command):
+    # /proc takes no new files: `db current` and `db upgrade` stopped with a FileNotFoundError
+    # traceback (the migration lock, the file made private before SQLite opened it).
+    r = sxsh(tmp_path, *command, SXSH_DATABASE_URL="sqlite:////proc/sxsh-test.db")
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+    assert r.stderr.startswith("sxsh-bot: cannot use the database (SXSH_DATABASE_URL): ")
+    assert len(r.stderr.splitlines()) == 1
+
+
+def test_an_env_file_saved_with_windows_line_ends_works(monkeypatch, tmp_path):
+    # `set -a; . /etc/sxsh-bot.env` of a file saved on Windows: every value ended in '\r';
+    # 'SXSH_SEARCH_EMBEDDINGS: Input should be a valid boolean' named a value that looked right.
+    from bot.settings import load_settings
+
+    monkeypatch.setenv("SXSH_SEARCH_EMBEDDINGS", "off\r")
+    monkeypatch.setenv("SXSH_WEB_PORT", "8443\r")
+    monkeypatch.setenv("SXSH_DATABASE_URL", f"sqlite:///{tmp_path / 'bot.db'}\r")
+    s = load_settings()
+    assert (s.search.embeddings, s.web.port) == (False, 8443)
+    assert s.database_url == f"sqlite:///{tmp_path / 'bot.db'}"
