@@ -395,3 +395,16 @@ async def test_serve_with_no_channel_says_what_to_set(tmp_path):
         "WARNING bot.serve: no channel configured: set SXSH_TELEGRAM_TOKEN and "
         "SXSH_TELEGRAM_WEBHOOK_URL, the SXSH_ZALO_OA_ keys or SXSH_ZALO_BOT_TOKEN"
     ) in log.read_text()
+
+
+def test_a_worker_beside_a_zalo_bot_says_serve_delivers_it(tmp_path):
+    # With only SXSH_ZALO_BOT_TOKEN set the worker said "no channel configured
+    # (SXSH_TELEGRAM_TOKEN)": the operator had configured one.
+    r = sxsh(tmp_path, "worker", "--once", SXSH_SEARCH_EMBEDDINGS="off",
+             SXSH_ZALO_BOT_TOKEN="1234:abcdef")  # fmt: skip
+    assert (r.returncode, r.stdout) == (0, "nothing due\n"), r.stderr
+    assert (
+        "WARNING bot.worker: the worker delivers for Telegram and Zalo OA only: the Zalo Bot's "
+        "messages are delivered by `sxsh-bot serve`; nothing to deliver here"
+    ) in r.stderr
+    assert "no channel configured" not in r.stderr
