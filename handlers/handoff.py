@@ -70,7 +70,8 @@ def _pass_on(ctx: Context, text: str) -> list[Reply]:
     )
     questions.mark_handed_off(ctx.session, row.id, ctx.contact.id)
     _, told = intake.request(ctx, text, TicketSource.person, row.id)
-    return [ctx.reply("handoff.done", buttons=[menu_button(ctx)]), *told]
+    done = "handoff.done_told" if told else "handoff.done"  # the notice says when and where
+    return [ctx.reply(done, buttons=[menu_button(ctx)]), *told]
 
 
 CAPABILITY = Capability(

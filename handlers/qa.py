@@ -95,13 +95,15 @@ __all__ = [
 ]
 
 
-def person_replies(ctx: Context, answer_lang: str) -> list[Reply]:
+def person_replies(ctx: Context, answer_lang: str, told: bool = False) -> list[Reply]:
     """The message asked for a person: it is already passed to the officers (the same list as
-    the "Gặp cán bộ" button feeds); the person may add details."""
+    the "Gặp cán bộ" button feeds); the person may add details. `told`: the ticket's notice
+    follows, which says when and where the answer comes (not said twice)."""
     more = Button(ctx.content.texts.get(answer_lang, "qa.person_more"), "m:officer")
+    key = "qa.person_told" if told else "qa.person"
     return [
         Reply(
-            text=ctx.content.texts.get(answer_lang, "qa.person"),
+            text=ctx.content.texts.get(answer_lang, key),
             buttons=[more, start.menu_button(ctx)],
         )
     ]
@@ -161,7 +163,7 @@ def on_text(ctx: Context, text: str) -> list[Reply]:
             asked = replace(match, also=[e for e in match.also if e != HUMAN])
             today = _today(ctx)
             answer = compose(ctx.content, text, ctx.lang, today, log_id=log_id, match=asked).replies
-        return answer + person_replies(ctx, lang) + told
+        return answer + person_replies(ctx, lang, told=bool(told)) + told
     today = _today(ctx)
     if officer:
         return compose(ctx.content, text, ctx.lang, today, log_id=log_id, match=match).replies
