@@ -86,6 +86,11 @@ def build(conversation: Conversation, settings: Settings) -> Any:
             stack.callback(scheduler.shutdown, wait=False)
             if settings.zalo_oa.left_off():
                 log.warning("%s", settings.zalo_oa.left_off())
+            if not senders:  # it looked like a healthy start: /healthz answers 200
+                log.warning(
+                    "no channel configured: set SXSH_TELEGRAM_TOKEN and "
+                    "SXSH_TELEGRAM_WEBHOOK_URL, the SXSH_ZALO_OA_ keys or SXSH_ZALO_BOT_TOKEN"
+                )
             log.info("serving %s on %s:%s", ", ".join(senders) or "no channel",
                      settings.web.listen, settings.web.port)  # fmt: skip
             yield

@@ -149,7 +149,12 @@ async def run(
             senders = await open_senders(settings, stack, engine, clock)
             if settings.zalo_oa.left_off():
                 log.warning("%s", settings.zalo_oa.left_off())
-            if not senders:
+            if not senders and settings.zalo_bot.enabled:  # it said no channel was configured
+                log.warning(
+                    "the worker delivers for Telegram and Zalo OA only: the Zalo Bot's messages "
+                    "are delivered by `sxsh-bot serve`; nothing to deliver here"
+                )
+            elif not senders:
                 log.warning("no channel configured (SXSH_TELEGRAM_TOKEN): nothing to deliver")
             delivery = Delivery.from_settings(engine, content, clock, senders, settings.delivery)
             if "telegram" in senders:  # the throttle gave each send its slot: no second one

@@ -369,3 +369,42 @@ def test_an_env_file_saved_with_windows_line_ends_works(monkeypatch, tmp_path):
     s = load_settings()
     assert (s.search.embeddings, s.web.port) == (False, 8443)
     assert s.database_url == f"sqlite:///{tmp_path / 'bot.db'}"
+
+
+async def test_serve_with_no_channel_says_what_to_set(tmp_path):
+    # The env file was not read (a wrong EnvironmentFile path): `serve` logged "serving no
+    # channel" at INFO among uvicorn's lines and /healthz answered 200.
+    import asyncio
+    import signal
+
+    from tests.support.telegram_server import free_port
+
+    env = env_for(tmp_path, SXSH_SEARCH_EMBEDDINGS="off", SXSH_WEB_LISTEN="127.0.0.1",
+                  SXSH_WEB_PORT=str(free_port()))  # fmt: skip
+    log = tmp_path / "serve.log"
+    proc = start_serve(env, tmp_path, log)
+    try:
+        for _ in range(600):
+            if "serving no channel" in log.read_text():
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.to_thread(proc.wait, 30)
+    assert (
+        "WARNING bot.serve: no channel configured: set SXSH_TELEGRAM_TOKEN and "
+        "SXSH_TELEGRAM_WEBHOOK_URL, the SXSH_ZALO_OA_ keys or SXSH_ZALO_BOT_TOKEN"
+    ) in log.read_text()
+
+
+def test_a_worker_beside_a_zalo_bot_says_serve_delivers_it(tmp_path):
+    # With only SXSH_ZALO_BOT_TOKEN set the worker said "no channel configured
+    # (SXSH_TELEGRAM_TOKEN)": the operator had configured one.
+    r = sxsh(tmp_path, "worker", "--once", SXSH_SEARCH_EMBEDDINGS="off",
+             SXSH_ZALO_BOT_TOKEN="1234:abcdef")  # fmt: skip
+    assert (r.returncode, r.stdout) == (0, "nothing due\n"), r.stderr
+    assert (
+        "WARNING bot.worker: the worker delivers for Telegram and Zalo OA only: the Zalo Bot's "
+        "messages are delivered by `sxsh-bot serve`; nothing to deliver here"
+    ) in r.stderr
+    assert "no channel configured" not in r.stderr
