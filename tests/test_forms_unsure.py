@@ -38,3 +38,11 @@ def test_a_choice_that_says_not_known_is_chosen(typed):
 def test_a_plain_no_is_still_none(typed, value):
     result = parse_answer(Q.question("equipment"), typed, answers={})
     assert isinstance(result, Ok) and result.value == value
+
+
+@pytest.mark.parametrize("question", ["employees", "electricity_bill", "water_use"])
+def test_not_knowing_a_number_asks_for_an_estimate(question):
+    result = parse_answer(Q.question(question), "không biết", answers={})
+    assert isinstance(result, Err)
+    assert "ước lượng là được" in result.message
+    assert "không phải là một số" not in result.message

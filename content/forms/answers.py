@@ -211,6 +211,8 @@ def parse_answer(
         if len(said) == 1:  # "Không rõ" is one of the choices
             return Ok([said[0]] if t == "multi_choice" else said[0])
         return Err(text(texts, "error.unsure", expected=expected) + skip_hint)
+    if t in NUMBER_TYPES and _unsure(spelled_out(s, answer_words), answer_words):
+        return Err(text(texts, "error.unsure_number", expected=expected) + skip_hint)
     if t in CHOICE_TYPES:
         longer = spelled_out(s, answer_words)
         if longer != s and match_choice(question, s, exact_only=True)[0] != "ok":
