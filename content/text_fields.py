@@ -51,6 +51,8 @@ FIELDS: dict[str, frozenset[str]] = {
         "assessment.error.choice_number": {"expected", "number", "options"},
         "assessment.error.choice_unknown": {"expected", "input", "options"},
         "assessment.error.empty": {"expected"},
+        "assessment.error.unsure": {"expected"},
+        "assessment.error.unsure_number": {"expected"},
         "assessment.error.location_ambiguous": {"input", "matches"},
         "assessment.error.location_unknown": {"expected", "input"},
         "assessment.error.multi_exclusive": {"choice", "expected"},

@@ -97,9 +97,11 @@ def entry_replies(
     sources = _sources(content, entry_id, lang)
     text = f"{body}\n\n{sources}" if sources else body
     suffix = _suffix(lang, contact_lang)
-    buttons = [Button(_t(content, lang, ACTIONS[a][0]), ACTIONS[a][1]) for a in entry.actions]
+    # "Read more" first: the answer goes on there; then what the answer tells people to do.
+    buttons = []
     if not details and entry.text(lang).details:
         buttons.append(Button(_t(content, lang, "qa.more"), f"qa:more:{entry_id}{suffix}"))
+    buttons += [Button(_t(content, lang, ACTIONS[a][0]), ACTIONS[a][1]) for a in entry.actions]
     buttons += _related_buttons(content, entry_id, lang, suffix)
     buttons.append(_menu(content, lang))
     return _with_buttons([text], buttons)

@@ -75,6 +75,11 @@ class Conversation:
             if self.observe is not None:
                 self.observe(inbound.channel, time.perf_counter() - started, failed)
 
+    def language_of(self, channel: str, user_id: str) -> str:
+        """The person's language ("vi"/"en"), the default for someone new (the terminal's own
+        lines: its greeting and goodbye)."""
+        return self._language_of(Inbound(channel=channel, user_id=user_id))
+
     def _language_of(self, inbound: Inbound) -> str:
         """The person's language for the apology, read apart from the failed transaction; the
         default when even that fails (the database is what broke)."""

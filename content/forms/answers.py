@@ -144,6 +144,18 @@ def _parse_choice(
     return choice_error(question, kind, detail, s, lang, texts)
 
 
+def _unsure(s: str, words: AnswerWords | None) -> bool:
+    """ "không biết", "khong ro ạ", "don't know": the person does not know (answer_words.yaml
+    `unsure`, compared folded, a last polite word dropped)."""
+    if words is None or not words.unsure:
+        return False
+    typed = fold_words(s)
+    head, _, last = typed.rpartition(" ")
+    if head and last in {fold_words(w) for w in words.polite_endings}:
+        typed = head
+    return typed in {fold_words(w) for w in words.unsure}
+
+
 def spelled_out(s: str, words: AnswerWords | None) -> str:
     """`s` with the short forms of answer_words.yaml `shorthand` written out ("ko" -> "không")."""
     table = {
@@ -190,6 +202,17 @@ def parse_answer(
     t = question.type
     if t != "text":
         s = ascii_digits(s)  # "１２０", "١٢٠" read as the 120 they show
+    if t in (*CHOICE_TYPES, "yes_no") and _unsure(spelled_out(s, answer_words), answer_words):
+        said = [
+            c.value
+            for c in question.choices
+            if any(_unsure(x, answer_words) for x in (c.label.vi, c.label.en, *c.aliases))
+        ]
+        if len(said) == 1:  # "Không rõ" is one of the choices
+            return Ok([said[0]] if t == "multi_choice" else said[0])
+        return Err(text(texts, "error.unsure", expected=expected) + skip_hint)
+    if t in NUMBER_TYPES and _unsure(spelled_out(s, answer_words), answer_words):
+        return Err(text(texts, "error.unsure_number", expected=expected) + skip_hint)
     if t in CHOICE_TYPES:
         longer = spelled_out(s, answer_words)
         if longer != s and match_choice(question, s, exact_only=True)[0] != "ok":

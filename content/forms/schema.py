@@ -221,6 +221,9 @@ class AnswerWords(BaseModel):
     # a word -> the short forms people type for it ("không": ko, k, hok): a choice answer that
     # names nothing as typed is read again with them spelled out ("ko co" is "không có")
     shorthand: dict[str, list[str]] = {}
+    # "không biết", "không rõ": not an answer to a question with choices (unless a choice says
+    # it, "Không rõ"); the person is asked for the nearest choice
+    unsure: list[str] = []
 
 
 class Questionnaire(BaseModel):

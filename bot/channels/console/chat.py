@@ -49,13 +49,17 @@ class _Chat:
     ):
         self.conversation, self.user, self.stdout, self.echo = conversation, user, stdout, echo
         self.texts = conversation.content.texts
-        self.lang = conversation.settings.default_language
         self.sender = ConsoleSender(stdout, files_dir, recipient=user)
         self.delivery = Delivery(
             conversation.engine, conversation, conversation.clock, {CHANNEL: self.sender}
         )
         self.files_dir = files_dir
         self.handled = 0
+
+    @property
+    def lang(self) -> str:
+        """The person's language as it is now (a /lang in this chat changes the goodbye)."""
+        return self.conversation.language_of(CHANNEL, self.user)
 
     async def run(self, stdin: TextIO, poll_seconds: float) -> None:
         self.stdout.write(self.texts.get(self.lang, "console.intro") + "\n\n")
