@@ -204,6 +204,26 @@ class WebSettings(_Area):
     port: int = Field(default=8443, ge=1, le=65535)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)  # a webhook body larger is refused
 
+    @field_validator("listen")
+    @classmethod
+    def _address(cls, v: str) -> str:
+        """An IP address or a host name: 'localhost:8443' passed and `serve` then stopped with
+        uvicorn's '[Errno -2] Name or service not known', naming no setting."""
+        import ipaddress
+        import re
+
+        try:
+            ipaddress.ip_address(v)
+            return v
+        except ValueError:
+            pass
+        if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?", v):
+            raise ValueError(
+                f"{v!r}: an address without a port or scheme, e.g. 127.0.0.1 "
+                "(the port is SXSH_WEB_PORT)"
+            )
+        return v
+
 
 class DeliverySettings(_Area):
     """The outbox: how often it is looked at, how much at a time, retries and rates."""

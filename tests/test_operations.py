@@ -264,6 +264,10 @@ async def test_serve_without_a_webhook_url_says_telegram_sends_it_nothing(tmp_pa
          "e.g. https://api.example.vn"),
         ("SXSH_ZALO_BOT_API_URL", "ftp://bot",
          "SXSH_ZALO_BOT_API_URL: 'ftp://bot' is not a web address, e.g. https://api.example.vn"),
+        # Passed, then `serve` stopped with uvicorn's "[Errno -2] Name or service not known".
+        ("SXSH_WEB_LISTEN", "localhost:8443",
+         "SXSH_WEB_LISTEN: 'localhost:8443': an address without a port or scheme, e.g. "
+         "127.0.0.1 (the port is SXSH_WEB_PORT)"),
     ],
 )  # fmt: skip
 def test_a_value_no_process_can_use_is_refused_at_start(monkeypatch, variable, value, line):
