@@ -36,3 +36,10 @@ def test_every_command_list_shows_each_summary_on_one_row():
             assert any(row == f"{name} {want}" for row in rows), (path, name, want)
             seen += 1
     assert seen > 40  # every group was listed
+
+
+def test_reply_names_its_argument_and_what_force_overrides():
+    shown = CliRunner().invoke(app, ["reply", "--help"], env={"COLUMNS": "200"}).output
+    assert "question_id" not in shown  # it is a ticket's number (README: reply NUMBER)
+    assert "NUMBER" in shown
+    assert "another officer holds the ticket" in " ".join(shown.split())

@@ -44,10 +44,17 @@ REFUSED = {
 
 
 def reply(
-    question_id: Annotated[str, typer.Argument(help="The ticket's number (see /inbox).")],
+    question_id: Annotated[
+        str, typer.Argument(metavar="NUMBER", help="The ticket's number (see /inbox).")
+    ],
     text: Annotated[str, typer.Argument(help="The answer the person receives in the chat.")],
     force: Annotated[
-        bool, typer.Option("--force", help="Send even though the question was answered before.")
+        bool,
+        typer.Option(
+            "--force",
+            help="Send even though the last message is already an officer's answer, or another "
+            "officer holds the ticket.",
+        ),
     ] = False,
     as_: Annotated[
         str | None,
