@@ -107,20 +107,11 @@ def arrive(
 
 
 def touch(
-    session: Session,
-    channel: str,
-    platform_id: str,
-    now: datetime,
-    *,
-    display_name: str | None = None,
-    language: str = "vi",
-    role: str | None = None,
+    session: Session, channel: str, platform_id: str, now: datetime, language: str = "vi"
 ) -> tuple[Contact, bool]:
-    """`arrive` for callers that need only (contact, is_new)."""
-    a = arrive(
-        session, channel, platform_id, now, display_name=display_name, language=language, role=role
-    )
-    return a.contact, a.is_new
+    """`arrive` for callers that need only (contact, is_new): set-ups, benchmarks, tools."""
+    arrival = arrive(session, channel, platform_id, now, language=language)
+    return arrival.contact, arrival.is_new
 
 
 def set_status(session: Session, contact: Contact, status: ContactStatus) -> None:

@@ -205,7 +205,7 @@ NUMBER_BAD = [
     ("employees", "từ 50 đến 100", "chỉ nhập một con số"),
     ("electricity_bill", "-5", "-5 triệu đồng/tháng nằm ngoài khoảng cho phép"),
     ("electricity_bill", "200 tỷ", "200.000 triệu đồng/tháng nằm ngoài khoảng"),
-    ("electricity_bill", "không biết", "không phải là một số"),
+    ("electricity_bill", "không biết", "ước lượng là được"),  # not knowing is not "not a number"
 ]
 
 
