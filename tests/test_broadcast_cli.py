@@ -91,6 +91,7 @@ def test_create_preview_send_follow_and_export(conv, cli, tmp_path):
     out = tmp_path / "that_bai.xlsx"
     exported = cli("broadcast", "export", "1", "--output", str(out), "--as", "lan")
     assert exported.exit_code == 0, exported.output
+    assert out.stat().st_mode & 0o777 == 0o600  # people's user ids: its owner's only (was 0644)
     sheet = load_workbook(out).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0] == ["Channel", "User id", "Name", "Enterprise", "State", "Reason"]

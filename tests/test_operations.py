@@ -412,3 +412,24 @@ def test_a_worker_beside_a_zalo_bot_says_serve_delivers_it(tmp_path):
         "messages are delivered by `sxsh-bot serve`; nothing to deliver here"
     ) in r.stderr
     assert "no channel configured" not in r.stderr
+
+
+def test_an_export_with_names_and_phones_is_readable_by_its_owner_only(sqlite_url, tmp_path):
+    # `export responses --include-personal` wrote contact names and phones mode 0644, readable
+    # by every user of the server (privacy export's JSON is 0600).
+    import stat
+
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+    from tests.test_reports import populate
+
+    populate(sqlite_url)
+    env = {"SXSH_DATABASE_URL": sqlite_url, "SXSH_CONTENT_DIR": str(ROOT / "content")}
+    runner = CliRunner()
+    for name, extra, mode in (("personal.xlsx", ["--include-personal"], 0o600),
+                              ("figures.xlsx", [], 0o644)):  # fmt: skip
+        out = tmp_path / name
+        r = runner.invoke(app, ["export", "responses", "-o", str(out), *extra], env=env)
+        assert r.exit_code == 0, r.output
+        assert stat.S_IMODE(out.stat().st_mode) == mode

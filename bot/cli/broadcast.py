@@ -364,5 +364,6 @@ def export(
         if zalo:
             sheets.append(Sheet("Zalo OA", ["User id", "Name", "State", "How / why"], zalo))
         save(workbook(sheets), output)
+        output.chmod(0o600)  # people's user ids and names: readable by its owner only
         audit.record(session, actor, "broadcast.export", now(s), "broadcast", number)
     typer.echo(f"{len(lines)} recipients -> {output}")

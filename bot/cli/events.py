@@ -166,6 +166,7 @@ def export(
         sheet = content.texts.get(lang, "events.export.sheet")
     with friendly_errors():
         save(workbook([Sheet(sheet, headers, rows)]), output)
+        output.chmod(0o600)  # people's names and phones: readable by its owner only
     with open_session(s) as session:
         audit.record(
             session, cli_actor(), "export.event", now(s), "event", code, f"{len(rows)} rows"

@@ -120,6 +120,8 @@ def export_responses(
                 csvfile.write_csv(output, headers, rows, progress=step)
         except OSError as exc:
             fail(f"cannot write {output}: {exc.strerror or exc}")
+    if include_personal:  # names and phones: readable by its owner only, as privacy export
+        output.chmod(0o600)
     from storage import audit
 
     detail = f"{len(rows)} rows, {kind}" + (", personal data" if include_personal else "")

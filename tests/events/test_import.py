@@ -156,6 +156,7 @@ def test_cancel_and_export(cli, tmp_path: Path, conversation_factory=None):
     out = tmp_path / "reg.xlsx"
     result = cli("events", "export", "ws-2027-energy", "-o", str(out))
     assert result.exit_code == 0, result.output
+    assert out.stat().st_mode & 0o777 == 0o600  # names and phones: its owner's only (was 0644)
     header = [c.value for c in next(load_workbook(out).active.iter_rows())]
     assert header == [
         "Người đăng ký",
