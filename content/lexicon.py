@@ -37,6 +37,11 @@ class Lexicon:
     # Typed alone at the question "Gặp cán bộ" asks, these cancel it (folded: "huy" is "hủy").
     cancel_words: frozenset[str] = frozenset()
     farewells: frozenset[str] = frozenset()  # "tạm biệt", "bye": a goodbye, not a question
+    # A sigh, a sad face or "ko hiểu gì hết" alone: not a question (see words.yaml, confused)
+    confused_words: frozenset[str] = frozenset()
+    confused_phrases: frozenset[str] = frozenset()
+    confused_fillers: frozenset[str] = frozenset()
+    confused_faces: frozenset[str] = frozenset()  # as typed, not folded (":(", "😢")
 
     def command_for(self, text: str) -> str | None:
         """The command a whole typed message stands for ("Dừng!" -> "stop"), or None. Typed
@@ -107,6 +112,10 @@ class Lexicon:
             acknowledgements=frozenset(t.get("acknowledgements", [])),
             cancel_words=frozenset(c.get("words", [])),
             farewells=frozenset(raw.get("farewells", {}).get("words", [])),
+            confused_words=frozenset(raw.get("confused", {}).get("words", [])),
+            confused_phrases=frozenset(raw.get("confused", {}).get("phrases", [])),
+            confused_fillers=frozenset(raw.get("confused", {}).get("fillers", [])),
+            confused_faces=frozenset(raw.get("confused", {}).get("faces", [])),
         )
 
 
@@ -116,6 +125,7 @@ _SECTIONS = {
     "thanks": ("phrases", "words", "acknowledgements"),
     "cancel": ("words",),
     "farewells": ("words",),
+    "confused": ("words", "phrases", "fillers", "faces"),
 }
 
 
@@ -144,6 +154,9 @@ def _read(path: Path, raw: dict[str, dict[str, list[str]]], errs: list[str]) -> 
                 continue
             if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
                 errs.append(f"{where}: expected a list of words")
+                continue
+            if (section, name) == ("confused", "faces"):  # emoticons are kept as typed
+                raw.setdefault(section, {}).setdefault(name, []).extend(w.strip() for w in words)
                 continue
             folded = []
             for word in words:

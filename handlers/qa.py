@@ -45,10 +45,13 @@ _NO = dict.fromkeys(("ko", "k", "kh", "khg", "hk", "hong", "hok", "hem"), "khong
 
 
 def small_talk(text: str, lexicon: Lexicon) -> str | None:
-    """ "greeting", "farewell", "presence", "thanks", "ack", "number", "phone" or None: a hello,
-    a goodbye, "is anyone there?", a thank-you, an "ok" or a number alone is not a question.
+    """ "greeting", "farewell", "presence", "thanks", "ack", "number", "phone", "confused" or
+    None: a hello, a goodbye, "is anyone there?", a thank-you, an "ok", a number, a sigh or "I
+    don't understand" alone is not a question.
     The words are officers' content (content/lexicon/words.yaml)."""
     words = fold_words(text).split()
+    if "".join(text.split()) in lexicon.confused_faces:
+        return "confused"  # ":(", "T_T", "😢": said kindly what the bot can do
     if not words and text.strip():
         return "ack"  # "👍", "🙂", "...": no word at all is heard, not searched as a question
     if not words or len(words) > 6:
@@ -79,7 +82,20 @@ def small_talk(text: str, lexicon: Lexicon) -> str | None:
         return "thanks"
     if joined in ack:
         return "ack"  # "ok", "dạ": heard, not thanked (a "you're welcome" would be odd)
-    return None
+    return "confused" if _confused(plain, words, lexicon) else None
+
+
+def _confused(plain: str, words: list[str], lexicon: Lexicon) -> bool:
+    """A sigh alone ("huhu", "hic", "haiz") or "I don't understand" with only fillers around it
+    ("ko hiểu gì hết"): not a question to search (a tester's "huhu" got a sure answer)."""
+    sighs, fillers = lexicon.confused_words, lexicon.confused_fillers
+    if all(w in sighs for w in words):
+        return True
+    for phrase in lexicon.confused_phrases:
+        before, found, after = f" {plain} ".partition(f" {phrase} ")
+        if found and all(w in fillers or w in sighs for w in (before + after).split()):
+            return True
+    return False
 
 
 # The composing functions live in handlers/qa_replies.py; these names are what callers use.
@@ -122,6 +138,9 @@ def on_text(ctx: Context, text: str) -> list[Reply]:
     talk = small_talk(text, ctx.content.lexicon)
     if talk in ("greeting", "number"):
         return [Reply(text=ctx.t(f"qa.{talk}"), buttons=start.main_menu(ctx))]
+    if talk == "confused":
+        # "huhu", "ko hiểu gì hết": what the bot can do and the menu, nothing logged or ticketed
+        return [Reply(text=ctx.t("qa.confused"), buttons=start.main_menu(ctx))]
     if talk == "presence":
         # "test", "alo có ai không" (a tester got sports and an off-topic refusal): the bot is
         # here, what it does, and the menu; nothing to log or pass to an officer.
