@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import openpyxl
@@ -20,7 +21,9 @@ from bot.channels import telegram
 from bot.cli import app
 from bot.exports import charts
 from content.forms import default_questionnaire
+from content.locale import Locale
 from handlers.reports.figures import figures
+from handlers.reports.text import figures_text
 from storage import contacts, events
 from storage.broadcasts_models import Broadcast, BroadcastRecipient
 from storage.db import make_engine, session_scope
@@ -371,3 +374,21 @@ def test_broadcasts_sent_read_back_from_the_text_the_chart_and_the_workbook(
     assert overview["Tin thông báo đã đến người nhận"] == 3
     sheet = list(wb["Thông báo"].iter_rows(values_only=True))
     assert sheet[1] == (1, datetime(2026, 11, 28, 8), "hoàn tất", 3, 0, 1, 1, 0)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "lang", "said"),
+    [
+        (20 * 60, "vi", "(trung vị): 20 phút."),
+        (25, "vi", "(trung vị): 1 phút."),
+        (3 * 3600, "vi", "(trung vị): 3 giờ."),
+        (90 * 60, "en", "(median): 1.5 hours."),
+        (45 * 60, "en", "(median): 45 min."),
+    ],
+)
+def test_a_first_reply_within_the_hour_is_said_in_minutes(filled, seconds, lang, said):
+    texts = filled.content.texts
+    with Session(filled.engine) as s:
+        found = figures(s, Q, texts, lang, tz=VN, baseline=filled.content.baseline)
+    shown = figures_text(replace(found, median_first_reply=seconds), Locale(lang, VN, texts))
+    assert shown.splitlines()[-1].endswith(said)

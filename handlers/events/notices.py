@@ -62,7 +62,15 @@ def reminder(
     reminders.mark_sent(session, row, now)  # the outbox row holds whether the send succeeded
     lang, tz = _lang(contact), _tz(payload)
     key = "events.reminder_deadline" if event.date_only else "events.reminder"
-    return [Reply(text=content.texts.get(lang, key, **_fields(content, event, tz, lang)))]
+    text = content.texts.get(lang, key, **_fields(content, event, tz, lang))
+    buttons = []
+    if _holds(session, event, contact):  # a registrant can give the seat up from the reminder
+        buttons = [
+            Button(content.texts.get(lang, "events.button.unregister"),
+                   f"ev:u:{event.id}:{event.version}"),
+            Button(content.texts.get(lang, "events.button.mine"), "ev:mine"),
+        ]  # fmt: skip
+    return [Reply(text=text, buttons=buttons)]
 
 
 def _why_not(

@@ -102,6 +102,10 @@ def figures_text(figures: Figures, locale: Locale) -> str:
     counts = {state: locale.number(n) for state, n in figures.tickets.items()}
     lines += ["", t("tickets", **counts)]
     if figures.median_first_reply is not None:
-        hours = locale.number(figures.median_first_reply / 3600, 1)
-        lines.append(t("first_reply", hours=hours))
+        seconds = figures.median_first_reply
+        if seconds < 3600:  # "0 giờ" said nothing of a median of 20 minutes
+            minutes = locale.number(max(1, round(seconds / 60)), 0)
+            lines.append(t("first_reply_minutes", minutes=minutes))
+        else:
+            lines.append(t("first_reply", hours=locale.number(seconds / 3600, 1)))
     return "\n".join(lines)

@@ -22,12 +22,14 @@ class Inbox:
 
     def __init__(self):
         self.got: list[tuple[str, str, str | None]] = []
+        self.buttons: list[list] = []  # each reply's buttons, in the order received
 
     async def send(self, platform_id, replies):
         await asyncio.sleep(0)
         for r in replies:
             name = r.attachment.filename if r.attachment else None
             self.got.append((platform_id, r.text, name))
+            self.buttons.append(r.buttons)
 
     def texts(self, who: str = "dn1") -> list[str]:
         return [t for p, t, _ in self.got if p == who]
@@ -89,6 +91,17 @@ def test_registrants_are_reminded_one_day_and_two_hours_before(conversation, del
         ]
         * 2
     )
+
+
+def test_a_reminder_lets_the_registrant_give_the_seat_up_in_one_tap(conversation, deliver, inbox):
+    save(conversation)
+    p = registered(conversation)
+    assert deliver(START - timedelta(days=1)) == {"sent": 1}
+    buttons = inbox.buttons[-1]
+    assert [b.label for b in buttons] == ["❌ Hủy đăng ký", "🗂 Sự kiện của tôi"]
+    p.press_payload(buttons[0].payload)
+    assert 'Đã hủy đăng ký "Hội thảo tiết kiệm năng lượng"' in p.text
+    assert deliver(START - timedelta(hours=2)) == {}  # and no more reminders
 
 
 def test_moving_the_event_moves_its_reminders_and_tells_registrants_once(
