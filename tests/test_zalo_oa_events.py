@@ -285,7 +285,8 @@ async def test_a_zalo_person_registers_for_an_event_and_gets_its_reminder(bot):
     assert await delivery.run_once() == {"sent": 1}
     [reminder] = srv.sent(U)[sent_before:]
     assert reminder.params["recipient"] == {"user_id": U}
-    assert reminder.params["message"]["text"].startswith('⏰ Nhắc lịch: "Hội thảo tiết kiệm')
+    assert srv.texts(U)[-1].startswith('⏰ Nhắc lịch: "Hội thảo tiết kiệm')
+    assert [b["title"] for b in srv.buttons(U)[-1]] == ["❌ Hủy đăng ký", "🗂 Sự kiện của tôi"]
     assert srv.proactive == 1
 
 
