@@ -87,3 +87,21 @@ def test_a_groundwater_permit_is_refused_with_where_to_ask(conversation, questio
     assert p.text.startswith(REFUSED_VI), p.text
     assert "tài nguyên, môi trường của thành phố" in p.text
     assert tickets(conversation) == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Giá điện mặt trời áp mái bao nhiêu?",
+        "gia dien mat troi ap mai bao nhieu",
+        "điện mặt trời áp mái bán lại cho EVN giá bao nhiêu",
+    ],
+)
+def test_the_price_of_solar_power_is_a_tariff_refused_with_where_to_ask(conversation, question):
+    """Support for rooftop solar is the incentives answer (above); its price per kWh is a tariff
+    of the power company: it got the incentives answer, sure, at 0.61."""
+    p = Person(conversation)
+    p.says(question)
+    assert p.text.startswith(REFUSED_VI), p.text
+    assert "công ty điện lực" in p.text
+    assert tickets(conversation) == []
