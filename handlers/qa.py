@@ -63,19 +63,14 @@ def small_talk(text: str, lexicon: Lexicon) -> str | None:
         return "phone" if len(digits) >= 9 else "number"
     joined = " ".join(words)
     greetings, fillers = lexicon.greetings, lexicon.greeting_fillers
-    said_bye = f" {joined} "
-    for phrase in sorted(lexicon.farewells, key=len, reverse=True):
-        said_bye = said_bye.replace(f" {phrase} ", " ")
-    if said_bye != f" {joined} " and all(w in greetings or w in fillers for w in said_bye.split()):
+    hello = greetings | fillers
+    if _alone(joined, lexicon.farewells, hello):
         return "farewell"  # "tạm biệt", "bye bye", "chào tạm biệt nha"
-    if any(w in greetings for w in words) and all(w in greetings or w in fillers for w in words):
+    if any(w in greetings for w in words) and all(w in hello for w in words):
         return "greeting"
     plain = " ".join(_NO.get(w, w) for w in words)  # "có ai ko" is "có ai không"
-    for phrase in lexicon.presence:
-        # "alo có ai không", "test", "bot ơi, có ai không": is the bot there?
-        before, found, after = f" {plain} ".partition(f" {phrase} ")
-        if found and all(w in greetings or w in fillers for w in (before + after).split()):
-            return "presence"
+    if _alone(plain, lexicon.presence, hello):
+        return "presence"  # "alo có ai không", "test", "bot ơi, có ai không": is the bot there?
     ack, thanks = lexicon.acknowledgements, lexicon.thanks_words
     said_thanks = any(f" {x} " in f" {joined} " for x in lexicon.thanks_phrases)
     if said_thanks and all(w in thanks or w in ack for w in words):
@@ -88,14 +83,19 @@ def small_talk(text: str, lexicon: Lexicon) -> str | None:
 def _confused(plain: str, words: list[str], lexicon: Lexicon) -> bool:
     """A sigh alone ("huhu", "hic", "haiz") or "I don't understand" with only fillers around it
     ("ko hiểu gì hết"): not a question to search (a tester's "huhu" got a sure answer)."""
-    sighs, fillers = lexicon.confused_words, lexicon.confused_fillers
+    sighs = lexicon.confused_words
     if all(w in sighs for w in words):
         return True
-    for phrase in lexicon.confused_phrases:
-        before, found, after = f" {plain} ".partition(f" {phrase} ")
-        if found and all(w in fillers or w in sighs for w in (before + after).split()):
-            return True
-    return False
+    return _alone(plain, lexicon.confused_phrases, sighs | lexicon.confused_fillers)
+
+
+def _alone(folded: str, phrases: frozenset[str], around: frozenset[str]) -> bool:
+    """`folded` (words joined by spaces) holds one of `phrases`, with nothing but words of
+    `around` beside it (the phrase may come again: "bye bye")."""
+    rest = f" {folded} "
+    for phrase in sorted(phrases, key=len, reverse=True):  # "tạm biệt nha" before "tạm biệt"
+        rest = rest.replace(f" {phrase} ", " ")
+    return rest != f" {folded} " and all(w in around for w in rest.split())
 
 
 # The composing functions live in handlers/qa_replies.py; these names are what callers use.
@@ -136,15 +136,11 @@ def _today(ctx: Context) -> date:
 def on_text(ctx: Context, text: str) -> list[Reply]:
     """A free-text message that no questionnaire took: a question (or a hello, or thanks)."""
     talk = small_talk(text, ctx.content.lexicon)
-    if talk in ("greeting", "number"):
+    if talk in ("greeting", "number", "confused", "presence"):
+        # A hello, a bare number, "huhu" / "ko hiểu gì hết", "test" / "alo có ai không" (a
+        # tester got sports and an off-topic refusal): its line and the menu; nothing logged or
+        # passed to an officer.
         return [Reply(text=ctx.t(f"qa.{talk}"), buttons=start.main_menu(ctx))]
-    if talk == "confused":
-        # "huhu", "ko hiểu gì hết": what the bot can do and the menu, nothing logged or ticketed
-        return [Reply(text=ctx.t("qa.confused"), buttons=start.main_menu(ctx))]
-    if talk == "presence":
-        # "test", "alo có ai không" (a tester got sports and an off-topic refusal): the bot is
-        # here, what it does, and the menu; nothing to log or pass to an officer.
-        return [Reply(text=ctx.t("qa.presence"), buttons=start.main_menu(ctx))]
     if talk == "phone":  # the number is kept nowhere: the officer button says how to be called
         officer = Button(ctx.t("menu.officer"), "m:officer")
         return [Reply(text=ctx.t("qa.phone"), buttons=[officer, start.menu_button(ctx)])]
@@ -155,10 +151,7 @@ def on_text(ctx: Context, text: str) -> list[Reply]:
     if ctx.content.lexicon.ambiguous_command(text) == "stop":
         # "dung" alone: dừng (stop), đúng (right) or dùng (use)? Opting out is not guessed.
         return [Reply(text=ctx.t("qa.stop_hint"), buttons=[start.menu_button(ctx)])]
-    index = ctx.content.knowledge.index
-    match = qa_prepared.taken(ctx.memo, text, index)
-    if match is None:
-        match = index.search(text)
+    match = qa_prepared.search(ctx.memo, text, ctx.content.knowledge.index)
     if match.lang not in (None, ctx.lang) and len(fold_words(text).split()) < 2:
         # One English-looking word alone ("test", "stats") does not switch a Vietnamese
         # conversation to English (tester's fault 8): the person's language stays.

@@ -74,3 +74,14 @@ def taken(memo: dict, text: str, index):  # noqa: ANN001, ANN201
     if ready is not None and ready[0] == text and ready[1] is index:
         return ready[2]
     return None
+
+
+def search(memo: dict, text: str, index):  # noqa: ANN001, ANN201
+    """The match for `text`: the one prepared (or already searched in this turn), else searched
+    now and kept in `memo`, so a turn that asks twice (an assessment checking whether a typed
+    answer is a question, then answering it) runs the model once."""
+    match = taken(memo, text, index)
+    if match is None:
+        match = index.search(text)
+        memo[KEY] = (text, index, match)
+    return match

@@ -69,3 +69,21 @@ def test_a_match_prepared_on_other_content_is_not_used(conversation):
     assert qa_prepared.taken(memo, "sxsh la gi", index) is not None
     assert qa_prepared.taken(memo, "sxsh la gi", object()) is None  # content reloaded since
     assert qa_prepared.taken(memo, "tiết kiệm nước", index) is None
+
+
+def test_a_question_typed_mid_assessment_is_searched_once(sqlite_url, clock, monkeypatch):
+    """The assessment checks whether a typed answer is a question the bot is sure of, then
+    answers it: one search (one model run), not two."""
+    conv = build_conversation(make_settings(sqlite_url), clock=clock)
+    try:
+        p = Person(conv, user_id="64")
+        p.says("/assess")
+        p.says("không")  # no contact details
+        p.says("Cty Thủy sản Tây Đô")
+        assert "Ngành sản xuất chính" in p.text
+        seen = watch_searches(conv, monkeypatch)
+        p.says("tiết kiệm nước trong nhà máy thế nào?")
+        assert "đồng hồ nước" in p.text  # the water answer, then the question again
+        assert [text for text, _ in seen] == ["tiết kiệm nước trong nhà máy thế nào?"]
+    finally:
+        conv.engine.dispose()

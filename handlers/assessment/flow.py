@@ -20,7 +20,7 @@ from content.forms import (
     submit,
 )
 from content.forms.schema import NUMBER_TYPES
-from handlers import qa
+from handlers import qa, qa_prepared
 from handlers.assessment import keys, nudge
 from handlers.assessment.enterprise import update_enterprise
 from handlers.assessment.result import completed_replies
@@ -153,7 +153,8 @@ def _asked_meanwhile(
     question = current_question(q, answers, personal=response.personal_consent)
     if question is None or question.type in FREE_TYPES or not qa.a_question(raw):
         return None
-    match = ctx.content.knowledge.index.search(raw)
+    # Searched once for the turn: qa.on_text takes the same match (qa_prepared.search).
+    match = qa_prepared.search(ctx.memo, raw, ctx.content.knowledge.index)
     if kind_of(ctx.content, match) != "answer":
         return None
     return [*qa.on_text(ctx, raw), *ask(ctx, response, answers)]
