@@ -11,6 +11,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT = ROOT / "content"
 TOPICS = ROOT.parent / "shared" / "content-topics.yaml"
+# How an off-topic refusal starts (content/texts qa.offtopic), in Vietnamese and English.
+REFUSED_VI = "Câu hỏi này không thuộc phạm vi của Sở Công Thương"
+REFUSED_EN = "This question is outside the cleaner-production work"
 
 
 def copy_content(tmp_path: Path) -> Path:

@@ -6,18 +6,12 @@ A real question that says "không hiểu" is still answered."""
 from __future__ import annotations
 
 import pytest
-from sqlmodel import Session, select
 
 from storage.models import QuestionLog
 from storage.tickets_models import Ticket
-from tests.chat import Person
+from tests.chat import Person, rows
 
 MENU_FIRST = "❓ Hỏi đáp SXSH"
-
-
-def stored(conversation, model) -> list:  # noqa: ANN001
-    with Session(conversation.engine) as s:
-        return list(s.exec(select(model)))
 
 
 @pytest.mark.parametrize(
@@ -48,8 +42,8 @@ def test_a_sigh_or_not_understanding_gets_help_and_the_menu(conversation, text):
     assert "👤 Gặp cán bộ" in p.text
     assert p.buttons[0] == MENU_FIRST
     assert "👤 Gặp cán bộ" in p.buttons
-    assert stored(conversation, Ticket) == []
-    assert stored(conversation, QuestionLog) == []
+    assert rows(conversation, Ticket) == []
+    assert rows(conversation, QuestionLog) == []
 
 
 def test_in_english_the_help_is_in_english(conversation):

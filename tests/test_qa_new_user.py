@@ -7,19 +7,12 @@ and bank loans are refused with where to ask, without an officer ticket."""
 from __future__ import annotations
 
 import pytest
-from sqlmodel import Session, select
 
 from storage.tickets_models import Ticket
-from tests.chat import Person
+from tests.chat import Person, rows
+from tests.qa_fixtures import REFUSED_EN, REFUSED_VI
 
-REFUSED_VI = "Câu hỏi này không thuộc phạm vi của Sở Công Thương"
-REFUSED_EN = "This question is outside the cleaner-production work"
 UNSURE = ("Tôi hiểu anh/chị hỏi về", "I understand you are asking about", "Bot chưa", "The bot")
-
-
-def tickets(conversation) -> list[Ticket]:
-    with Session(conversation.engine) as s:
-        return list(s.exec(select(Ticket)))
 
 
 def short_of(conversation, entry_id: str, lang: str) -> str:
@@ -137,7 +130,7 @@ def test_is_anyone_there_gets_the_presence_reply_with_what_the_bot_does(conversa
     assert p.text.startswith("Dạ, bot đang ở đây"), p.text
     assert "đánh giá nhanh" in p.text and "cán bộ" in p.text
     assert "❓ Hỏi đáp SXSH" in p.buttons and "👤 Gặp cán bộ" in p.buttons
-    assert tickets(conversation) == []
+    assert rows(conversation, Ticket) == []
 
 
 # ------------------------------------------------------------------ outside the remit
@@ -162,7 +155,7 @@ def test_outside_the_remit_is_refused_with_where_to_ask(conversation, question, 
     p.says(question)
     assert p.text.startswith(REFUSED_VI), p.text
     assert where in p.text
-    assert tickets(conversation) == []
+    assert rows(conversation, Ticket) == []
 
 
 @pytest.mark.parametrize(
@@ -179,4 +172,4 @@ def test_the_same_in_english(conversation, question, where):
     p.says(question)
     assert p.text.startswith(REFUSED_EN), p.text
     assert where in p.text
-    assert tickets(conversation) == []
+    assert rows(conversation, Ticket) == []

@@ -10,15 +10,8 @@ from sqlmodel import Session, select
 
 from storage.models import QuestionLog
 from storage.tickets_models import Ticket
-from tests.chat import Person
-
-REFUSED_VI = "Câu hỏi này không thuộc phạm vi của Sở Công Thương"
-REFUSED_EN = "This question is outside the cleaner-production work"
-
-
-def tickets(conversation) -> list[Ticket]:
-    with Session(conversation.engine) as s:
-        return list(s.exec(select(Ticket)))
+from tests.chat import Person, rows
+from tests.qa_fixtures import REFUSED_EN, REFUSED_VI
 
 
 def logged(conversation) -> list[QuestionLog]:
@@ -56,7 +49,7 @@ def test_prices_and_the_like_are_refused_with_where_to_ask_and_no_ticket(
     assert where in p.text
     assert "phiếu #" not in p.text
     assert p.buttons == ["👤 Gặp cán bộ", "☰ Menu chính"]
-    assert tickets(conversation) == []
+    assert rows(conversation, Ticket) == []
 
 
 @pytest.mark.parametrize(
@@ -75,7 +68,7 @@ def test_the_same_in_english(conversation, question, where):
     p.says(question)
     assert p.text.startswith(REFUSED_EN), p.text
     assert where in p.text
-    assert tickets(conversation) == []
+    assert rows(conversation, Ticket) == []
 
 
 @pytest.mark.parametrize("word", ["stats", "status", "report"])

@@ -8,12 +8,11 @@ outside the remit and says where to ask."""
 from __future__ import annotations
 
 import pytest
-from sqlmodel import Session, select
 
 from storage.tickets_models import Ticket
-from tests.chat import Person
+from tests.chat import Person, rows
+from tests.qa_fixtures import REFUSED_VI
 
-REFUSED_VI = "Câu hỏi này không thuộc phạm vi của Sở Công Thương"
 ENERGY = "Hãy bắt đầu từ những nơi dùng nhiều năng lượng nhất"
 PROGRAMMES = "Hỗ trợ cho doanh nghiệp làm sản xuất sạch hơn hiện chủ yếu đi qua"
 PROGRAMMES_EN = "Support for companies adopting cleaner production currently comes mainly"
@@ -22,11 +21,6 @@ INCENTIVES = "Nguồn hỗ trợ chính là khuyến công"
 CERTIFICATION = "ISO 14001"
 WASTE = "Hiệu quả nhất là giảm ngay từ nguồn"
 PERSON = "Đã chuyển tin nhắn của anh/chị cho cán bộ Sở Công Thương."
-
-
-def tickets(conversation) -> list[Ticket]:
-    with Session(conversation.engine) as s:
-        return list(s.exec(select(Ticket)))
 
 
 @pytest.mark.parametrize(
@@ -50,7 +44,7 @@ def test_the_kind_gets_its_answer(conversation, question, start):
     p = Person(conversation)
     p.says(question)
     assert p.text.startswith(start), p.text
-    assert tickets(conversation) == []
+    assert rows(conversation, Ticket) == []
 
 
 @pytest.mark.parametrize("question", ["ISO 50001 la gi", "iso 50001 có bắt buộc không"])
@@ -74,7 +68,7 @@ def test_asking_for_advice_is_a_request_for_a_person(conversation, message, said
     p = Person(conversation)
     p.says(message)
     assert said in p.text, p.text
-    [ticket] = tickets(conversation)
+    [ticket] = rows(conversation, Ticket)
     assert ticket.source == "person"
 
 
@@ -86,7 +80,7 @@ def test_a_groundwater_permit_is_refused_with_where_to_ask(conversation, questio
     p.says(question)
     assert p.text.startswith(REFUSED_VI), p.text
     assert "tài nguyên, môi trường của thành phố" in p.text
-    assert tickets(conversation) == []
+    assert rows(conversation, Ticket) == []
 
 
 @pytest.mark.parametrize(
@@ -104,4 +98,4 @@ def test_the_price_of_solar_power_is_a_tariff_refused_with_where_to_ask(conversa
     p.says(question)
     assert p.text.startswith(REFUSED_VI), p.text
     assert "công ty điện lực" in p.text
-    assert tickets(conversation) == []
+    assert rows(conversation, Ticket) == []
