@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Awaitable
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,36 @@ def start_process(command: str, env: dict[str, str], cwd: Path, log: Path) -> su
 
 def start_serve(env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen:
     return start_process("serve", env, cwd, log)
+
+
+async def stopped_once_logged(
+    procs: list[subprocess.Popen],
+    logs: list[Path],
+    line: str,
+    seconds: float,
+    ready: Awaitable[object] | None = None,
+) -> str:
+    """Await `ready` (if given), wait until `line` is in the logs (at most `seconds`), then stop
+    the processes (SIGTERM, waited for); the logs' text."""
+    import asyncio
+    import signal
+
+    def text() -> str:
+        return "".join(log.read_text() for log in logs)
+
+    try:
+        if ready is not None:
+            await ready
+        for _ in range(int(seconds * 10)):
+            if line in text():
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            await asyncio.to_thread(proc.wait, 30)
+    return text()
 
 
 def test_worker_and_ask_follow_the_search_settings(tmp_path):
@@ -221,8 +252,6 @@ def test_zalo_authorize_with_the_token_endpoint_away_names_what_to_check(tmp_pat
 async def test_serve_without_a_webhook_url_says_telegram_sends_it_nothing(tmp_path):
     # The env file lacked SXSH_TELEGRAM_WEBHOOK_URL: `serve` logged "serving telegram on ..."
     # and /healthz said 200, while no message could ever reach it.
-    import asyncio
-    import signal
 
     from tests.support.telegram_server import DEFAULT_TOKEN, FakeTelegram, free_port
 
@@ -234,19 +263,12 @@ async def test_serve_without_a_webhook_url_says_telegram_sends_it_nothing(tmp_pa
         )  # fmt: skip
         log = tmp_path / "serve.log"
         proc = start_serve(env, tmp_path, log)
-        try:
-            await srv.wait_for("setMyCommands", timeout=90, since=0)
-            for _ in range(100):
-                if "serving telegram" in log.read_text():
-                    break
-                await asyncio.sleep(0.1)
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            await asyncio.to_thread(proc.wait, 30)
+        ready = srv.wait_for("setMyCommands", timeout=90, since=0)
+        text = await stopped_once_logged([proc], [log], "serving telegram", 10, ready)
     assert (
         "WARNING bot.serve: SXSH_TELEGRAM_WEBHOOK_URL is not set: Telegram sends this process "
         "nothing (it only delivers the outbox); set it, or run `sxsh-bot run` to poll"
-    ) in log.read_text()
+    ) in text
 
 
 @pytest.mark.parametrize(
@@ -282,8 +304,6 @@ def test_a_value_no_process_can_use_is_refused_at_start(monkeypatch, variable, v
 async def test_a_second_poller_is_named_as_the_mistake_it_is(tmp_path):
     # Two `sxsh-bot run` on one token (polling): each logged "error while handling an update:
     # Conflict: ..." every few seconds, while they took each other's messages.
-    import asyncio
-    import signal
 
     from tests.support.telegram_server import DEFAULT_TOKEN, FakeTelegram
 
@@ -297,17 +317,7 @@ async def test_a_second_poller_is_named_as_the_mistake_it_is(tmp_path):
         for log in logs:
             procs.append(start_process("run", env, tmp_path, log))
             await srv.wait_for("setMyCommands", timeout=90)
-        try:
-            for _ in range(200):
-                if "409 Conflict" in logs[0].read_text() + logs[1].read_text():
-                    break
-                await asyncio.sleep(0.1)
-        finally:
-            for proc in procs:
-                proc.send_signal(signal.SIGTERM)
-            for proc in procs:
-                await asyncio.to_thread(proc.wait, 30)
-    text = logs[0].read_text() + logs[1].read_text()
+        text = await stopped_once_logged(procs, logs, "409 Conflict", 20)
     assert (
         "ERROR bot.channels.telegram.app: Telegram: another process polls this bot (409 "
         "Conflict), each takes the other's messages: run one `sxsh-bot run`, or several "
@@ -378,8 +388,6 @@ def test_an_env_file_saved_with_windows_line_ends_works(monkeypatch, tmp_path):
 async def test_serve_with_no_channel_says_what_to_set(tmp_path):
     # The env file was not read (a wrong EnvironmentFile path): `serve` logged "serving no
     # channel" at INFO among uvicorn's lines and /healthz answered 200.
-    import asyncio
-    import signal
 
     from tests.support.telegram_server import free_port
 
@@ -387,18 +395,11 @@ async def test_serve_with_no_channel_says_what_to_set(tmp_path):
                   SXSH_WEB_PORT=str(free_port()))  # fmt: skip
     log = tmp_path / "serve.log"
     proc = start_serve(env, tmp_path, log)
-    try:
-        for _ in range(600):
-            if "serving no channel" in log.read_text():
-                break
-            await asyncio.sleep(0.1)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        await asyncio.to_thread(proc.wait, 30)
+    text = await stopped_once_logged([proc], [log], "serving no channel", 60)
     assert (
         "WARNING bot.serve: no channel configured: set SXSH_TELEGRAM_TOKEN and "
         "SXSH_TELEGRAM_WEBHOOK_URL, the SXSH_ZALO_OA_ keys or SXSH_ZALO_BOT_TOKEN"
-    ) in log.read_text()
+    ) in text
 
 
 def test_a_worker_beside_a_zalo_bot_says_serve_delivers_it(tmp_path):
