@@ -43,7 +43,7 @@ def start_scheduler(
             "interval",
             # A registry job carries its own interval (handlers.capability.Job).
             minutes=getattr(job, "every_minutes", 30),
-            id=name if name != "outbox" else f"maintenance-{index}",
+            id=name,  # two jobs of one name would fail at start (APScheduler: ConflictingIdError)
             max_instances=1,
             coalesce=True,
         )
