@@ -218,8 +218,17 @@ def _share(values: Any) -> float:
     return round(sum(bool(x) for x in v) / len(v), 4) if v else 0.0
 
 
-def misses(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The misses of the even (tuned-on) half only: the held-out half's are counted, not read."""
+# Sets whose every question may be read while tuning (from 2026-12-01: v1-v3 were measured as
+# held out at earlier stops and are tuning data now); v4 is the validation set (its totals are
+# looked at, its questions are not) and the later blind sets are held out whole.
+TUNING_SETS = ("v1", "v2", "v3")
+
+
+def misses(results: list[dict[str, Any]], every: bool = False) -> list[dict[str, Any]]:
+    """The misses of the even (tuned-on) half only: the held-out half's are counted, not read.
+    `every`: both halves (for a set in TUNING_SETS, `--misses`)."""
+    if every:
+        results = [{**r, "half": "even"} for r in results]
     return [
         {
             "n": r["n"],
@@ -402,6 +411,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         help="only this set (repeatable)",
     )
     parser.add_argument(
+        "--misses",
+        action="store_true",
+        help="print every miss of the selected tuning sets (v1-v3 only; implies --no-write)",
+    )
+    parser.add_argument(
         "--half",
         choices=("even",),
         help="only the even (tuned-on) half, for iterating; never writes the report",
@@ -409,6 +423,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv)
     if args.half:
         args.no_write = True  # the report always shows both halves
+    if args.misses:
+        held = [name for name in (args.set or []) if name not in TUNING_SETS]
+        if held or not args.set:
+            parser.error(
+                f"--misses needs --set, one of {', '.join(TUNING_SETS)} (the others are held out)"
+            )
+        args.no_write = True
 
     build_seconds, build_peak = measure_build(args.content)
     content = ContentStore.load(args.content)
@@ -483,6 +504,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"{build_seconds * 1000:.0f} ms, build peak {build_peak / 1e6:.1f} MB, maxrss "
         f"{data['maxrss_mb']:.0f} MB"
     )
+    if args.misses:
+        for name, rs in results.items():
+            for m in misses(rs, every=True):
+                print(
+                    f"MISS {name}#{m['n']} [{','.join(m['style'])}] {m['q']!r} expected "
+                    f"{m['expected'] or 'off-topic'} got {m['got'] or '-'} ({m['kind']}, best "
+                    f"{m['best'] or '-'}, {m['score']:.2f})"
+                )
     if not args.no_write:
         out = ROOT / "benchmarks"
         (out / "report.md").write_text(report_md(data), encoding="utf-8")
