@@ -207,6 +207,28 @@ PERSON_REQUESTS = [
     "ad ơi rep em với",
     "is there a real human here",
     "get me a person",
+    # the kinds of wording, written apart from the benchmark sets: where is everyone / is
+    # anyone online, call me back, put me through, short English
+    "ê nhân viên đâu hết rồi",
+    "ad đâu rồi, trả lời giùm cái",
+    "có anh chị nào online không",
+    "cb có mặt không",
+    "ad ơi có đó không",
+    "hổng ai trả lời hết hả, ai trả lời giùm tui với",
+    "nhờ người bên sở gọi lại cho công ty em",
+    "để số lại, sở gọi lại giùm nha",
+    "ai bên sở liên hệ với tui được không",
+    "tui gọi số sở hoài không ai bắt máy, có cán bộ nào bắt máy không",
+    "chuyển qua người thật giùm",
+    "chuyển tui qua cán bộ với",
+    "cho tui gặp ai đó ở sở",
+    "human please",
+    "agent pls",
+    "need a human asap",
+    "anybody online?",
+    "please have someone call me",
+    "transfer me to an operator",
+    "can somebody from your team ring me",
 ]
 NOT_PERSON_REQUESTS = [
     "Có chuyên gia tư vấn cho doanh nghiệp không?",
@@ -219,6 +241,17 @@ NOT_PERSON_REQUESTS = [
     "có cần cử người phụ trách riêng việc tiết kiệm không",
     "đăng ký xin sở cử chuyên gia xuống đánh giá tại xưởng",
     "Can a consultant visit our plant?",
+    # words that read like a request once marks are folded, or name a person in passing
+    "cán bộ đầu mối về sxsh của thành phố là ai",
+    "xưởng đóng gói lại sản phẩm cho gọn có phải sxsh không",
+    "nghề may có làm sxsh được không, nhân viên cần học gì",
+    "ở xưởng chuyện tôi lo hết, giờ làm sxsh bắt đầu từ đâu",
+    "có khóa học online cho nhân viên không",
+    "anh chị cho em hỏi xưởng em gặp sự cố nước thải thì sao",
+    "What are the human health benefits of cleaner production?",
+    "Can anyone apply for the support programme?",
+    "We are an operator of cold stores, where can we save power?",
+    "chuyển sang dùng mực gốc nước có phải sxsh không",
 ]
 
 
