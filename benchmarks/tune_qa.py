@@ -2,15 +2,16 @@
 
 Run: .venv/bin/python -m benchmarks.tune_qa [--fit] [--write] [--no-embed]
 
-Data (no item of the odd half of benchmarks/questions.yaml is ever read here):
+Data (the questions of the held-out sets, benchmarks/questions_v4.yaml and later, are never read
+here):
   variants  the content's own ways of asking, 4-fold: each fold is removed from the index and
             asked against it (titles stay);
   anchors   the off-topic examples of content/offtopic.yaml, 4-fold the same way (so an
             off-topic question is never matched against itself);
   dev       tests/qa_dev.yaml, our own questions written apart from both files;
-  even      the even half of benchmarks/questions.yaml;
-  even2     the even half of benchmarks/questions_v2.yaml (its requests for a person excluded:
-            they are recognised from content/intents.yaml, not by the matcher).
+  v1, v2, v3  the benchmark sets written apart from the content (v1-v3 were held out, whole or
+            in part, at earlier stops; from 2026-12-01 they are tuning data, their requests for
+            a person excluded: those are recognised from content/intents.yaml, not here).
 `--fit` fits the confidence of BM25 alone (L2-regularised logistic regression over the
 features of content.search.Match: is the best candidate right?) and its threshold, then for each
 EMBED_WEIGHT and CASCADE the confidence of BM25 + embeddings, used where BM25 alone is not sure
@@ -30,7 +31,14 @@ from typing import Any
 
 import yaml
 
-from benchmarks.qa_benchmark import CONTENT, HANDOFF, QUESTIONS_V2, load_questions
+from benchmarks.qa_benchmark import (
+    CONTENT,
+    HANDOFF,
+    QUESTIONS,
+    QUESTIONS_V2,
+    QUESTIONS_V3,
+    load_questions,
+)
 from content import knowledge
 from content import search as S
 from content.search import params as P
@@ -38,7 +46,7 @@ from content.search import params as P
 DEV = Path(__file__).resolve().parents[1] / "tests" / "qa_dev.yaml"
 FOLDS = 4
 # What the decision is judged on: in-scope top-1 and off-topic refusal, per data set, weighted.
-SET_WEIGHT = {"variants": 1.0, "anchors": 0.5, "dev": 1.0, "even": 1.0, "even2": 1.5}
+SET_WEIGHT = {"variants": 1.0, "anchors": 0.5, "dev": 1.0, "v1": 1.0, "v2": 1.5, "v3": 1.5}
 WRONG_COST = 2.0  # a wrong answer costs this many right ones (the objective)
 
 
@@ -57,11 +65,10 @@ def datasets(kb: knowledge.KnowledgeBase) -> list[Item]:
             items.append(("anchors", q, None, rng.randrange(FOLDS)))
     for d in yaml.safe_load(DEV.read_text(encoding="utf-8"))["questions"]:
         items.append(("dev", d["q"], d["topic"], -1))
-    for d in load_questions(half="even"):  # the odd half is held out: never loaded here
-        items.append(("even", d["q"], d["topic"], -1))
-    for d in load_questions(QUESTIONS_V2, half="even"):
-        if d["topic"] != HANDOFF:
-            items.append(("even2", d["q"], d["topic"], -1))
+    for name, path in (("v1", QUESTIONS), ("v2", QUESTIONS_V2), ("v3", QUESTIONS_V3)):
+        for d in load_questions(path):
+            if d["topic"] != HANDOFF:
+                items.append((name, d["q"], d["topic"], -1))
     return items
 
 
@@ -81,19 +88,28 @@ def fold_kb(kb: knowledge.KnowledgeBase, fold: int) -> knowledge.KnowledgeBase:
 
 def candidates(
     kb: knowledge.KnowledgeBase, items: list[Item]
-) -> tuple[list[S.Candidates], S.SearchIndex]:
+) -> tuple[list[S.Candidates], list[S.SearchIndex]]:
+    """Each item's candidates and the index that decides it: a variant or off-topic example
+    is asked against its fold's index (without it) and decided by that index too, so that no
+    feature (coverage, "contained") sees the question itself."""
     full = S.SearchIndex.build(kb)
     folds = [S.SearchIndex.build(fold_kb(kb, f)) for f in range(FOLDS)]
-    out = []
+    out, deciders = [], []
     for _set, q, _topic, fold in items:
         idx = folds[fold] if fold >= 0 else full
         out.append(idx.candidates(q, cascade=False))
-    return out, full
+        deciders.append(idx)
+    return out, deciders
 
 
-def decide_all(index: S.SearchIndex, cands: list[S.Candidates], embed: bool) -> list[S.Match]:
+def decide_all(
+    deciders: list[S.SearchIndex], cands: list[S.Candidates], embed: bool
+) -> list[S.Match]:
     """The decisions with the current constants: the cascade, or BM25 alone."""
-    return [index.decide(c) if embed else index._decide(c, embed=False) for c in cands]
+    return [
+        d.decide(c) if embed else d._decide(c, embed=False)
+        for d, c in zip(deciders, cands, strict=True)
+    ]
 
 
 def given(m: S.Match) -> str | None:
@@ -170,6 +186,52 @@ def fit(
     return [float(b) for b in raw]
 
 
+def fit_rerank(
+    items: list[Item], deciders: list[S.SearchIndex], cands: list[S.Candidates], l2: float = 1e-3
+) -> tuple[float, ...]:
+    """The re-ranker's weights (content/search/rerank.py): a linear score over FEATURES of each
+    of the fused ranking's first RERANK_K entries, fitted listwise (softmax over a question's
+    candidates, the right entry's log-probability maximised, L2 on standardised features) on
+    every in-scope question the model ran for whose right entry is among the candidates."""
+    import numpy as np
+
+    from content.search.rerank import RERANK_K, features
+
+    xs, ys, ws = [], [], []
+    counts: dict[str, int] = {}
+    for s, *_ in items:
+        counts[s] = counts.get(s, 0) + 1
+    for (s, _q, t, _f), c, index in zip(items, cands, deciders, strict=True):
+        if t is None or not c.cosine:
+            continue
+        head = [e for e, _ in index.fused(c, True)[:RERANK_K]]
+        if t not in head or len(head) < 2:
+            continue
+        rows = features(index, c, head)
+        rows += [rows[-1]] * (RERANK_K - len(rows))  # padding, masked below
+        mask = [1.0] * len(head) + [0.0] * (RERANK_K - len(head))
+        xs.append((rows, mask))
+        ys.append(head.index(t))
+        ws.append(SET_WEIGHT[s] / counts[s])
+    x = np.array([r for r, _ in xs])  # (n, K, F)
+    mask = np.array([m for _, m in xs])
+    y, w = np.array(ys), np.array(ws)
+    w = w / w.sum()
+    flat = x[mask > 0]
+    mu, sd = flat.mean(axis=0), flat.std(axis=0)
+    sd[sd < 1e-9] = 1.0
+    z = (x - mu) / sd
+    beta = np.zeros(x.shape[2])
+    for _ in range(2000):  # gradient descent: a smooth, convex loss
+        logits = z @ beta + np.where(mask > 0, 0.0, -1e9)
+        p = np.exp(logits - logits.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        onehot = np.eye(x.shape[1])[y]
+        grad = np.einsum("n,nk,nkf->f", w, p - onehot, z) + l2 * beta
+        beta -= 1.0 * grad
+    return tuple(round(float(b), 3) for b in beta / sd)  # the means cancel in a softmax
+
+
 def with_params(**params: Any):  # noqa: ANN201
     class _Ctx:
         def __enter__(self) -> None:
@@ -191,11 +253,16 @@ def main() -> None:
     parser.add_argument("--weights", default="6,8,10", help="EMBED_WEIGHT values to try")
     parser.add_argument("--cascade", default="0.7,0.8,0.85,0.9,0.95,1.01", help="CASCADE values")
     parser.add_argument(
+        "--wrong-cost", type=float, default=WRONG_COST, help="what a wrong answer costs"
+    )
+    parser.add_argument(
         "--grid",
         action="store_true",
         help="also search the BM25 parameters (slow: the candidates are recomputed for each)",
     )
     args = parser.parse_args()
+    global WRONG_COST  # noqa: PLW0603 - one run, one objective
+    WRONG_COST = args.wrong_cost
     if args.grid:
         grid_search()
         return
@@ -205,7 +272,7 @@ def main() -> None:
     for s, *_ in items:
         sizes[s] = sizes.get(s, 0) + 1
     print("data:", sizes, flush=True)
-    cands, full = candidates(kb, items)
+    cands, full = candidates(kb, items)  # full: the decider of each item
     embed_available = any(c.cosine for c in cands)
 
     print("current constants:")
@@ -231,8 +298,10 @@ def main() -> None:
             lexical = decide_all(full, cands, False)
             for ew in [float(x) for x in args.weights.split(",")]:
                 for cascade in [float(x) for x in args.cascade.split(",")]:
-                    with with_params(EMBED_WEIGHT=ew, CASCADE=cascade):
-                        fused = [full._decide(c, embed=True) for c in cands]
+                    with with_params(EMBED_WEIGHT=ew, CASCADE=cascade, RERANK=()):
+                        rerank_w = fit_rerank(items, full, cands)
+                    with with_params(EMBED_WEIGHT=ew, CASCADE=cascade, RERANK=rerank_w):
+                        fused = [d._decide(c, embed=True) for d, c in zip(full, cands, strict=True)]
                         keep = [m.score < cascade for m in lexical]
                         beta_e = fit(items, fused)
                         th_e, obj, sc = best_threshold(items, full, cands, True, beta_e)
@@ -244,13 +313,14 @@ def main() -> None:
                         f"   threshold {th_e}: objective {obj:.4f} {_fmt(sc)}",
                         flush=True,
                     )
-                    results.append((obj, ew, cascade, beta_e, th_e, sc))
-        obj, ew, cascade, beta_e, th_e, sc = max(results, key=lambda r: r[0])
+                    results.append((obj, ew, cascade, beta_e, th_e, sc, rerank_w))
+        obj, ew, cascade, beta_e, th_e, sc, rerank_w = max(results, key=lambda r: r[0])
         print(f"\nbest: objective {obj:.4f} {_fmt(sc)}")
         constants["CONFIDENCE_EMBED"] = tuple(round(b, 3) for b in beta_e)
         constants["THRESHOLD_EMBED"] = th_e
         constants["EMBED_WEIGHT"] = ew
         constants["CASCADE"] = cascade
+        constants["RERANK"] = rerank_w
     # The refit is kept only if it earns its place against the constants in use (both with the
     # middle tier tuned below).
     current = {k: getattr(P, k) for k in constants}
@@ -280,7 +350,7 @@ def main() -> None:
 
 def best_threshold(
     items: list[Item],
-    index: S.SearchIndex,
+    index: list[S.SearchIndex],
     cands: list[S.Candidates],
     embed: bool,
     beta: list[float],
@@ -336,7 +406,7 @@ def grid_search() -> None:
     for values in itertools.product(*GRID.values()):
         params = dict(zip(GRID, values, strict=True))
         with with_params(**params):
-            cands, full = candidates(kb, items)
+            cands, full = candidates(kb, items)  # full: the decider of each item
             first = decide_all(full, cands, True)
             beta = fit(items, first)
             best = 0.0

@@ -1,5 +1,7 @@
-"""The Q&A benchmark's report: a set held out whole (v3) gets one column, not an empty even
-half shown as zeros."""
+"""The Q&A benchmark's report: each set in one column headed with how it was used (tuned on,
+validation, held out), and `--misses` refuses the sets whose questions nobody may read."""
+
+import pytest
 
 from benchmarks import qa_benchmark as B
 
@@ -20,19 +22,30 @@ def _result(topic, verdict, half):
     }
 
 
-def test_a_set_held_out_whole_has_one_column():
+def test_a_held_out_set_is_headed_held_out():
     results = [_result("sxsh.cost", "right", "odd"), _result("sxsh.cost", "wrong", "odd")]
-    lines = B.table("v3", B.by_half(results), None)
+    lines = B.table("v5", B.by_half(results), None)
     assert "| measure | all (held out) | target |" in lines
     assert "| top-1 in scope (answered right, sure or middle tier) | 0.500 | ≥ 0.92 |" in lines
     assert "| paraphrase | 2 | 0.500 |" in lines
 
 
-def test_a_set_with_both_halves_shows_them_apart():
+def test_tuning_and_validation_sets_say_so():
     results = [_result("sxsh.cost", "right", "even"), _result("sxsh.cost", "wrong", "odd")]
-    lines = B.table("v2", B.by_half(results), None)
-    assert "| measure | all | even half (tuned on) | odd half (held out) | target |" in lines
-    row = (
-        "| top-1 in scope (answered right, sure or middle tier) | 0.500 | 1.000 | 0.000 | ≥ 0.92 |"
-    )
-    assert row in lines
+    assert "| measure | all (tuned on) | target |" in B.table("v2", B.by_half(results), None)
+    assert "| measure | all (validation) | target |" in B.table("v4", B.by_half(results), None)
+    assert "| measure | all (held out) | target |" in B.table("v5+v6", B.by_half(results), None)
+
+
+def test_misses_of_a_held_out_set_are_refused(capsys):
+    for name in ("v4", "v5", "v6"):
+        with pytest.raises(SystemExit):
+            B.main(["--set", name, "--misses"])
+        assert "held out" in capsys.readouterr().err
+
+
+def test_every_miss_of_a_tuning_set_is_listed():
+    results = [_result("sxsh.cost", "right", "even"), _result("sxsh.cost", "wrong", "odd")]
+    results[1]["n"], results[1]["q"], results[1]["got"], results[1]["score"] = 7, "q?", "x", 0.9
+    assert B.misses(results) == []  # the odd half of an earlier held-out split: not listed
+    assert [m["n"] for m in B.misses(results, every=True)] == [7]

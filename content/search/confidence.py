@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from content.search import params
+from content.search.rerank import rerank
 from content.search.tokens import is_vi_syllable, stem
 
 if TYPE_CHECKING:
@@ -78,22 +79,11 @@ class Decider:
         """Rank the entries and judge the confidence of the best one."""
         a = c.analysis
         use_cosine = embed and bool(c.cosine)
-        if not c.bm25 and not c.cosine:
+        ranked = self.fused(c, use_cosine)
+        if not ranked:
             return Match(None, None, 0.0, False, a.lang, [])
-        top_bm = max(c.bm25.values(), default=0.0) or 1.0
         if use_cosine:
-            fused = {
-                e: c.bm25.get(e, 0.0) / top_bm + params.EMBED_WEIGHT * cos
-                for e, cos in c.cosine.items()
-            }
-        else:
-            fused = dict(c.bm25)
-        if self.names:
-            unnamed = self._unnamed(a)
-            fused = {e: v for e, v in fused.items() if e not in unnamed}
-        if not fused:
-            return Match(None, None, 0.0, False, a.lang, [])
-        ranked = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
+            ranked = rerank(self, c, ranked)
         top = ranked[0][0]
         s1 = c.bm25.get(top, 0.0)
         s2 = max((v for e, v in c.bm25.items() if e != top), default=0.0)
@@ -141,6 +131,23 @@ class Decider:
             middle=middle,
             offtopic_group=None if confident else group,
         )
+
+    def fused(self, c: Candidates, use_cosine: bool) -> list[tuple[str, float]]:
+        """The entries by fused score, best first: BM25 relative to the best entry's plus
+        EMBED_WEIGHT x cosine (or BM25 alone); sector entries the question does not name are
+        left out."""
+        top_bm = max(c.bm25.values(), default=0.0) or 1.0
+        if use_cosine:
+            fused = {
+                e: c.bm25.get(e, 0.0) / top_bm + params.EMBED_WEIGHT * cos
+                for e, cos in c.cosine.items()
+            }
+        else:
+            fused = dict(c.bm25)
+        if self.names:
+            unnamed = self._unnamed(c.analysis)
+            fused = {e: v for e, v in fused.items() if e not in unnamed}
+        return sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
 
     def _unnamed(self, a: Analysis) -> set[str]:
         """The entries with `names` (a sector) that the question does not name: they are not
