@@ -247,6 +247,7 @@ def with_params(**params: Any):  # noqa: ANN201
 
 
 def main() -> None:
+    global WRONG_COST  # noqa: PLW0603 - one run, one objective
     parser = argparse.ArgumentParser()
     parser.add_argument("--fit", action="store_true")
     parser.add_argument("--write", action="store_true")
@@ -261,7 +262,6 @@ def main() -> None:
         help="also search the BM25 parameters (slow: the candidates are recomputed for each)",
     )
     args = parser.parse_args()
-    global WRONG_COST  # noqa: PLW0603 - one run, one objective
     WRONG_COST = args.wrong_cost
     if args.grid:
         grid_search()
