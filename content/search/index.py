@@ -263,7 +263,10 @@ class SearchIndex(Analyser, Decider):
         """The decision for a message, with the other topics it asks about (`also`) and whether
         it asks for a person. A message asking several things is answered with the first thing
         it asks when BM25 alone is sure of it and the whole message's ranking agrees it is
-        close (people ask the main thing first); the others are offered."""
+        close (people ask the main thing first); the others are offered. But a whole message
+        the decision is sure of keeps its topic unless another asking clause asks it too: one
+        generic asking clause ("có phải là giải pháp sản xuất sạch hơn không") is sure of a
+        broad entry where the context names the matter (benchmarks/method.md, round 4)."""
         text = bounded(question)
         m = self.decide(self.candidates(text))
         m.person = wants_person(text, self.cues)
@@ -281,6 +284,7 @@ class SearchIndex(Analyser, Decider):
             first is not None
             and first.best != m.best
             and first.score >= params.THRESHOLD
+            and (m.topic is None or m.best in {f.best for f in found})
             and (first.best in [m.best, *m.alternatives] or (m.topic is None and not m.middle))
         ):
             answered = m.topic or (m.best if m.middle else None)
