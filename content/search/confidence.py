@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from content.search import params
-from content.search.rerank import rerank
 from content.search.tokens import is_vi_syllable, stem
 
 if TYPE_CHECKING:
@@ -82,8 +81,6 @@ class Decider:
         ranked = self.fused(c, use_cosine)
         if not ranked:
             return Match(None, None, 0.0, False, a.lang, [])
-        if use_cosine:
-            ranked = rerank(self, c, ranked)
         top = ranked[0][0]
         s1 = c.bm25.get(top, 0.0)
         s2 = max((v for e, v in c.bm25.items() if e != top), default=0.0)

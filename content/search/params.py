@@ -58,9 +58,6 @@ CONFIDENCE_EMBED = (
 )
 THRESHOLD_EMBED = 0.36
 # fmt: on
-# The re-ranking of the first entries when the model ran: weights of rerank.FEATURES, fitted
-# by `python -m benchmarks.tune_qa --fit --write` (empty: the fused ranking as it is).
-RERANK = ()
 # The middle tier: below the threshold but at least this sure, the best entry is answered with
 # "Tôi hiểu anh/chị hỏi về ..." and the other close topics as buttons (BM25 alone / with the
 # model). Chosen on the tuning data so that wrong answers stay rare (benchmarks/tune_qa.py).
