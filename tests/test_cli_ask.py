@@ -30,7 +30,7 @@ def test_ask_json_confident_answer(tmp_path, monkeypatch):
 
 
 def test_ask_json_not_sure_has_null_topic():
-    result = runner.invoke(app, ["ask", "giấy phép kinh doanh rượu ở đâu cấp", "--json"])
+    result = runner.invoke(app, ["ask", "giấy phép biểu diễn văn nghệ ở đâu cấp", "--json"])
     obj = json.loads(result.stdout)
     assert obj["topic"] is None
     assert obj["score"] < 0.5

@@ -63,7 +63,7 @@ def test_off_topic_gets_the_honest_fallback_and_can_reach_an_officer(conversatio
     # A licence the bot knows nothing of (prices are refused with where to ask instead:
     # tests/test_qa_tester_faults.py).
     p = Person(conversation)
-    p.says("giấy phép kinh doanh rượu ở đâu cấp")
+    p.says("giấy phép biểu diễn văn nghệ ở đâu cấp")
     assert p.text.startswith("Bot chưa có câu trả lời cho câu hỏi này")
     # The question is already an officer's ticket, told in the same message; far from every
     # topic: no random "closest topics", no officer button (it is with them), just the menu.
@@ -75,7 +75,7 @@ def test_off_topic_gets_the_honest_fallback_and_can_reach_an_officer(conversatio
     assert row.confident is False and row.handed_off is False
     with Session(conversation.engine) as s:
         waiting = questions.unanswered(s)
-    assert [r.text for r in waiting] == ["giấy phép kinh doanh rượu ở đâu cấp"]
+    assert [r.text for r in waiting] == ["giấy phép biểu diễn văn nghệ ở đâu cấp"]
 
     # An officer button of an earlier answer still passes the question on.
     p.press_payload(f"qa:officer:{row.id}")
@@ -141,7 +141,7 @@ def test_a_failing_log_does_not_cost_the_answer(conversation, monkeypatch):
     assert p.text.startswith(
         conversation.content.knowledge.entries["sxsh.definition"].vi.short[:60]
     )
-    p.says("giấy phép kinh doanh rượu ở đâu cấp")
+    p.says("giấy phép biểu diễn văn nghệ ở đâu cấp")
     assert "phiếu #1" in p.text  # the officers still get the question, as a ticket
     assert logs(conversation) == []
 

@@ -361,7 +361,7 @@ async def test_question_gets_answer_with_related_buttons(srv, app):
 async def test_off_topic_question_gets_honest_fallback_with_officer(srv, app, conv):
     """Not sure, and the question is already a ticket: one message says both, with its number;
     no "talk to an officer" button (it is with the officers)."""
-    srv.user_sends("giấy phép kinh doanh rượu ở đâu cấp")
+    srv.user_sends("giấy phép biểu diễn văn nghệ ở đâu cấp")
     [call] = await srv.wait_for("sendMessage", chat_id=1001)
     assert "chưa có câu trả lời" in call.params["text"]
     assert "phiếu #1" in call.params["text"]
