@@ -104,7 +104,9 @@ class Decider:
             features += [cos1, cos1 - cos2, c.cosine_offtopic - cos1]
             weights, threshold = params.CONFIDENCE_EMBED, params.THRESHOLD_EMBED
             middle_from = params.MIDDLE_EMBED
-            if c.cosine_offtopic > cos1:
+            # One word says too little for the model to name the matter it is outside of
+            # ("report" read as a tax question); BM25's off-topic example still can.
+            if c.cosine_offtopic > cos1 and len(a.content) > 1:
                 group = c.cosine_offtopic_group
         z = weights[0] + sum(w * x for w, x in zip(weights[1:], features, strict=True))
         conf = 1 / (1 + math.exp(-max(min(z, 30.0), -30.0)))
