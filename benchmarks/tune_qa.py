@@ -226,21 +226,21 @@ def main() -> None:
     for s, *_ in items:
         sizes[s] = sizes.get(s, 0) + 1
     print("data:", sizes, flush=True)
-    cands, full = candidates(kb, items)  # full: the decider of each item
+    cands, deciders = candidates(kb, items)
     embed_available = any(c.cosine for c in cands)
 
     print("current constants:")
     for embed in (False, True) if embed_available else (False,):
-        sc = scores(items, decide_all(full, cands, embed))
+        sc = scores(items, decide_all(deciders, cands, embed))
         print(f"  embed={embed}: objective {objective(sc):.4f}", _fmt(sc))
 
     if not args.fit:
         return
     constants: dict[str, Any] = {}
     # 1. BM25 alone (the fallback, and the first step of the cascade).
-    lexical = decide_all(full, cands, False)
+    lexical = decide_all(deciders, cands, False)
     beta = fit(items, lexical)
-    th, obj, sc = best_threshold(items, full, cands, False, beta)
+    th, obj, sc = best_threshold(items, deciders, cands, False, beta)
     print(f"\nBM25 alone: threshold {th}: objective {obj:.4f} {_fmt(sc)}", flush=True)
     constants["CONFIDENCE"] = tuple(round(b, 3) for b in beta)
     constants["THRESHOLD"] = th
@@ -249,14 +249,16 @@ def main() -> None:
         # confidence is fitted on all questions: measured better than on the uncertain ones).
         results = []
         with with_params(CONFIDENCE=tuple(beta), THRESHOLD=th):
-            lexical = decide_all(full, cands, False)
+            lexical = decide_all(deciders, cands, False)
             for ew in [float(x) for x in args.weights.split(",")]:
                 for cascade in [float(x) for x in args.cascade.split(",")]:
                     with with_params(EMBED_WEIGHT=ew, CASCADE=cascade):
-                        fused = [d._decide(c, embed=True) for d, c in zip(full, cands, strict=True)]
+                        fused = [
+                            d._decide(c, embed=True) for d, c in zip(deciders, cands, strict=True)
+                        ]
                         keep = [m.score < cascade for m in lexical]
                         beta_e = fit(items, fused)
-                        th_e, obj, sc = best_threshold(items, full, cands, True, beta_e)
+                        th_e, obj, sc = best_threshold(items, deciders, cands, True, beta_e)
                     ranking = scores(items, fused)
                     best_keys = {k: round(v, 3) for k, v in ranking.items() if k.endswith("_best")}
                     print(
@@ -284,7 +286,7 @@ def main() -> None:
                     if mid > consts["THRESHOLD"] or mid_e > consts.get("THRESHOLD_EMBED", 1):
                         continue
                     with with_params(MIDDLE=mid, MIDDLE_EMBED=mid_e):
-                        sc = scores(items, decide_all(full, cands, embed_available))
+                        sc = scores(items, decide_all(deciders, cands, embed_available))
                     if best_mid is None or objective(sc) > best_mid[0]:
                         best_mid = (objective(sc), mid, mid_e, sc, label)
     assert best_mid is not None
@@ -301,7 +303,7 @@ def main() -> None:
 
 def best_threshold(
     items: list[Item],
-    index: list[S.SearchIndex],
+    deciders: list[S.SearchIndex],
     cands: list[S.Candidates],
     embed: bool,
     beta: list[float],
@@ -310,7 +312,7 @@ def best_threshold(
     best: tuple[float, float, dict[str, float]] | None = None
     for th in [x / 100 for x in range(20, 81, 2)]:
         with with_params(**{key: tuple(beta), thk: th}):
-            sc = scores(items, decide_all(index, cands, embed))
+            sc = scores(items, decide_all(deciders, cands, embed))
         if best is None or objective(sc) > best[1]:
             best = (th, objective(sc), sc)
     assert best is not None
@@ -357,13 +359,13 @@ def grid_search() -> None:
     for values in itertools.product(*GRID.values()):
         params = dict(zip(GRID, values, strict=True))
         with with_params(**params):
-            cands, full = candidates(kb, items)  # full: the decider of each item
-            first = decide_all(full, cands, True)
+            cands, deciders = candidates(kb, items)
+            first = decide_all(deciders, cands, True)
             beta = fit(items, first)
             best = 0.0
             for th in [x / 100 for x in range(20, 61, 2)]:
                 with with_params(CONFIDENCE_EMBED=tuple(beta), THRESHOLD_EMBED=th):
-                    best = max(best, objective(scores(items, decide_all(full, cands, True))))
+                    best = max(best, objective(scores(items, decide_all(deciders, cands, True))))
         print(f"{best:.4f}", params, flush=True)
 
 
