@@ -5,16 +5,15 @@ Run:  .venv/bin/python -m benchmarks.qa_benchmark            (prints, writes rep
       .venv/bin/python -m benchmarks.qa_benchmark --set v2 --half even --no-fallback
                                    (iterating: one set, the tuned-on half only; prints only)
 
-Two labelled sets, each written apart from the content: benchmarks/questions.yaml (v1; its
-halves are the even/odd positions) and benchmarks/questions_v2.yaml (v2, written by someone who
-saw only the topic list; each question says its `half`; `handoff` marks a request for a person,
-`also` the other topics of a `multi` question). Each question is asked exactly as the bot would
-(search + composing the answer, no database). Reported per set and half: in-scope top-1 (the
-right topic answered, confidently or in the middle tier), wrong answers, the middle tier, off-topic
+Labelled sets, each written apart from the content by people who saw only the topic list:
+benchmarks/questions.yaml (v1) and questions_v2..v6.yaml; `handoff` marks a request for a
+person, `also` the other topics of a `multi` question. Each question is asked exactly as the bot
+would (search + composing the answer, no database). Reported per set: in-scope top-1 (the right
+topic answered, confidently or in the middle tier), wrong answers, the middle tier, off-topic
 refusal, requests for a person recognised, "others offered" for multi questions, accuracy per
-style, p50/p99 latency, memory and index build time, and every miss of the tuned-on halves (the
-held-out halves' misses are counted, not listed: nobody tunes on them by reading them).
-The matcher's parameters were only ever checked against the even halves.
+style, p50/p99 latency, memory and index build time. How each set was used (`role`): v1-v3 are
+tuning data (their misses are listed), v4 the validation set, v5 and v6 held out (their misses
+are counted, never listed: nobody tunes on them by reading them).
 """
 
 from __future__ import annotations
@@ -54,6 +53,7 @@ QUESTIONS_V4 = ROOT / "benchmarks" / "questions_v4.yaml"
 QUESTIONS_V5 = ROOT / "benchmarks" / "questions_v5.yaml"
 QUESTIONS_V6 = ROOT / "benchmarks" / "questions_v6.yaml"
 HELD_OUT = ("v5", "v6")
+BOTH = "+".join(HELD_OUT)  # the held-out sets together, reported as one more set
 HANDOFF = "handoff"  # the label of a request for a person
 CONTENT = ROOT / "content"
 TARGETS = {
@@ -229,11 +229,10 @@ def _share(values: Any) -> float:
 TUNING_SETS = ("v1", "v2", "v3")
 
 
-def misses(results: list[dict[str, Any]], every: bool = False) -> list[dict[str, Any]]:
-    """The misses of the even (tuned-on) half only: the held-out half's are counted, not read.
-    `every`: both halves (for a set in TUNING_SETS, `--misses`)."""
-    if every:
-        results = [{**r, "half": "even"} for r in results]
+def misses(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every miss of a set's results: an in-scope question not answered right, an off-topic one
+    answered, a request for a person missed. Only called for TUNING_SETS: the held-out sets'
+    misses are counted, never listed."""
     return [
         {
             "n": r["n"],
@@ -246,9 +245,8 @@ def misses(results: list[dict[str, Any]], every: bool = False) -> list[dict[str,
             "style": r["style"],
         }
         for r in results
-        if r["half"] == "even"
-        and r["verdict"] not in ("right", "refused", "recognised")
-        or (r["half"] == "even" and r["topic"] not in (None, HANDOFF) and r["verdict"] != "right")
+        if r["verdict"] not in ("right", "refused", "recognised")
+        or (r["topic"] not in (None, HANDOFF) and r["verdict"] != "right")
     ]
 
 
@@ -360,7 +358,7 @@ def report_md(data: dict[str, Any]) -> str:
         "asking (cross-validated) and `tests/qa_dev.yaml` (`benchmarks/tune_qa.py`).",
         "",
     ]
-    for name in ("v5+v6", "v6", "v5", "v4", "v3", "v2", "v1"):
+    for name in (BOTH, "v6", "v5", "v4", "v3", "v2", "v1"):
         if name in data["sets"]:
             lines += table(name, data["sets"][name], data["bm25_only"].get(name))
     lines += [
@@ -455,10 +453,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         }
         bm25_only = {name: by_half(rs) for name, rs in bm25_runs.items()}
     if all(name in results for name in HELD_OUT):
-        results = {"v5+v6": [r for name in HELD_OUT for r in results[name]], **results}
+        results = {BOTH: [r for name in HELD_OUT for r in results[name]], **results}
         if bm25_only:
-            bm25_only["v5+v6"] = by_half([r for name in HELD_OUT for r in bm25_runs[name]])
-    everything = [r for name, rs in results.items() if name != "v5+v6" for r in rs]
+            bm25_only[BOTH] = by_half([r for name in HELD_OUT for r in bm25_runs[name]])
+    everything = [r for name, rs in results.items() if name != BOTH for r in rs]
     data = {
         "when": time.strftime("%Y-%m-%d"),
         "model": index.embedder.name if index.embedder is not None else None,
@@ -472,9 +470,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "model_share": _share(r.get("model") for r in everything),
         "sets": {name: by_half(rs) for name, rs in results.items()},
         "bm25_only": bm25_only,
-        "misses": {
-            name: misses(rs, every=True) for name, rs in results.items() if name in TUNING_SETS
-        },
+        "misses": {name: misses(rs) for name, rs in results.items() if name in TUNING_SETS},
     }
     for name, halves in data["sets"].items():
         a = halves["all"]
@@ -520,7 +516,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     if args.misses:
         for name, rs in results.items():
-            for m in misses(rs, every=True):
+            for m in misses(rs):
                 print(
                     f"MISS {name}#{m['n']} [{','.join(m['style'])}] {m['q']!r} expected "
                     f"{m['expected'] or 'off-topic'} got {m['got'] or '-'} ({m['kind']}, best "
